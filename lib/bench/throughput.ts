@@ -1,0 +1,142 @@
+/**
+ * Training and prediction throughput of a Keras-style model on the active
+ * backend: warm-up first, then timed batches until both a minimum number of
+ * batches and a minimum duration are reached, so the figure is stable on a
+ * fast GPU and on a slow laptop alike. Peak resident memory is sampled after
+ * every batch.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { createRng } from "../random.ts";
+
+/** How long and how much to measure. */
+export interface ThroughputOptions {
+  /** Images per batch. */
+  batchSize: number;
+  /** Untimed batches first (kernel compilation, allocator warm-up). */
+  warmupBatches: number;
+  /** At least this many timed batches. */
+  minBatches: number;
+  /** And at least this many seconds of timed batches. */
+  minSeconds: number;
+  /** Seed for the random inputs. */
+  seed: number;
+}
+
+/** One measured phase. */
+export interface ThroughputResult {
+  /** `train` (one optimiser step per batch) or `predict` (forward only). */
+  phase: "train" | "predict";
+  /** Images per batch. */
+  batchSize: number;
+  /** Timed images. */
+  images: number;
+  /** Timed seconds. */
+  seconds: number;
+  /** Images per second over the timed batches. */
+  imagesPerSecond: number;
+  /** Peak resident set size of the process during the phase, MiB. */
+  peakRssMiB: number;
+}
+
+function randomBatch(
+  shape: number[],
+  classes: number,
+  batchSize: number,
+  seed: number,
+): { x: tf.Tensor; y: tf.Tensor } {
+  const rng = createRng(seed);
+  const size = batchSize * shape.reduce((a, b) => a * b, 1);
+  const pixels = new Float32Array(size);
+  for (let i = 0; i < size; i++) pixels[i] = rng.next();
+  const labels = Int32Array.from({ length: batchSize }, () => rng.int(classes));
+  return {
+    x: tf.tensor(pixels, [batchSize, ...shape]),
+    y: tf.oneHot(tf.tensor1d(labels, "int32"), classes),
+  };
+}
+
+const rssMiB = () => Deno.memoryUsage().rss / (1024 * 1024);
+
+async function timeBatches(
+  step: () => Promise<void>,
+  options: ThroughputOptions,
+): Promise<{ batches: number; seconds: number; peakRssMiB: number }> {
+  let peak = rssMiB();
+  for (let i = 0; i < options.warmupBatches; i++) {
+    await step();
+    peak = Math.max(peak, rssMiB());
+  }
+  let batches = 0;
+  const start = performance.now();
+  let seconds = 0;
+  while (batches < options.minBatches || seconds < options.minSeconds) {
+    await step();
+    batches++;
+    seconds = (performance.now() - start) / 1000;
+    peak = Math.max(peak, rssMiB());
+  }
+  return { batches, seconds, peakRssMiB: peak };
+}
+
+/**
+ * Measures training throughput: `model.trainOnBatch` on one fixed random
+ * batch, reading the loss back each step (which waits for the device).
+ * The model must be compiled with a categorical cross-entropy loss.
+ */
+export async function measureTraining(
+  model: tf.LayersModel,
+  options: ThroughputOptions,
+): Promise<ThroughputResult> {
+  const [, ...shape] = model.inputs[0].shape as number[];
+  const classes = (model.outputs[0].shape as number[]).at(-1)!;
+  const { x, y } = randomBatch(shape, classes, options.batchSize, options.seed);
+  try {
+    const timed = await timeBatches(async () => {
+      const loss = await model.trainOnBatch(x, y);
+      if (!Number.isFinite(Array.isArray(loss) ? loss[0] : loss)) {
+        throw new Error(`Training diverged: loss ${loss}`);
+      }
+    }, options);
+    return summarise("train", options.batchSize, timed);
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+/** Measures prediction throughput: forward passes, reading results back. */
+export async function measurePrediction(
+  model: tf.LayersModel,
+  options: ThroughputOptions,
+): Promise<ThroughputResult> {
+  const [, ...shape] = model.inputs[0].shape as number[];
+  const classes = (model.outputs[0].shape as number[]).at(-1)!;
+  const { x, y } = randomBatch(shape, classes, options.batchSize, options.seed);
+  try {
+    const timed = await timeBatches(async () => {
+      const output = model.predict(x) as tf.Tensor;
+      await output.data();
+      output.dispose();
+    }, options);
+    return summarise("predict", options.batchSize, timed);
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+function summarise(
+  phase: "train" | "predict",
+  batchSize: number,
+  timed: { batches: number; seconds: number; peakRssMiB: number },
+): ThroughputResult {
+  const images = timed.batches * batchSize;
+  return {
+    phase,
+    batchSize,
+    images,
+    seconds: timed.seconds,
+    imagesPerSecond: images / timed.seconds,
+    peakRssMiB: timed.peakRssMiB,
+  };
+}

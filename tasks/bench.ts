@@ -1,0 +1,98 @@
+/**
+ * `deno task bench`: training and prediction throughput and peak memory of
+ * study 000's primary CNN on the selected backend.
+ *
+ *   deno task bench [--backend NAME] [--json] [--batch 32] [--predict-batch 256]
+ *                   [--min-seconds 10] [--min-batches 5] [--warmup 2] [--phase train|predict]
+ *
+ * Random inputs are fine here: the figure is about compute, not accuracy.
+ */
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import { describeBackend, selectBackend } from "../lib/backend.ts";
+import {
+  measurePrediction,
+  measureTraining,
+  type ThroughputResult,
+} from "../lib/bench/throughput.ts";
+import { buildBenchPrimaryCnn } from "../lib/bench/primary_cnn.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    backend: { type: "string" },
+    json: { type: "boolean", default: false },
+    batch: { type: "string", default: "32" },
+    "predict-batch": { type: "string", default: "256" },
+    "min-seconds": { type: "string", default: "10" },
+    "min-batches": { type: "string", default: "5" },
+    warmup: { type: "string", default: "2" },
+    phase: { type: "string" },
+    seed: { type: "string", default: "42" },
+  },
+});
+
+function positiveInt(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`--${name} must be a positive integer, got "${text}"`);
+  }
+  return value;
+}
+
+const phases = values.phase ? [values.phase] : ["train", "predict"];
+for (const phase of phases) {
+  if (phase !== "train" && phase !== "predict") {
+    throw new Error(`--phase must be train or predict, got "${phase}"`);
+  }
+}
+
+const backend = await selectBackend(values.backend);
+if (!values.json) console.error(`backend ${describeBackend(backend)}`);
+
+const seed = positiveInt("seed", values.seed);
+const common = {
+  warmupBatches: Number(values.warmup),
+  minBatches: positiveInt("min-batches", values["min-batches"]),
+  minSeconds: Number(values["min-seconds"]),
+  seed,
+};
+const results: ThroughputResult[] = [];
+for (const phase of phases) {
+  const model = buildBenchPrimaryCnn(seed);
+  model.compile({
+    optimizer: tf.train.adam(),
+    loss: "categoricalCrossentropy",
+  });
+  const result = phase === "train"
+    ? await measureTraining(model, {
+      ...common,
+      batchSize: positiveInt("batch", values.batch),
+    })
+    : await measurePrediction(model, {
+      ...common,
+      batchSize: positiveInt("predict-batch", values["predict-batch"]),
+    });
+  model.dispose();
+  results.push(result);
+  if (values.json) {
+    console.log(JSON.stringify({
+      model: "primary-cnn",
+      backend: backend.name,
+      device: backend.device,
+      ...result,
+    }));
+  }
+}
+
+if (!values.json) {
+  console.table(results.map((r) => ({
+    model: "primary-cnn",
+    backend: backend.name,
+    phase: r.phase,
+    batch: r.batchSize,
+    images: r.images,
+    "img/s": Number(r.imagesPerSecond.toFixed(1)),
+    "peak RSS MiB": Math.round(r.peakRssMiB),
+  })));
+}

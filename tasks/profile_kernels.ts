@@ -1,0 +1,52 @@
+/**
+ * `deno task profile`: per-kernel times of one training step of study 000's
+ * primary CNN on the selected backend (after two warm-up steps).
+ *
+ *   deno task profile [--backend NAME] [--batch 32] [--json]
+ */
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import { describeBackend, selectBackend } from "../lib/backend.ts";
+import { buildBenchPrimaryCnn } from "../lib/bench/primary_cnn.ts";
+import { profileTrainingStep } from "../lib/bench/kernel_profile.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    backend: { type: "string" },
+    batch: { type: "string", default: "32" },
+    json: { type: "boolean", default: false },
+  },
+});
+const batch = Number(values.batch);
+if (!Number.isInteger(batch) || batch <= 0) {
+  throw new Error(`--batch must be a positive integer, got "${values.batch}"`);
+}
+const backend = await selectBackend(values.backend);
+const model = buildBenchPrimaryCnn(42);
+model.compile({ optimizer: tf.train.adam(), loss: "categoricalCrossentropy" });
+const x = tf.randomUniform([batch, 120, 90, 3], 0, 1, "float32", 1);
+const y = tf.oneHot(tf.randomUniform([batch], 0, 3, "int32", 2), 3);
+for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
+const profile = await profileTrainingStep(model, x, y);
+if (values.json) {
+  console.log(
+    JSON.stringify({
+      backend: backend.name,
+      device: backend.device,
+      batch,
+      ...profile,
+    }),
+  );
+} else {
+  console.log(
+    `${describeBackend(backend)}; batch ${batch}; step wall time ${
+      profile.wallMs.toFixed(1)
+    } ms`,
+  );
+  console.table(profile.kernels.map((k) => ({
+    kernel: k.kernel,
+    calls: k.calls,
+    "total ms": Number(k.totalMs.toFixed(2)),
+  })));
+}
