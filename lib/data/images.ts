@@ -1,0 +1,245 @@
+/**
+ * Decoding one image file into a fixed-size 8-bit RGB array with sharp.
+ *
+ * The studies converted images with PIL `image.thumbnail((90, 120))` and
+ * `np.asarray`, which keeps the aspect ratio and so yields arrays of varying
+ * size when a photo is not exactly 3:4. Here every image is fitted inside the
+ * `width` x `height` box (aspect ratio kept, enlarged if smaller) and padded to
+ * exactly that size with the background colour: white by default, because
+ * the product photos are shot on white. Transparent pixels are flattened onto
+ * the same background.
+ *
+ * Handled inputs: JPEG/PNG/WebP/GIF/TIFF (whatever sharp reads), EXIF
+ * orientation (applied with `.rotate()`), greyscale, alpha, CMYK, 16-bit and
+ * palette images (all converted to 8-bit sRGB). Guarded: empty files, files
+ * that are not images, truncated data, decompression bombs (more than
+ * `maxInputPixels` pixels, checked from the header before decoding) and
+ * degenerate images (a side under `minSide` pixels, e.g. 1x1 tracking
+ * pixels). Each failure is an {@link ImageDecodeError} with a machine-readable
+ * {@link SkipReason}.
+ *
+ * @example
+ * ```ts
+ * const rgb = await decodeToRgb("images/10000.jpg", { width: 90, height: 120 });
+ * rgb.length; // 120 * 90 * 3, row-major, RGB interleaved
+ * ```
+ *
+ * @module
+ */
+import sharp from "sharp";
+
+/** Why an input was skipped (used in conversion reports). */
+export type SkipReason =
+  | "empty-file"
+  | "unreadable"
+  | "not-an-image"
+  | "truncated"
+  | "too-large"
+  | "too-small"
+  | "decode-failed"
+  | "label-missing"
+  | "unknown-class";
+
+/** Plain-language meaning of each {@link SkipReason}, for reports. */
+export const SKIP_REASONS: Record<SkipReason, string> = {
+  "empty-file": "the file is empty (0 bytes)",
+  unreadable: "the file could not be read (missing or no permission)",
+  "not-an-image": "the bytes are not an image format sharp understands",
+  truncated: "the image data ends early or is corrupt",
+  "too-large": "more pixels than the decompression-bomb limit",
+  "too-small": "a side is smaller than the minimum (degenerate image)",
+  "decode-failed": "sharp failed for another reason (see message)",
+  "label-missing": "no label for this image in the dataset's label file",
+  "unknown-class": "the image's label is not a class of the taxonomy",
+};
+
+/** An input that cannot be converted, with the reason. */
+export class ImageDecodeError extends Error {
+  /** Machine-readable reason. */
+  readonly reason: SkipReason;
+  /** The offending file (or `<buffer>`). */
+  readonly path: string;
+  /** Creates the error; the message names the file. */
+  constructor(path: string, reason: SkipReason, detail: string) {
+    super(`${path}: ${SKIP_REASONS[reason]} (${detail})`);
+    this.name = "ImageDecodeError";
+    this.reason = reason;
+    this.path = path;
+  }
+}
+
+/** An RGB colour with 0..255 channels. */
+export interface Rgb {
+  /** Red. */
+  r: number;
+  /** Green. */
+  g: number;
+  /** Blue. */
+  b: number;
+}
+
+/** Options for {@link decodeToRgb}. */
+export interface DecodeOptions {
+  /** Output width in pixels (default 90, the studies' size). */
+  width?: number;
+  /** Output height in pixels (default 120). */
+  height?: number;
+  /** Padding and flattening colour (default white, as product photos). */
+  background?: Rgb;
+  /** Decompression-bomb guard: maximum input pixels (default 50 million). */
+  maxInputPixels?: number;
+  /** Smallest accepted input side in pixels (default 8). */
+  minSide?: number;
+}
+
+/** Defaults of {@link DecodeOptions}. */
+export const DEFAULT_DECODE: Required<DecodeOptions> = {
+  width: 90,
+  height: 120,
+  background: { r: 255, g: 255, b: 255 },
+  maxInputPixels: 50_000_000,
+  minSide: 8,
+};
+
+/** Maps a sharp/libvips error message onto a {@link SkipReason}. */
+export function classifySharpError(message: string): SkipReason {
+  const m = message.toLowerCase();
+  if (m.includes("pixel limit")) return "too-large";
+  if (
+    m.includes("unsupported image format") ||
+    m.includes("input buffer contains unsupported") ||
+    m.includes("not a known file format") ||
+    m.includes("is not in a known format")
+  ) return "not-an-image";
+  if (
+    m.includes("premature end") || m.includes("truncated") ||
+    m.includes("corrupt") || m.includes("read error") ||
+    m.includes("out of order read") || m.includes("incorrect header") ||
+    m.includes("not enough data") || m.includes("end of file") ||
+    m.includes("crc error") || m.includes("unexpected end") ||
+    m.includes("bad ") || m.includes("invalid")
+  ) return "truncated";
+  return "decode-failed";
+}
+
+function endsWith(
+  bytes: Uint8Array,
+  marker: number[],
+  window: number,
+): boolean {
+  const start = Math.max(0, bytes.length - window);
+  for (let i = bytes.length - marker.length; i >= start; i--) {
+    if (marker.every((b, k) => bytes[i + k] === b)) return true;
+  }
+  return false;
+}
+
+/**
+ * Structural end-of-file check: a JPEG must end with its EOI marker
+ * (`FF D9`) and a PNG with its `IEND` chunk (within the last 1 KiB, to allow
+ * trailing padding). Returns a description of the problem, or `undefined`.
+ * libvips reports some truncated files only as "Unknown error", so the
+ * converter checks this itself.
+ */
+export function truncationProblem(
+  bytes: Uint8Array,
+  format: string | undefined,
+): string | undefined {
+  if (format === "jpeg" && !endsWith(bytes, [0xff, 0xd9], 1024)) {
+    return `JPEG of ${bytes.length} bytes has no end-of-image marker`;
+  }
+  if (format === "png" && !endsWith(bytes, [0x49, 0x45, 0x4e, 0x44], 1024)) {
+    return `PNG of ${bytes.length} bytes has no IEND chunk`;
+  }
+  return undefined;
+}
+
+/**
+ * Decodes an image (a path or its bytes) into `height x width x 3` uint8 RGB,
+ * row-major, fitted and padded as described in the module docs.
+ *
+ * @throws {ImageDecodeError} with the reason when the input is unusable.
+ */
+export async function decodeToRgb(
+  input: string | Uint8Array,
+  options: DecodeOptions = {},
+): Promise<Uint8Array> {
+  const o: Required<DecodeOptions> = { ...DEFAULT_DECODE };
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) (o as Record<string, unknown>)[key] = value;
+  }
+  const name = typeof input === "string" ? input : "<buffer>";
+  let bytes: Uint8Array;
+  if (typeof input === "string") {
+    try {
+      bytes = await Deno.readFile(input);
+    } catch (error) {
+      throw new ImageDecodeError(name, "unreadable", (error as Error).message);
+    }
+  } else bytes = input;
+  if (bytes.length === 0) {
+    throw new ImageDecodeError(name, "empty-file", "0 bytes");
+  }
+
+  const open = () =>
+    sharp(bytes, { limitInputPixels: o.maxInputPixels, failOn: "error" });
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+  try {
+    meta = await open().metadata();
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new ImageDecodeError(name, classifySharpError(message), message);
+  }
+  const cut = truncationProblem(bytes, meta.format);
+  if (cut) throw new ImageDecodeError(name, "truncated", cut);
+  const w = meta.width ?? 0;
+  const h = meta.height ?? 0;
+  if (w * h > o.maxInputPixels) {
+    throw new ImageDecodeError(
+      name,
+      "too-large",
+      `${w}x${h} = ${w * h} pixels > limit ${o.maxInputPixels}`,
+    );
+  }
+  if (Math.min(w, h) < o.minSide) {
+    throw new ImageDecodeError(
+      name,
+      "too-small",
+      `${w}x${h}, minimum side ${o.minSide}`,
+    );
+  }
+  try {
+    const { data, info } = await open()
+      .rotate()
+      .flatten({ background: o.background })
+      .toColourspace("srgb")
+      .resize(o.width, o.height, { fit: "contain", background: o.background })
+      .removeAlpha()
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    if (
+      info.width !== o.width || info.height !== o.height || info.channels !== 3
+    ) {
+      throw new Error(
+        `sharp returned ${info.width}x${info.height}x${info.channels}, expected ${o.width}x${o.height}x3`,
+      );
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new ImageDecodeError(name, classifySharpError(message), message);
+  }
+}
+
+/**
+ * Encodes an RGB array as PNG (for previews and tests).
+ */
+export async function rgbToPng(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+): Promise<Uint8Array> {
+  const out = await sharp(rgb, { raw: { width, height, channels: 3 } }).png()
+    .toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
