@@ -86,5 +86,10 @@ export function assertChannelsLast(kernel: string, dataFormat: unknown): void {
   }
 }
 
-/** Largest number of float32 values a kernel puts in one temporary buffer. */
-export const TEMP_BUFFER_FLOATS = 8 * 1024 * 1024;
+/**
+ * Largest number of float32 values a kernel puts in one temporary buffer
+ * (4 MiB). Chunks this size also keep XNNPACK's matrix products in cache:
+ * on study 000's CNN, 1 Mi floats ran the filter gradient ~1.4x faster
+ * than 8 Mi.
+ */
+export const TEMP_BUFFER_FLOATS = 1024 * 1024;

@@ -12,6 +12,7 @@ import {
   depthwiseBackpropInputConfig,
 } from "./depthwise_backprop.ts";
 import { maxPoolGradConfig } from "./max_pool_grad.ts";
+import { makeSumConfig } from "./sum.ts";
 
 /**
  * Every kernel this module registers for `wasm`. `Conv2DBackpropInput` and
@@ -26,9 +27,14 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseBackpropInputConfig,
 ];
 
+/** The registered fast `Sum`, wrapping the backend's own one. */
+let fastSum: tf.KernelConfig | null = null;
+
 /**
  * Registers {@linkcode WASM_TRAINING_KERNELS} for the `wasm` backend,
- * replacing any kernel of the same name. Safe to call more than once.
+ * replacing any kernel of the same name, and puts a leading-axes fast path
+ * (bias gradients) in front of the backend's `Sum`. Safe to call more than
+ * once.
  *
  * @example
  * ```ts
@@ -44,9 +50,15 @@ export function registerWasmTrainingKernels(): void {
     if (current) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
   }
+  const sum = tf.getKernel(tf.Sum, "wasm");
+  if (sum && sum !== fastSum) {
+    fastSum = makeSumConfig(sum);
+    tf.unregisterKernel(tf.Sum, "wasm");
+    tf.registerKernel(fastSum);
+  }
 }
 
 /** Names of the kernels {@linkcode registerWasmTrainingKernels} registers. */
 export function wasmTrainingKernelNames(): string[] {
-  return WASM_TRAINING_KERNELS.map((k) => k.kernelName);
+  return [...WASM_TRAINING_KERNELS.map((k) => k.kernelName), tf.Sum];
 }

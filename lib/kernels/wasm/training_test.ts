@@ -1,0 +1,170 @@
+/**
+ * End-to-end training parity: networks trained a few steps on `wasm` (with
+ * this workspace's kernels) and on `cpu`, from the same initial weights and
+ * batches, give the same losses.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { tinyInitialWeights, trainTinyCnn } from "../../testing/tiny_cnn.ts";
+import { randomValues, testRng, useCpu, useWasm } from "./parity_testing.ts";
+
+function assertLossesClose(
+  label: string,
+  actual: number[],
+  expected: number[],
+  tolerance = 1e-3,
+): void {
+  for (let i = 0; i < expected.length; i++) {
+    const error = Math.abs(actual[i] - expected[i]) /
+      Math.max(Math.abs(expected[i]), 1e-3);
+    if (!(error <= tolerance)) {
+      throw new Error(
+        `${label} step ${i}: wasm loss ${actual[i]} vs cpu ${expected[i]} ` +
+          `(relative error ${error.toExponential(2)} > ${tolerance})`,
+      );
+    }
+  }
+}
+
+Deno.test({
+  name: "wasm trains the tiny CNN with the same losses as cpu",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const options = { seed: 11, steps: 5, batchSize: 4 };
+    await useCpu();
+    const weights = await tinyInitialWeights(options.seed);
+    const cpuLosses = await trainTinyCnn(weights, options);
+    await useWasm();
+    const wasmLosses = await trainTinyCnn(weights, options);
+    console.log(
+      `cpu  losses: ${cpuLosses.map((l) => l.toPrecision(9)).join(" ")}`,
+    );
+    console.log(
+      `wasm losses: ${wasmLosses.map((l) => l.toPrecision(9)).join(" ")}`,
+    );
+    if (!cpuLosses.every(Number.isFinite) || new Set(cpuLosses).size < 2) {
+      throw new Error(`the tiny CNN did not train on cpu: ${cpuLosses}`);
+    }
+    assertLossesClose("tiny CNN", wasmLosses, cpuLosses);
+  },
+});
+
+/**
+ * A MobileNetV2-style network with every layer type of the MobileNetV2 base
+ * in `datasets/pretrained`: ZeroPadding2D, strided Conv2D, BatchNormalization,
+ * ReLU(max 6), DepthwiseConv2D with strides 1 and 2, an inverted residual
+ * block with Add, then global average pooling and a softmax head.
+ */
+function buildMobileNetStyle(seed: number): tf.LayersModel {
+  let n = 0;
+  const init = () => tf.initializers.glorotUniform({ seed: seed + n++ });
+  const bnRelu6 = (t: tf.SymbolicTensor) =>
+    tf.layers.reLU({ maxValue: 6 }).apply(
+      tf.layers.batchNormalization().apply(t),
+    ) as tf.SymbolicTensor;
+  const input = tf.input({ shape: [17, 15, 3] });
+  let t = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] })
+    .apply(input) as tf.SymbolicTensor;
+  t = bnRelu6(
+    tf.layers.conv2d({
+      filters: 8,
+      kernelSize: 3,
+      strides: 2,
+      useBias: false,
+      kernelInitializer: init(),
+    }).apply(t) as tf.SymbolicTensor,
+  );
+  // Inverted residual block, stride 1: expand, depthwise, project, add.
+  const expanded = bnRelu6(
+    tf.layers.conv2d({ filters: 16, kernelSize: 1, kernelInitializer: init() })
+      .apply(t) as tf.SymbolicTensor,
+  );
+  const depthwise = bnRelu6(
+    tf.layers.depthwiseConv2d({
+      kernelSize: 3,
+      padding: "same",
+      useBias: false,
+      depthwiseInitializer: init(),
+    }).apply(expanded) as tf.SymbolicTensor,
+  );
+  const projected = tf.layers.batchNormalization().apply(
+    tf.layers.conv2d({ filters: 8, kernelSize: 1, kernelInitializer: init() })
+      .apply(depthwise),
+  ) as tf.SymbolicTensor;
+  t = tf.layers.add().apply([t, projected]) as tf.SymbolicTensor;
+  // Downsampling depthwise (stride 2, 'valid' after zero padding), relu6 activation.
+  t = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] })
+    .apply(t) as tf.SymbolicTensor;
+  t = tf.layers.depthwiseConv2d({
+    kernelSize: 3,
+    strides: 2,
+    depthMultiplier: 2,
+    activation: "relu6",
+    depthwiseInitializer: init(),
+  }).apply(t) as tf.SymbolicTensor;
+  t = tf.layers.globalAveragePooling2d({}).apply(t) as tf.SymbolicTensor;
+  const output = tf.layers.dense({
+    units: 3,
+    activation: "softmax",
+    kernelInitializer: init(),
+  }).apply(t) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: output });
+}
+
+async function trainMobileNetStyle(
+  initial: Float32Array[],
+  seed: number,
+  steps: number,
+): Promise<number[]> {
+  const model = buildMobileNetStyle(seed);
+  model.setWeights(
+    model.getWeights().map((w, i) => tf.tensor(initial[i], w.shape)),
+  );
+  model.compile({
+    optimizer: tf.train.adam(0.01),
+    loss: "categoricalCrossentropy",
+  });
+  const rng = testRng(seed);
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const batch = 3;
+    const x = tf.tensor4d(randomValues(rng, [batch, 17, 15, 3]), [
+      batch,
+      17,
+      15,
+      3,
+    ]);
+    const labels = Array.from({ length: batch }, () => rng.int(3));
+    const y = tf.oneHot(tf.tensor1d(labels, "int32"), 3);
+    const loss = await model.trainOnBatch(x, y);
+    losses.push(Array.isArray(loss) ? loss[0] : loss);
+    tf.dispose([x, y]);
+  }
+  model.dispose();
+  return losses;
+}
+
+Deno.test({
+  name: "wasm trains a MobileNetV2-style network with the same losses as cpu",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const seed = 5;
+    await useCpu();
+    const model = buildMobileNetStyle(seed);
+    const initial = await Promise.all(
+      model.getWeights().map(async (w) => await w.data() as Float32Array),
+    );
+    model.dispose();
+    const cpuLosses = await trainMobileNetStyle(initial, seed, 4);
+    await useWasm();
+    const wasmLosses = await trainMobileNetStyle(initial, seed, 4);
+    console.log(
+      `cpu  losses: ${cpuLosses.map((l) => l.toPrecision(9)).join(" ")}`,
+    );
+    console.log(
+      `wasm losses: ${wasmLosses.map((l) => l.toPrecision(9)).join(" ")}`,
+    );
+    assertLossesClose("MobileNetV2-style", wasmLosses, cpuLosses);
+  },
+});
