@@ -12,7 +12,8 @@ import {
   depthwiseBackpropInputConfig,
 } from "./depthwise_backprop.ts";
 import { maxPoolGradConfig } from "./max_pool_grad.ts";
-import { makeSumConfig } from "./sum.ts";
+import { makeLeadingReduceConfig } from "./leading_reduce.ts";
+import { makeTileConfig } from "./tile.ts";
 
 /**
  * Every kernel this module registers for `wasm`. `Conv2DBackpropInput` and
@@ -27,14 +28,27 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseBackpropInputConfig,
 ];
 
-/** The registered fast `Sum`, wrapping the backend's own one. */
-let fastSum: tf.KernelConfig | null = null;
+/**
+ * Kernels that keep the backend's own one as a fallback for the cases they
+ * do not speed up: kernel name and a builder from the original config.
+ */
+const WRAPPED_KERNELS: readonly [
+  string,
+  (original: tf.KernelConfig) => tf.KernelConfig,
+][] = [
+  [tf.Sum, makeLeadingReduceConfig],
+  [tf.Mean, makeLeadingReduceConfig],
+  [tf.Tile, makeTileConfig],
+];
+
+/** The wrapping configs registered so far, by kernel name. */
+const wrapped = new Map<string, tf.KernelConfig>();
 
 /**
  * Registers {@linkcode WASM_TRAINING_KERNELS} for the `wasm` backend,
- * replacing any kernel of the same name, and puts a leading-axes fast path
- * (bias gradients) in front of the backend's `Sum`. Safe to call more than
- * once.
+ * replacing any kernel of the same name, and puts fast paths in front of
+ * the backend's `Sum`, `Mean` (leading axes: bias gradients, batch
+ * statistics) and `Tile`. Safe to call more than once.
  *
  * @example
  * ```ts
@@ -50,15 +64,20 @@ export function registerWasmTrainingKernels(): void {
     if (current) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
   }
-  const sum = tf.getKernel(tf.Sum, "wasm");
-  if (sum && sum !== fastSum) {
-    fastSum = makeSumConfig(sum);
-    tf.unregisterKernel(tf.Sum, "wasm");
-    tf.registerKernel(fastSum);
+  for (const [name, wrap] of WRAPPED_KERNELS) {
+    const original = tf.getKernel(name, "wasm");
+    if (!original || original === wrapped.get(name)) continue;
+    const config = wrap(original);
+    wrapped.set(name, config);
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel(config);
   }
 }
 
 /** Names of the kernels {@linkcode registerWasmTrainingKernels} registers. */
 export function wasmTrainingKernelNames(): string[] {
-  return [...WASM_TRAINING_KERNELS.map((k) => k.kernelName), tf.Sum];
+  return [
+    ...WASM_TRAINING_KERNELS.map((k) => k.kernelName),
+    ...WRAPPED_KERNELS.map(([name]) => name),
+  ];
 }

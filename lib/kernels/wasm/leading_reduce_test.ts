@@ -1,6 +1,7 @@
 /**
- * Parity of the wasm `Sum` (leading-axes fast path and the fallback to the
- * backend's own kernel) with the `cpu` backend, and idempotent registration.
+ * Parity of the wasm `Sum` and `Mean` (leading-axes fast path and the
+ * fallback to the backend's own kernels) with the `cpu` backend, and
+ * idempotent registration of all the wasm training kernels.
  */
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmTrainingKernels, wasmTrainingKernelNames } from "./mod.ts";
@@ -12,7 +13,7 @@ import {
   useWasm,
   valuesOf,
 } from "./parity_testing.ts";
-import { leadingAxes } from "./sum.ts";
+import { leadingAxes } from "./leading_reduce.ts";
 
 const CASES: { shape: number[]; axis: number | number[]; keepDims: boolean }[] =
   [
@@ -45,30 +46,34 @@ Deno.test("leadingAxes recognises leading-axis reductions only", () => {
 });
 
 Deno.test({
-  name: "wasm Sum matches cpu on leading and other axes",
+  name: "wasm Sum and Mean match cpu on leading and other axes",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
     for (const [n, c] of CASES.entries()) {
-      const values = randomValues(testRng(40 + n), c.shape);
-      const run = async () => {
-        const t = tf.tensor(values, c.shape);
-        const s = tf.sum(t, c.axis, c.keepDims);
-        const shape = s.shape;
-        t.dispose();
-        return { shape, values: await valuesOf(s) };
-      };
-      await useCpu();
-      const expected = await run();
-      await useWasm();
-      const actual = await run();
-      const label = `case ${n} ${JSON.stringify(c)}`;
-      if (actual.shape.join() !== expected.shape.join()) {
-        throw new Error(
-          `${label}: shape [${actual.shape}] vs [${expected.shape}]`,
-        );
+      for (const op of [tf.sum, tf.mean]) {
+        const values = randomValues(testRng(40 + n), c.shape);
+        const run = async () => {
+          const t = tf.tensor(values, c.shape);
+          const s = op(t, c.axis, c.keepDims);
+          const shape = s.shape;
+          t.dispose();
+          return { shape, values: await valuesOf(s) };
+        };
+        await useCpu();
+        const expected = await run();
+        await useWasm();
+        const actual = await run();
+        const label = `${op === tf.sum ? "sum" : "mean"} case ${n} ${
+          JSON.stringify(c)
+        }`;
+        if (actual.shape.join() !== expected.shape.join()) {
+          throw new Error(
+            `${label}: shape [${actual.shape}] vs [${expected.shape}]`,
+          );
+        }
+        assertParity(label, actual.values, expected.values, 1e-6);
       }
-      assertParity(label, actual.values, expected.values, 1e-6);
     }
     // int32 goes to the backend's own kernel.
     const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], "int32");
