@@ -1,0 +1,139 @@
+/**
+ * Training checkpoints: one file holding the model weights, the optimizer
+ * state, the best weights so far (for early stopping) and the loop state
+ * (epoch, seed, history) as JSON. It is written atomically, so after a
+ * crash or `kill -9` the file is either the previous checkpoint or the new
+ * one, never a mixture.
+ *
+ * File layout: the 8 bytes `TFJSCKP1`, a 4-byte little-endian JSON length,
+ * the JSON header (state + weight specs), then the weight bytes
+ * (`tf.io.encodeWeights`).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { writeFileAtomic } from "../io/atomic.ts";
+
+const MAGIC = "TFJSCKP1";
+
+/** A tensor with a name (as optimizers report their state). */
+export interface NamedTensor {
+  /** The name. */
+  name: string;
+  /** The value. */
+  tensor: tf.Tensor;
+}
+
+/** The tensors of a checkpoint, in group order. */
+export interface CheckpointTensors {
+  /** Model weights (`model.getWeights()` order). */
+  model: tf.Tensor[];
+  /** Optimizer weights with their names (`optimizer.getWeights()`). */
+  optimizer: NamedTensor[];
+  /** Best weights so far, or empty. */
+  best: tf.Tensor[];
+}
+
+/** A checkpoint read back: the caller's JSON state and the tensors. */
+export interface Checkpoint<S> {
+  /** The loop state saved with the weights. */
+  state: S;
+  /** The tensors (the caller disposes them). */
+  tensors: CheckpointTensors;
+}
+
+interface Header<S> {
+  state: S;
+  groups: { model: number; optimizer: string[]; best: number };
+  specs: tf.io.WeightsManifestEntry[];
+}
+
+/** Writes a checkpoint to `path` atomically. */
+export async function writeCheckpoint<S>(
+  path: string,
+  state: S,
+  tensors: CheckpointTensors,
+): Promise<void> {
+  const named: NamedTensor[] = [
+    ...tensors.model.map((tensor, i) => ({ name: `model/${i}`, tensor })),
+    ...tensors.optimizer.map((w, i) => ({
+      name: `optimizer/${i}`,
+      tensor: w.tensor,
+    })),
+    ...tensors.best.map((tensor, i) => ({ name: `best/${i}`, tensor })),
+  ];
+  const encoded = await tf.io.encodeWeights(named);
+  const header: Header<S> = {
+    state,
+    groups: {
+      model: tensors.model.length,
+      optimizer: tensors.optimizer.map((w) => w.name),
+      best: tensors.best.length,
+    },
+    specs: encoded.specs,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const weights = new Uint8Array(
+    tf.io.CompositeArrayBuffer.join(encoded.data),
+  );
+  const out = new Uint8Array(8 + 4 + json.length + weights.length);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, 12);
+  out.set(weights, 12 + json.length);
+  await writeFileAtomic(path, out);
+}
+
+/** Reads a checkpoint, or returns null when `path` does not exist. */
+export async function readCheckpoint<S>(
+  path: string,
+): Promise<Checkpoint<S> | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  const magic = new TextDecoder().decode(bytes.subarray(0, 8));
+  if (magic !== MAGIC || bytes.length < 12) {
+    throw new Error(
+      `${path} is not a training checkpoint (bad header); delete it to start training afresh`,
+    );
+  }
+  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(
+    8,
+    true,
+  );
+  const header = JSON.parse(
+    new TextDecoder().decode(bytes.subarray(12, 12 + jsonLength)),
+  ) as Header<S>;
+  const weightBytes = bytes.slice(12 + jsonLength);
+  const map = tf.io.decodeWeights(weightBytes.buffer, header.specs);
+  const take = (name: string) => {
+    const t = map[name];
+    if (!t) {
+      throw new Error(
+        `${path} is missing tensor ${name}; the checkpoint is damaged, delete it to start afresh`,
+      );
+    }
+    return t;
+  };
+  return {
+    state: header.state,
+    tensors: {
+      model: Array.from(
+        { length: header.groups.model },
+        (_, i) => take(`model/${i}`),
+      ),
+      optimizer: header.groups.optimizer.map((name, i) => ({
+        name,
+        tensor: take(`optimizer/${i}`),
+      })),
+      best: Array.from(
+        { length: header.groups.best },
+        (_, i) => take(`best/${i}`),
+      ),
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import * as tf from "@tensorflow/tfjs";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  rejects,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { selectBackend } from "../backend.ts";
+import { buildStudyCnn } from "../models/study_cnn.ts";
+import { compileClassifier } from "./compile.ts";
+import { type EpochLogs, epochOrder, fit } from "./fit.ts";
+import { fashionMnistSample } from "./sample_data.ts";
+import type { Rng } from "../random.ts";
+
+await selectBackend("cpu");
+
+// Real Fashion-MNIST images from the mirror: 8 per class to train, 4 to validate.
+const train = await fashionMnistSample({ perClass: 8, seed: 1 });
+const val = await fashionMnistSample({ perClass: 4, offset: 8, seed: 2 });
+
+function smallCnn(
+  seed: number,
+  architecture: "dense" | "dense-dropout" = "dense-dropout",
+) {
+  const model = buildStudyCnn({
+    classes: 10,
+    seed,
+    inputShape: [28, 28, 1],
+    filters: 4,
+    kernelSize: 3,
+    architecture,
+    denseSize: 16,
+    dropout: 0.3,
+  });
+  compileClassifier(model, { learningRate: 3e-3 });
+  return model;
+}
+
+const withoutTiming = (history: EpochLogs[]) =>
+  history.map(({ seconds: _seconds, ...rest }) => rest);
+
+Deno.test("epoch order is a seeded permutation that changes per epoch", () => {
+  const a = epochOrder(7, 0, 50);
+  assertEquals(a, epochOrder(7, 0, 50));
+  assertEquals(
+    [...a].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert(a.join() !== epochOrder(7, 1, 50).join());
+  assert(a.join() !== epochOrder(8, 0, 50).join());
+});
+
+Deno.test("same seed gives the same losses (dropout included), another seed does not", async () => {
+  const run = async (seed: number) =>
+    withoutTiming(
+      (await fit(smallCnn(seed), train, {
+        epochs: 1,
+        batchSize: 16,
+        seed,
+        validation: val,
+      })).history,
+    );
+  const a = await run(3);
+  const b = await run(3);
+  const c = await run(4);
+  assertEquals(a, b);
+  assert(a[0].loss !== c[0].loss);
+  assert(Number.isFinite(a[0].val_loss) && a[0].val_acc >= 0);
+});
+
+Deno.test("early stopping stops on rising validation loss and restores the best weights", async () => {
+  // Validation labels shifted by one class: the better the model learns the
+  // training labels, the worse its validation loss, so it must stop early.
+  const shifted = tf.concat([
+    val.y.slice([0, 9], [-1, 1]),
+    val.y.slice([0, 0], [-1, 9]),
+  ], 1);
+  const model = smallCnn(5, "dense");
+  const result = await fit(model, train, {
+    epochs: 8,
+    batchSize: 16,
+    seed: 5,
+    validation: { x: val.x, y: shifted },
+    earlyStopping: { patience: 2 },
+  });
+  assert(result.stoppedEarly, "stopped before 8 epochs");
+  const losses = result.history.map((h) => h.val_loss);
+  const best = losses.indexOf(Math.min(...losses));
+  assertEquals(result.bestEpoch, best);
+  assertEquals(result.history.length, best + 1 + 2);
+  const [valLoss] = model.evaluate(val.x, shifted) as tf.Scalar[];
+  const now = (await valLoss.data())[0];
+  assert(
+    Math.abs(now - losses[best]) < 1e-5,
+    `restored loss ${now} vs best ${losses[best]}`,
+  );
+});
+
+Deno.test("a finished checkpoint resumes to the same result without training again", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "checkpoint.bin");
+    const first = await fit(smallCnn(6), train, {
+      epochs: 2,
+      batchSize: 32,
+      seed: 6,
+      validation: val,
+      checkpointPath: path,
+    });
+    const fresh = smallCnn(6);
+    const second = await fit(fresh, train, {
+      epochs: 2,
+      batchSize: 32,
+      seed: 6,
+      validation: val,
+      checkpointPath: path,
+    });
+    assertEquals(second.resumedAtEpoch, 2);
+    assertEquals(second.history, first.history);
+    await rejects(
+      fit(smallCnn(6), train, {
+        epochs: 2,
+        batchSize: 16,
+        seed: 6,
+        checkpointPath: path,
+      }),
+      /different run \(batch size 32 vs 16\)/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("augmentation gets a seeded stream per batch and changes training", async () => {
+  const draws: number[] = [];
+  const flip = (x: tf.Tensor, rng: Rng) => {
+    const r = rng.next();
+    draws.push(r);
+    return r < 0.5 ? tf.reverse(x, 2) : x.clone();
+  };
+  const a = await fit(smallCnn(8), train, {
+    epochs: 1,
+    batchSize: 20,
+    seed: 8,
+    augment: flip,
+  });
+  const first = [...draws];
+  draws.length = 0;
+  await fit(smallCnn(8), train, {
+    epochs: 1,
+    batchSize: 20,
+    seed: 8,
+    augment: flip,
+  });
+  assertEquals(draws, first);
+  assertEquals(first.length, 4);
+  const plain = await fit(smallCnn(8), train, {
+    epochs: 1,
+    batchSize: 20,
+    seed: 8,
+  });
+  assert(plain.history[0].loss !== a.history[0].loss);
+});
