@@ -164,6 +164,34 @@ export async function decodeToRgb(
   input: string | Uint8Array,
   options: DecodeOptions = {},
 ): Promise<Uint8Array> {
+  try {
+    return await decodeOnce(input, options);
+  } catch (error) {
+    // libvips keeps one error buffer for all threads: when several files
+    // fail at once a message can be lost ("Unknown error"). Retry such a
+    // failure alone to get its real reason.
+    if (
+      !(error instanceof ImageDecodeError) || error.reason !== "decode-failed"
+    ) {
+      throw error;
+    }
+    return await alone(() => decodeOnce(input, options));
+  }
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs `task` after every earlier `alone` task has finished. */
+function alone<T>(task: () => Promise<T>): Promise<T> {
+  const run = queue.then(task, task);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function decodeOnce(
+  input: string | Uint8Array,
+  options: DecodeOptions,
+): Promise<Uint8Array> {
   const o: Required<DecodeOptions> = { ...DEFAULT_DECODE };
   for (const [key, value] of Object.entries(options)) {
     if (value !== undefined) (o as Record<string, unknown>)[key] = value;

@@ -1,12 +1,19 @@
 /**
  * Perceptual hashing (DCT pHash) for near-duplicate detection.
  *
- * An image is reduced with sharp to a 32x32 grey thumbnail (aspect ratio
- * ignored), transformed with a 2-D DCT-II, and the 8x8 lowest frequencies
+ * An image is reduced with sharp to a 32x32 grey thumbnail of its object
+ * (uniform background and padding trimmed, aspect ratio ignored), transformed with a 2-D DCT-II, and the 8x8 lowest frequencies
  * are compared with the median of the 63 non-DC terms: one bit per
  * coefficient above the median (the DC bit is always 0). Two images whose hashes differ in at most a
- * few bits (default threshold 6 of 64) look the same to a person: re-encodes,
+ * few bits (default threshold 6 of 64) have the same structure: re-encodes,
  * resizes, slight colour changes. Hashes are 16 hex digits.
+ *
+ * Product photos of one catalogue share a pose and a white background, so
+ * colour variants of one model (a black and a tan boot) also hash alike.
+ * {@link imageSignature} therefore adds an 8x8 colour thumbnail, and
+ * {@link findCrossGroupDuplicates} requires, besides the pHash distance, a
+ * mean absolute colour difference of at most `maxColourDistance` (default
+ * 12 of 255) when both items carry one.
  *
  * @example
  * ```ts
@@ -78,16 +85,38 @@ export function phashFromGrey32(grey: ArrayLike<number>): string {
   return hex;
 }
 
-async function grey32(image: ReturnType<typeof sharp>): Promise<Uint8Array> {
-  const { data } = await image
-    .rotate()
-    .flatten({ background: "#ffffff" })
-    .greyscale()
-    .resize(N, N, { fit: "fill" })
-    .raw({ depth: "uchar" })
-    .toBuffer({ resolveWithObject: true });
-  if (data.length !== N * N) {
-    throw new Error(`phash: expected ${N * N} grey bytes, got ${data.length}`);
+type SharpImage = ReturnType<typeof sharp>;
+
+/**
+ * A `size x size` thumbnail (grey or RGB) of the object in the image: EXIF
+ * orientation applied, alpha flattened onto white, the uniform border
+ * (background and padding) trimmed away, then stretched to the square.
+ * Images that are all border are used untrimmed.
+ */
+async function thumbnail(
+  make: () => SharpImage,
+  size: number,
+  grey: boolean,
+): Promise<Uint8Array> {
+  const run = (trim: boolean) => {
+    let image = make().rotate().flatten({ background: "#ffffff" });
+    if (trim) image = image.trim({ threshold: 20 });
+    if (grey) image = image.greyscale();
+    return image.resize(size, size, { fit: "fill" }).raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+  };
+  let result;
+  try {
+    result = await run(true);
+  } catch {
+    result = await run(false);
+  }
+  const { data, info } = result;
+  const expected = size * size * (grey ? 1 : 3);
+  if (data.length !== expected || info.channels !== (grey ? 1 : 3)) {
+    throw new Error(
+      `phash: expected ${expected} thumbnail bytes, got ${data.length}`,
+    );
   }
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -95,7 +124,9 @@ async function grey32(image: ReturnType<typeof sharp>): Promise<Uint8Array> {
 /** pHash of an image file (any format sharp reads). */
 export async function phashFile(path: string): Promise<string> {
   try {
-    return phashFromGrey32(await grey32(sharp(path, { failOn: "error" })));
+    return phashFromGrey32(
+      await thumbnail(() => sharp(path, { failOn: "error" }), N, true),
+    );
   } catch (error) {
     throw new Error(`phash ${path}: ${(error as Error).message}`);
   }
@@ -107,9 +138,41 @@ export async function phashRgb(
   width: number,
   height: number,
 ): Promise<string> {
-  return phashFromGrey32(
-    await grey32(sharp(rgb, { raw: { width, height, channels: 3 } })),
-  );
+  const raw = { raw: { width, height, channels: 3 as const } };
+  return phashFromGrey32(await thumbnail(() => sharp(rgb, raw), N, true));
+}
+
+/** pHash plus a coarse colour thumbnail (8 x 8 x 3 bytes). */
+export interface ImageSignature {
+  /** DCT pHash, 16 hex digits. */
+  hash: string;
+  /** 8 x 8 RGB thumbnail, row-major. */
+  colour: Uint8Array;
+}
+
+/** Mean absolute difference of two colour thumbnails (0..255). */
+export function colourDistance(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) {
+    throw new Error(
+      `colourDistance: thumbnails of ${a.length} and ${b.length} bytes`,
+    );
+  }
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+}
+
+/** Signature of an RGB array (`height x width x 3`, uint8). */
+export async function imageSignature(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+): Promise<ImageSignature> {
+  const raw = { raw: { width, height, channels: 3 as const } };
+  return {
+    hash: await phashRgb(rgb, width, height),
+    colour: await thumbnail(() => sharp(rgb, raw), 8, false),
+  };
 }
 
 const POPCOUNT4 = [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4];
@@ -134,6 +197,18 @@ export interface HashedItem {
   group: string;
   /** pHash (16 hex digits). */
   hash: string;
+  /** Optional 8 x 8 colour thumbnail (see {@link imageSignature}). */
+  colour?: Uint8Array;
+}
+
+/** Options for {@link findCrossGroupDuplicates}. */
+export interface DuplicateSearchOptions {
+  /** Maximum pHash distance in bits (default {@link DEFAULT_PHASH_THRESHOLD}). */
+  threshold?: number;
+  /** Maximum mean colour difference when both items have a thumbnail (default 12). */
+  maxColourDistance?: number;
+  /** Group order; pairs are reported earlier group first (default: first appearance). */
+  groupOrder?: readonly string[];
 }
 
 /** A near-duplicate pair across two groups. */
@@ -148,6 +223,8 @@ export interface NearDuplicate {
   groupB: string;
   /** Hamming distance in bits. */
   distance: number;
+  /** Mean colour difference (0..255), when both had a thumbnail. */
+  colourDistance?: number;
 }
 
 function hashWords(hash: string): [number, number] {
@@ -165,16 +242,18 @@ function popcount32(x: number): number {
 
 /**
  * All pairs of items in different groups whose hashes are within
- * `threshold` bits. Pairs are ordered so that `groupA` comes first in
- * `groupOrder` (default: order of first appearance). O(n^2) comparisons of
- * two 32-bit words: about a second for 10,000 items.
+ * `threshold` bits (and, with thumbnails, whose colours are within
+ * `maxColourDistance`). Pairs are ordered so that `groupA` comes first in
+ * `groupOrder`. O(n^2) comparisons of two 32-bit words: about a second for
+ * 10,000 items.
  */
 export function findCrossGroupDuplicates(
   items: readonly HashedItem[],
-  threshold = DEFAULT_PHASH_THRESHOLD,
-  groupOrder?: readonly string[],
+  options: DuplicateSearchOptions = {},
 ): NearDuplicate[] {
-  const order = groupOrder ??
+  const threshold = options.threshold ?? DEFAULT_PHASH_THRESHOLD;
+  const maxColour = options.maxColourDistance ?? 12;
+  const order = options.groupOrder ??
     [...new Set(items.map((i) => i.group))];
   const rank = new Map(order.map((g, i) => [g, i]));
   const hi = new Uint32Array(items.length);
@@ -188,17 +267,25 @@ export function findCrossGroupDuplicates(
       if (items[i].group === items[j].group) continue;
       const d = popcount32(hi[i] ^ hi[j]) + popcount32(lo[i] ^ lo[j]);
       if (d > threshold) continue;
+      const ci = items[i].colour;
+      const cj = items[j].colour;
+      const colour = ci && cj ? colourDistance(ci, cj) : undefined;
+      if (colour !== undefined && colour > maxColour) continue;
       const [x, y] =
         (rank.get(items[i].group) ?? 0) <= (rank.get(items[j].group) ?? 0)
           ? [items[i], items[j]]
           : [items[j], items[i]];
-      out.push({
+      const pair: NearDuplicate = {
         a: x.id,
         groupA: x.group,
         b: y.id,
         groupB: y.group,
         distance: d,
-      });
+      };
+      if (colour !== undefined) {
+        pair.colourDistance = Math.round(colour * 10) / 10;
+      }
+      out.push(pair);
     }
   }
   return out;
