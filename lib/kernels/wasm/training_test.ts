@@ -5,7 +5,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { tinyInitialWeights, trainTinyCnn } from "../../testing/tiny_cnn.ts";
-import { randomValues, testRng, useCpu, useWasm } from "./parity_testing.ts";
+import {
+  assertParity,
+  randomValues,
+  testRng,
+  useCpu,
+  useWasm,
+} from "./parity_testing.ts";
 
 function assertLossesClose(
   label: string,
@@ -166,5 +172,152 @@ Deno.test({
       `wasm losses: ${wasmLosses.map((l) => l.toPrecision(9)).join(" ")}`,
     );
     assertLossesClose("MobileNetV2-style", wasmLosses, cpuLosses);
+  },
+});
+
+/** The shared data mirror: `FASHION_MIRROR`, else `../shared/datasets` beside the repository. */
+function mirrorPath(): string {
+  const configured = Deno.env.get("FASHION_MIRROR");
+  const root = new URL("../../../", import.meta.url);
+  return configured
+    ? new URL(configured, root).pathname
+    : new URL("../shared/datasets", root).pathname;
+}
+
+const MOBILENET_DIR = `${mirrorPath()}/pretrained/mobilenet-v2-0.35-224-notop`;
+const hasMobileNet = (() => {
+  try {
+    return Deno.statSync(`${MOBILENET_DIR}/model.json`).isFile;
+  } catch {
+    return false;
+  }
+})();
+if (!hasMobileNet) {
+  console.log(
+    `MobileNetV2 fine-tuning test skipped: no ${MOBILENET_DIR}/model.json ` +
+      `(set FASHION_MIRROR to the data mirror)`,
+  );
+}
+
+/**
+ * The pretrained MobileNetV2 base with a new 3-class head, its input resized
+ * to `size` x `size` (the weights do not depend on the image size).
+ */
+async function loadMobileNetClassifier(size: number): Promise<tf.LayersModel> {
+  const json = JSON.parse(
+    await Deno.readTextFile(`${MOBILENET_DIR}/model.json`),
+  );
+  const topology = json.modelTopology;
+  const layers = (topology.model_config ?? topology).config.layers;
+  layers[0].config.batch_input_shape = [null, size, size, 3];
+  const weightData =
+    (await Deno.readFile(`${MOBILENET_DIR}/weights.bin`)).buffer;
+  const base = await tf.loadLayersModel(tf.io.fromMemory({
+    modelTopology: topology,
+    weightSpecs: json.weightsManifest.flatMap((m: { weights: unknown[] }) =>
+      m.weights
+    ),
+    weightData,
+  }));
+  const pooled = tf.layers.globalAveragePooling2d({}).apply(base.outputs[0]);
+  const head = tf.layers.dense({
+    units: 3,
+    activation: "softmax",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+  }).apply(pooled) as tf.SymbolicTensor;
+  return tf.model({ inputs: base.inputs, outputs: head });
+}
+
+/**
+ * Gradients of a fixed random projection of the base's output with respect
+ * to every weight, on the active backend, with BatchNormalization in
+ * inference mode (moving statistics), as when fine-tuning a pretrained base.
+ */
+async function mobileNetGradients(): Promise<Float32Array[]> {
+  const size = 64;
+  const batch = 2;
+  const model = await loadMobileNetClassifier(size);
+  const rng = testRng(21);
+  const xShape = [batch, size, size, 3];
+  const x = tf.tensor(randomValues(rng, xShape), xShape);
+  const features = model.layers[model.layers.length - 3]
+    .output as tf.SymbolicTensor;
+  const base = tf.model({ inputs: model.inputs, outputs: features });
+  const outShape = features.shape.map((d) => d ?? batch);
+  const r = tf.tensor(randomValues(rng, outShape), outShape);
+  const { value, grads } = tf.variableGrads(() =>
+    tf.sum(
+      tf.mul(base.apply(x, { training: false }) as tf.Tensor, r),
+    ) as tf.Scalar
+  );
+  const values = await Promise.all(
+    base.trainableWeights.map(async (w) => {
+      const g = grads[w.originalName] ?? grads[w.name];
+      if (!g) throw new Error(`no gradient for ${w.name}`);
+      return await g.data() as Float32Array;
+    }),
+  );
+  tf.dispose([x, r, value, ...Object.values(grads)]);
+  model.dispose();
+  return values;
+}
+
+Deno.test({
+  name: "wasm gradients of the pretrained MobileNetV2 base match cpu",
+  ignore: !hasMobileNet,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await useCpu();
+    const cpuGrads = await mobileNetGradients();
+    await useWasm();
+    const wasmGrads = await mobileNetGradients();
+    if (cpuGrads.length < 50) {
+      throw new Error(`only ${cpuGrads.length} gradients: base not loaded?`);
+    }
+    let worst = 0;
+    for (const [i, expected] of cpuGrads.entries()) {
+      worst = Math.max(
+        worst,
+        assertParity(`MobileNetV2 weight ${i}`, wasmGrads[i], expected),
+      );
+    }
+    console.log(
+      `${cpuGrads.length} weights, worst normwise error ${
+        worst.toExponential(2)
+      }`,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "wasm takes a training step of MobileNetV2 with BatchNorm in training mode",
+  ignore: !hasMobileNet,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await useWasm();
+    const model = await loadMobileNetClassifier(64);
+    model.compile({
+      optimizer: tf.train.adam(1e-3),
+      loss: "categoricalCrossentropy",
+    });
+    const rng = testRng(22);
+    const x = tf.tensor(randomValues(rng, [2, 64, 64, 3]), [2, 64, 64, 3]);
+    const y = tf.oneHot(tf.tensor1d([0, 2], "int32"), 3);
+    const before = await model.getWeights()[0].data();
+    const losses = [
+      await model.trainOnBatch(x, y),
+      await model.trainOnBatch(x, y),
+    ]
+      .map((l) => Array.isArray(l) ? l[0] : l);
+    const after = await model.getWeights()[0].data();
+    tf.dispose([x, y]);
+    model.dispose();
+    if (!losses.every(Number.isFinite)) throw new Error(`losses ${losses}`);
+    if (after.every((v, i) => v === before[i])) {
+      throw new Error("the first conv kernel did not change after two steps");
+    }
   },
 });
