@@ -1,0 +1,276 @@
+/**
+ * Run records: one folder per run under `reports/runs/<run-id>/` holding
+ *
+ * - `run.json`: parameters, seed, backend and device, package versions,
+ *   dataset id and fingerprint, split sizes, status, timing;
+ * - `history.json`, `predictions.json`, `metrics.json` (and any extra JSON);
+ * - `model/` (TF.js layers format) and `checkpoint.bin` while training.
+ *
+ * Every file is written atomically. `run.json` is written first with status
+ * `running` and rewritten last with status `complete`, so a run killed at
+ * any point never looks complete; rerunning it reuses the folder (and its
+ * training checkpoint). Completing a run rebuilds `index.json`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeJsonAtomic } from "../io/atomic.ts";
+import { saveModel } from "../models/model_files.ts";
+import { runId } from "./run_id.ts";
+import { rebuildRunIndex } from "./run_index.ts";
+
+/** `reports/runs` of this repository. */
+export const DEFAULT_RUNS_ROOT = fileURLToPath(
+  new URL("../../reports/runs", import.meta.url),
+);
+
+/** The dataset a run used: its catalog id and content fingerprint (from the data step). */
+export interface DatasetRef {
+  /** Catalog id, e.g. `fashion-mnist`. */
+  id: string;
+  /** Fingerprint of the installed files (e.g. `readFingerprint(id)` of lib/data). */
+  fingerprint: string;
+}
+
+/** The backend a run computed on (the result of `selectBackend`). */
+export interface BackendRef {
+  /** Backend name, e.g. `wasm`. */
+  name: string;
+  /** Device description, e.g. `CPU (2 cores)`. */
+  device: string;
+}
+
+/** What describes a run before it starts. */
+export interface RunInfo {
+  /** Human name of the experiment, e.g. `Primary classification`. */
+  name: string;
+  /** Hyperparameters and settings; part of the run id. */
+  params: Record<string, unknown>;
+  /** The run seed; part of the run id. */
+  seed: number;
+  /** The dataset used. */
+  dataset: DatasetRef;
+  /** Samples per split, e.g. `{ train: 800, validation: 200, test: 250 }`. */
+  splits: Record<string, number>;
+  /** Where it ran. */
+  backend: BackendRef;
+  /** Profile (`smoke`, `course`, `full`) or other free-form context. */
+  tags?: Record<string, string>;
+}
+
+/** Status of a run folder. */
+export type RunStatus = "running" | "complete" | "failed";
+
+/** The content of `run.json`. */
+export interface RunJson extends RunInfo {
+  /** The run id (folder name). */
+  id: string;
+  /** `complete` only once every other file is written. */
+  status: RunStatus;
+  /** Package and runtime versions. */
+  versions: Record<string, string>;
+  /** ISO time the run (last) started. */
+  startedAt: string;
+  /** ISO time it completed or failed. */
+  finishedAt?: string;
+  /** Wall-clock seconds from start to finish. */
+  durationSeconds?: number;
+  /** Error message of a failed run. */
+  error?: string;
+  /** Files written into the folder, relative to it. */
+  files: string[];
+}
+
+/** Test-set predictions of one output. */
+export interface HeadPredictions {
+  /** Class names by index, when known. */
+  classNames?: string[];
+  /** True class per sample. */
+  trueLabels: number[];
+  /** Predicted class per sample. */
+  predictedLabels: number[];
+  /** Class probabilities per sample. */
+  probabilities: number[][];
+}
+
+/** Predictions of a single-output model, or of each head of a multi-output one. */
+export type Predictions = HeadPredictions | {
+  heads: Record<string, HeadPredictions>;
+};
+
+/** Package and runtime versions recorded with every run. */
+export function runtimeVersions(): Record<string, string> {
+  const versions: Record<string, string> = {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+  };
+  for (const [pkg, v] of Object.entries(tf.version)) {
+    versions[`@tensorflow/${pkg}`] = String(v);
+  }
+  return versions;
+}
+
+/** Reads `run.json` of a run folder, or null when there is none. */
+export async function readRun(dir: string): Promise<RunJson | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(dir, "run.json")));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw new Error(
+      `Cannot read ${
+        join(dir, "run.json")
+      } (${error}); delete the folder to rerun it`,
+    );
+  }
+}
+
+function checkPredictions(p: HeadPredictions, where: string): void {
+  const n = p.trueLabels.length;
+  if (p.predictedLabels.length !== n || p.probabilities.length !== n) {
+    throw new Error(
+      `${where}: ${n} true labels, ${p.predictedLabels.length} predicted labels and ${p.probabilities.length} probability rows; they must be equal`,
+    );
+  }
+}
+
+/** An open run folder. Create with {@linkcode RunRecord.start}. */
+export class RunRecord {
+  /** The run id. */
+  readonly id: string;
+  /** The run folder. */
+  readonly dir: string;
+  /** The runs root holding `index.json`. */
+  readonly root: string;
+  #json: RunJson;
+  #started: number;
+
+  private constructor(root: string, json: RunJson) {
+    this.root = root;
+    this.id = json.id;
+    this.dir = join(root, json.id);
+    this.#json = json;
+    this.#started = performance.now();
+  }
+
+  /**
+   * Opens the run's folder and marks it `running`. Refuses to touch a
+   * complete run unless `overwrite` is set (use {@linkcode readRun} to reuse
+   * its results instead).
+   *
+   * @example
+   * ```ts
+   * const run = await RunRecord.start({ name: "Primary", params, seed: 42,
+   *   dataset: { id: "fashion-mnist", fingerprint }, splits, backend });
+   * const result = await fit(model, train, { ..., checkpointPath: run.checkpointPath });
+   * await run.writeHistory(result.history);
+   * await run.writePredictions(predictions);
+   * await run.writeMetrics({ accuracy });
+   * await run.saveModel(model);
+   * await run.complete();
+   * ```
+   */
+  static async start(
+    info: RunInfo,
+    options: { root?: string; overwrite?: boolean } = {},
+  ): Promise<RunRecord> {
+    const root = options.root ?? DEFAULT_RUNS_ROOT;
+    const id = runId(info.name, info.params, info.seed);
+    const dir = join(root, id);
+    const previous = await readRun(dir);
+    if (previous?.status === "complete" && !options.overwrite) {
+      throw new Error(
+        `Run ${id} is already complete in ${dir}; reuse it, pass { overwrite: true }, or delete the folder`,
+      );
+    }
+    const json: RunJson = {
+      id,
+      ...info,
+      status: "running",
+      versions: runtimeVersions(),
+      startedAt: new Date().toISOString(),
+      files: [],
+    };
+    const record = new RunRecord(root, json);
+    await Deno.mkdir(dir, { recursive: true });
+    await record.#writeRunJson();
+    return record;
+  }
+
+  /** The current content of `run.json` (a copy). */
+  get info(): RunJson {
+    return structuredClone(this.#json);
+  }
+
+  /** Where the training loop keeps this run's checkpoint. */
+  get checkpointPath(): string {
+    return join(this.dir, "checkpoint.bin");
+  }
+
+  async #writeRunJson(): Promise<void> {
+    await writeJsonAtomic(join(this.dir, "run.json"), this.#json);
+  }
+
+  #noteFile(name: string): void {
+    if (!this.#json.files.includes(name)) this.#json.files.push(name);
+  }
+
+  /** Writes `<name>` (a JSON file) into the run folder atomically. */
+  async writeJson(name: string, value: unknown): Promise<void> {
+    if (name === "run.json" || name.includes("/") || !name.endsWith(".json")) {
+      throw new Error(
+        `Cannot write "${name}" into a run folder; use a plain *.json name other than run.json`,
+      );
+    }
+    await writeJsonAtomic(join(this.dir, name), value);
+    this.#noteFile(name);
+  }
+
+  /** Writes `history.json` (one entry per epoch). */
+  writeHistory(history: Record<string, number>[]): Promise<void> {
+    return this.writeJson("history.json", history);
+  }
+
+  /** Writes `predictions.json` (test predictions), checking lengths agree. */
+  async writePredictions(predictions: Predictions): Promise<void> {
+    if ("heads" in predictions) {
+      for (const [head, p] of Object.entries(predictions.heads)) {
+        checkPredictions(p, `predictions of head ${head}`);
+      }
+    } else checkPredictions(predictions, "predictions");
+    await this.writeJson("predictions.json", predictions);
+  }
+
+  /** Writes `metrics.json`. */
+  writeMetrics(metrics: Record<string, unknown>): Promise<void> {
+    return this.writeJson("metrics.json", metrics);
+  }
+
+  /** Saves the model into `model/` (TF.js layers format). */
+  async saveModel(model: tf.LayersModel): Promise<void> {
+    await saveModel(model, join(this.dir, "model"));
+    this.#noteFile("model/model.json");
+  }
+
+  /** Marks the run complete (written last), removes its checkpoint and rebuilds `index.json`. */
+  async complete(): Promise<RunJson> {
+    this.#json.status = "complete";
+    this.#json.finishedAt = new Date().toISOString();
+    this.#json.durationSeconds = (performance.now() - this.#started) / 1000;
+    await this.#writeRunJson();
+    await Deno.remove(this.checkpointPath).catch(() => {});
+    await rebuildRunIndex(this.root);
+    return this.info;
+  }
+
+  /** Marks the run failed with the error's message and rebuilds `index.json`. */
+  async fail(error: unknown): Promise<void> {
+    this.#json.status = "failed";
+    this.#json.finishedAt = new Date().toISOString();
+    this.#json.error = error instanceof Error ? error.message : String(error);
+    await this.#writeRunJson();
+    await rebuildRunIndex(this.root);
+  }
+}

@@ -1,0 +1,146 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  rejects,
+  throws,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { selectBackend } from "../backend.ts";
+import { buildFashionMnistCnn } from "../models/fashion_mnist_cnn.ts";
+import { loadModel } from "../models/model_files.ts";
+import { canonicalJson, runId } from "./run_id.ts";
+import { readRun, type RunInfo, RunRecord } from "./record.ts";
+import { scanRuns } from "./run_index.ts";
+
+const backend = await selectBackend("cpu");
+
+const info = (params: Record<string, unknown>, seed = 1): RunInfo => ({
+  name: "Primary classification",
+  params,
+  seed,
+  dataset: { id: "fashion-mnist", fingerprint: "sha256:test" },
+  splits: { train: 30, validation: 10, test: 10 },
+  backend: { name: backend.name, device: backend.device },
+});
+
+Deno.test("run ids are deterministic, key-order independent and change with any input", () => {
+  const a = runId("Primary classification", { kernelSize: 3, filters: 64 }, 42);
+  assertEquals(
+    a,
+    runId("Primary classification", { filters: 64, kernelSize: 3 }, 42),
+  );
+  assert(/^primary-classification-[0-9a-f]{10}-s42$/.test(a), a);
+  assert(
+    a !== runId("Primary classification", { kernelSize: 5, filters: 64 }, 42),
+  );
+  assert(
+    a !== runId("Primary classification", { kernelSize: 3, filters: 64 }, 43),
+  );
+  assertEquals(
+    canonicalJson({ b: 1, a: { d: 2, c: [3] } }),
+    '{"a":{"c":[3],"d":2},"b":1}',
+  );
+  throws(() => runId("!!!", {}, 1), /descriptive name/);
+  throws(() => runId("x", { lr: NaN }, 1), /finite/);
+});
+
+Deno.test("a run folder is complete only after complete(), and the index follows", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const run = await RunRecord.start(info({ kernelSize: 3 }), { root });
+    assertEquals((await readRun(run.dir))?.status, "running");
+    await run.writeHistory([{ epoch: 0, loss: 1.2, val_loss: 1.3 }]);
+    await run.writePredictions({
+      trueLabels: [0, 1],
+      predictedLabels: [0, 0],
+      probabilities: [[0.9, 0.1], [0.6, 0.4]],
+    });
+    await run.writeMetrics({ accuracy: 0.5 });
+    const model = buildFashionMnistCnn({ seed: 1, filters: 2, denseSize: 4 });
+    await run.saveModel(model);
+    // Killed here: the folder does not claim to be complete.
+    const beforeComplete = await readRun(run.dir);
+    assertEquals(beforeComplete?.status, "running");
+    assertEquals((await scanRuns(root)).runs.map((r) => r.status), ["running"]);
+
+    const done = await run.complete();
+    assertEquals(done.status, "complete");
+    assertEquals(done.files.sort(), [
+      "history.json",
+      "metrics.json",
+      "model/model.json",
+      "predictions.json",
+    ]);
+    assertEquals(done.versions["@tensorflow/tfjs-core"], "4.22.0");
+    assertEquals(done.backend.name, "cpu");
+    const index = JSON.parse(await Deno.readTextFile(join(root, "index.json")));
+    assertEquals(index.runs.length, 1);
+    assertEquals(index.runs[0].id, run.id);
+    assertEquals(index.runs[0].metrics, { accuracy: 0.5 });
+    assertEquals(
+      (await loadModel(join(run.dir, "model"))).countParams(),
+      model.countParams(),
+    );
+
+    await rejects(
+      RunRecord.start(info({ kernelSize: 3 }), { root }),
+      /already complete/,
+    );
+    const again = await RunRecord.start(info({ kernelSize: 3 }), {
+      root,
+      overwrite: true,
+    });
+    assertEquals((await readRun(again.dir))?.status, "running");
+    await again.fail(new Error("out of memory"));
+    const failed = await readRun(again.dir);
+    assertEquals([failed?.status, failed?.error], ["failed", "out of memory"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("predictions with mismatched lengths are refused", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const run = await RunRecord.start(info({ kernelSize: 5 }), { root });
+    await rejects(
+      run.writePredictions({
+        trueLabels: [0, 1],
+        predictedLabels: [0],
+        probabilities: [[1, 0]],
+      }),
+      /must be equal/,
+    );
+    await rejects(run.writeJson("run.json", {}), /other than run.json/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a reader never sees a half-written run file while it is rewritten", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const run = await RunRecord.start(info({ kernelSize: 7 }), { root });
+    const big = (i: number) => ({
+      round: i,
+      values: Array.from({ length: 20_000 }, (_, k) => k * i),
+    });
+    await run.writeMetrics(big(0));
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 1; i <= 15; i++) await run.writeMetrics(big(i));
+      writing = false;
+    })();
+    let reads = 0;
+    while (writing) {
+      const text = await Deno.readTextFile(join(run.dir, "metrics.json"));
+      const parsed = JSON.parse(text); // throws on a torn file
+      assertEquals(parsed.values.length, 20_000);
+      reads++;
+    }
+    await writer;
+    assert(reads > 0);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
