@@ -1,0 +1,387 @@
+/**
+ * The dataset catalog: every dataset the studies use, where a user with
+ * internet gets it, which folder of an offline mirror holds it, how its files
+ * are verified, its licence and its label schema.
+ *
+ * Acquisition (`lib/data/acquire.ts`, `deno task data <id>`) reads only this
+ * table; adding a dataset means adding one entry here.
+ *
+ * @example
+ * ```ts
+ * const entry = getDataset("fashion-mnist");
+ * entry.mirrorPath; // "fashion-mnist"
+ * entry.labels.classes?.[9]; // "Ankle boot"
+ * ```
+ *
+ * @module
+ */
+import type { ExpectedHash } from "./checksums.ts";
+
+/** One file that can be downloaded and verified without a mirror. */
+export interface DownloadFile {
+  /** Path inside the dataset folder. */
+  path: string;
+  /** Public URL. */
+  url: string;
+  /** Published checksum the download must match. */
+  expected: ExpectedHash;
+  /** Approximate size in bytes (for progress and the listing). */
+  bytes?: number;
+}
+
+/**
+ * Where a user with internet gets a dataset.
+ *
+ * - `files`: individual files with published checksums; `deno task data`
+ *   downloads and verifies them.
+ * - `kaggle`: a Kaggle dataset; needs an account token (env
+ *   `KAGGLE_USERNAME`, `KAGGLE_KEY`). Kaggle publishes no per-file
+ *   checksums, so the data step does not fetch it automatically: download
+ *   the archive, unpack it, and install it with `--from DIR`.
+ * - `git`: files in a public Git repository at a pinned commit.
+ * - `manual`: a link the authors share (no stable URL or checksum).
+ */
+export type DatasetSource =
+  | { kind: "files"; description: string; files: readonly DownloadFile[] }
+  | {
+    kind: "kaggle";
+    description: string;
+    /** `owner/dataset` slug. */
+    dataset: string;
+    /** Direct API download URL (HTTP basic auth with username and key). */
+    url: string;
+    /** Environment variables holding the credentials. */
+    credentials: readonly string[];
+  }
+  | {
+    kind: "git";
+    description: string;
+    /** Repository URL. */
+    repository: string;
+    /** Pinned commit (prefix). */
+    commit: string;
+    /** Folder inside the repository. */
+    folder: string;
+  }
+  | { kind: "manual"; description: string; url: string };
+
+/** What the labels are and where they live. */
+export interface LabelSchema {
+  /** One-paragraph description of how labels are stored. */
+  description: string;
+  /** Class names in label-index order, where labels are integer codes. */
+  classes?: readonly string[];
+  /** Label fields (columns, keys), where labels are records. */
+  fields?: readonly string[];
+}
+
+/** Files a user brings themselves (datasets without a public mirror copy). */
+export interface UserProvidedFiles {
+  /** The file names the authors distribute. */
+  expectedFiles: readonly string[];
+  /** What `--from DIR` checks. */
+  validation: string;
+}
+
+/** One dataset of the catalog. */
+export interface DatasetEntry {
+  /** Catalog id, also the folder name under `data/raw/`. */
+  id: string;
+  /** Human title. */
+  title: string;
+  /** What it is and which study uses it. */
+  description: string;
+  /** Licence (SPDX id where one exists). */
+  licence: string;
+  /**
+   * Folder of this dataset inside an offline mirror (holding `SHA256SUMS`),
+   * or `null` when no mirror carries it.
+   */
+  mirrorPath: string | null;
+  /** Number of files the mirror folder lists in `SHA256SUMS`, when known. */
+  mirrorFileCount?: number;
+  /** Public sources for users with internet. */
+  sources: readonly DatasetSource[];
+  /** Label schema. */
+  labels: LabelSchema;
+  /** Present when the user supplies the files (`--from DIR`). */
+  userProvided?: UserProvidedFiles;
+  /** Caveats that matter for experiments. */
+  notes?: readonly string[];
+}
+
+const FASHION_MNIST_BASE =
+  "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion";
+
+/** Fashion-MNIST class names, label index order. */
+export const FASHION_MNIST_CLASSES = [
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+] as const;
+
+/**
+ * The 24 `.npz` files of the fashion-shop study (study 000), named as the
+ * authors' notebooks load them: the primary 3-category set, the glasses set
+ * (no gender split), and Trousers & Jeans / Shoes by All, Male and Female,
+ * each as Train, Validation and Test.
+ */
+export const FASHION_SHOP_FILES: readonly string[] = (() => {
+  const splits = ["Train", "Validation", "Test"];
+  const groups = [
+    "Primary categories",
+    "Glasses & Sunglasses",
+    ...["Trousers & Jeans", "Shoes"].flatMap((category) =>
+      ["All", "Male", "Female"].map((subset) => `${category} - ${subset}`)
+    ),
+  ];
+  return groups.flatMap((group) =>
+    splits.map((split) => `${group} - ${split}.npz`)
+  );
+})();
+
+/** Every dataset the workspace knows, by id. */
+export const CATALOG: readonly DatasetEntry[] = [
+  {
+    id: "fashion-mnist",
+    title: "Fashion-MNIST",
+    description:
+      "70,000 grey 28x28 Zalando article images in 10 classes (60,000 train, 10,000 test), IDX format. Study 004.",
+    licence: "MIT (Zalando SE)",
+    mirrorPath: "fashion-mnist",
+    mirrorFileCount: 4,
+    sources: [{
+      kind: "files",
+      description:
+        "Official IDX files from github.com/zalandoresearch/fashion-mnist (data/fashion/), verified against the official MD5s",
+      files: [
+        {
+          path: "train-images-idx3-ubyte.gz",
+          url: `${FASHION_MNIST_BASE}/train-images-idx3-ubyte.gz`,
+          expected: {
+            algorithm: "md5",
+            hex: "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+          },
+          bytes: 26421880,
+        },
+        {
+          path: "train-labels-idx1-ubyte.gz",
+          url: `${FASHION_MNIST_BASE}/train-labels-idx1-ubyte.gz`,
+          expected: {
+            algorithm: "md5",
+            hex: "25c81989df183df01b3e8a0aad5dffbe",
+          },
+          bytes: 29515,
+        },
+        {
+          path: "t10k-images-idx3-ubyte.gz",
+          url: `${FASHION_MNIST_BASE}/t10k-images-idx3-ubyte.gz`,
+          expected: {
+            algorithm: "md5",
+            hex: "bef4ecab320f06d8554ea6380940ec79",
+          },
+          bytes: 4422102,
+        },
+        {
+          path: "t10k-labels-idx1-ubyte.gz",
+          url: `${FASHION_MNIST_BASE}/t10k-labels-idx1-ubyte.gz`,
+          expected: {
+            algorithm: "md5",
+            hex: "bb300cfdad3c16e7a12a480ee83cd310",
+          },
+          bytes: 5148,
+        },
+      ],
+    }],
+    labels: {
+      description:
+        "IDX1 label files, one byte per image, 0..9 in the order of `classes`.",
+      classes: FASHION_MNIST_CLASSES,
+    },
+    notes: [
+      "The offline mirror stores the official images and labels grouped by class (all label 0, then 1, ...), so its files differ from the official MD5s: a mirror install is verified against the mirror's SHA256SUMS, a download against the official MD5s. Shuffle before making a validation split.",
+    ],
+  },
+  {
+    id: "fashion-product-images",
+    title: "Fashion Product Images (small)",
+    description:
+      "Product photos with styles.csv (id, gender, masterCategory, subCategory, articleType, baseColour, season, year, usage). The mirror holds 11,882 photos: the real stand-in for the fashion-shop hierarchy (studies 000, 001, 003).",
+    licence: "as the Kaggle dataset paramaggarwal/fashion-product-images-small",
+    mirrorPath: "fashion-product-images",
+    mirrorFileCount: 11883,
+    sources: [{
+      kind: "kaggle",
+      description:
+        "Kaggle dataset (44,441 images, 60x80). Needs a Kaggle API token. Download, unzip, then: deno task data fashion-product-images --from <unzipped folder> (it must hold styles.csv and images/). Its files differ from the mirror's, so its fingerprint differs too.",
+      dataset: "paramaggarwal/fashion-product-images-small",
+      url:
+        "https://www.kaggle.com/api/v1/datasets/download/paramaggarwal/fashion-product-images-small",
+      credentials: ["KAGGLE_USERNAME", "KAGGLE_KEY"],
+    }],
+    labels: {
+      description:
+        "styles.csv, one row per image id; images/<id>.jpg. Main category, sub-category, article type and gender give the hierarchy.",
+      fields: [
+        "id",
+        "gender",
+        "masterCategory",
+        "subCategory",
+        "articleType",
+        "baseColour",
+        "season",
+        "year",
+        "usage",
+      ],
+    },
+    notes: [
+      "Classes are imbalanced (e.g. Women's Trousers 7 images); report class sizes with results.",
+    ],
+  },
+  {
+    id: "clothing-dataset-small",
+    title: "Clothing dataset (small), 5 of 10 classes",
+    description:
+      "Clothing photos in train/, validation/, test/ with one folder per class (dress, longsleeve, outwear, shirt, t-shirt). Stand-in for study 002 (dress / pullover / shirt: longsleeve is the nearest class to pullover).",
+    licence: "CC0-1.0",
+    mirrorPath: "clothing-dataset-small",
+    mirrorFileCount: 2384,
+    sources: [{
+      kind: "git",
+      description:
+        "git clone https://github.com/alexeygrigorev/clothing-dataset-small, check out the commit, then: deno task data clothing-dataset-small --from <clone>. The upstream has 10 classes; the mirror keeps 5.",
+      repository: "https://github.com/alexeygrigorev/clothing-dataset-small",
+      commit: "11961516",
+      folder: ".",
+    }],
+    labels: {
+      description: "The class is the folder name: <split>/<class>/<uuid>.jpg.",
+      classes: ["dress", "longsleeve", "outwear", "shirt", "t-shirt"],
+    },
+  },
+  {
+    id: "fashion-shop-samples",
+    title: "Fashion shop sample photos",
+    description:
+      "164 full-size (300x400) sample photos of the fashion-shop dataset, main category in the file name NNNNN_<productId>_<Category>.jpg. Study 000's conversion step.",
+    licence: "as its source repository",
+    mirrorPath: "fashion-shop-samples",
+    mirrorFileCount: 164,
+    sources: [{
+      kind: "git",
+      description:
+        "Folder 'Sample images (Full size)/' of the authors' repository at the pinned commit; install with --from <that folder>.",
+      repository:
+        "https://github.com/jomariya23156/fashion-shop-images-classification",
+      commit: "937643e4",
+      folder: "Sample images (Full size)",
+    }],
+    labels: {
+      description:
+        "Main category is the last part of the file name: Glasses & Sunglasses (17), Trousers & Jeans (54), Shoes (93).",
+      classes: ["Glasses & Sunglasses", "Trousers & Jeans", "Shoes"],
+    },
+  },
+  {
+    id: "mobilenet-v2-0.35-224-notop",
+    title: "MobileNetV2 0.35 (224x224) convolutional base, ImageNet weights",
+    description:
+      "Pretrained base for transfer learning (study 002), TensorFlow.js layers format (model.json + weights.bin), classifier removed, output out_relu 7x7x1280.",
+    licence: "Apache-2.0 (Keras applications)",
+    mirrorPath: "pretrained/mobilenet-v2-0.35-224-notop",
+    mirrorFileCount: 2,
+    sources: [{
+      kind: "git",
+      description:
+        "Cut from a Teachable Machine image-model export (tm-my-image-model/) by dropping its two dense head layers; no upstream publishes this exact cut, so install it from a mirror.",
+      repository: "https://github.com/Angela222630/Dog",
+      commit: "03c81f48",
+      folder: "tm-my-image-model",
+    }],
+    labels: {
+      description:
+        "No labels: a feature extractor. Input 224x224x3 scaled to [-1, 1].",
+    },
+  },
+  {
+    id: "fashion-shop",
+    title: "Fashion shop arrays (original study data)",
+    description:
+      "The fashion-shop authors' arrays: about 16,000 product photos at 120x90, 3 main categories with gender and sub-type labels, as 24 .npz files. Not in any mirror; users who have them install them with --from DIR.",
+    licence: "as distributed by the authors",
+    mirrorPath: null,
+    sources: [{
+      kind: "manual",
+      description:
+        "Download link in the authors' README (Google Drive); unpack, then: deno task data fashion-shop --from <folder with the .npz files>",
+      url:
+        "https://drive.google.com/file/d/1hX7gIACOXYWMfxgvTR55zQSidXoLcxIo/view?usp=sharing",
+    }],
+    labels: {
+      description:
+        "Each .npz holds images (uint8 N x 120 x 90 x 3), labels (N) and genders (N). Primary labels: 0 Glasses/Sunglasses, 1 Trousers/Jeans, 2 Shoes.",
+      fields: ["images", "labels", "genders"],
+    },
+    userProvided: {
+      expectedFiles: FASHION_SHOP_FILES,
+      validation:
+        "file names against the authors' names; each file must be a zip archive holding images, labels and genders with images uint8 N x 120 x 90 x 3",
+    },
+  },
+];
+
+/** All catalog ids, in catalog order. */
+export function datasetIds(): string[] {
+  return CATALOG.map((entry) => entry.id);
+}
+
+/**
+ * Looks up a dataset by id.
+ *
+ * @throws listing the valid ids when `id` is unknown.
+ */
+export function getDataset(id: string): DatasetEntry {
+  const entry = CATALOG.find((e) => e.id === id);
+  if (!entry) {
+    throw new Error(
+      `Unknown dataset id '${id}'. Valid ids: ${datasetIds().join(", ")}`,
+    );
+  }
+  return entry;
+}
+
+/** The catalog as plain text, one block per dataset (for `--list`). */
+export function formatCatalog(
+  entries: readonly DatasetEntry[] = CATALOG,
+): string {
+  return entries.map((e) => {
+    const lines = [
+      `${e.id}: ${e.title}`,
+      `  ${e.description}`,
+      `  licence: ${e.licence}`,
+      `  mirror folder: ${
+        e.mirrorPath ?? "(none; bring the files with --from DIR)"
+      }${e.mirrorFileCount ? ` (${e.mirrorFileCount} files)` : ""}`,
+      ...e.sources.map((s) =>
+        `  source (${s.kind}): ${
+          s.kind === "files"
+            ? s.files.map((f) => f.url).join(", ")
+            : s.kind === "kaggle"
+            ? `${s.url} (needs ${s.credentials.join(", ")})`
+            : s.kind === "git"
+            ? `${s.repository} @${s.commit} ${s.folder}`
+            : s.url
+        }\n    ${s.description}`
+      ),
+      `  labels: ${e.labels.description}`,
+    ];
+    return lines.join("\n");
+  }).join("\n\n") + "\n";
+}
