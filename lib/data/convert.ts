@@ -150,6 +150,7 @@ export async function convertImages(
     background: options.background,
     maxInputPixels: options.maxInputPixels,
     minSide: options.minSide,
+    kernel: options.kernel,
   };
   const slots: (Uint8Array | SkippedFile)[] = new Array(items.length);
   const start = performance.now();
@@ -232,7 +233,8 @@ export async function convertImages(
       height: options.height ?? DEFAULT_DECODE.height,
       background: options.background ?? DEFAULT_DECODE.background,
       resize: "fit inside the box keeping aspect ratio (sharp fit 'contain', " +
-        "lanczos3), padded with the background; EXIF orientation applied; " +
+        `${options.kernel ?? DEFAULT_DECODE.kernel} kernel), padded with the ` +
+        "background; EXIF orientation applied; " +
         "alpha flattened onto the background; converted to 8-bit sRGB",
       total: items.length,
       converted: converted.length,

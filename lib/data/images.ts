@@ -90,6 +90,14 @@ export interface DecodeOptions {
   maxInputPixels?: number;
   /** Smallest accepted input side in pixels (default 8). */
   minSide?: number;
+  /** Resampling kernel (default `cubic`, as PIL's `thumbnail`; `lanczos3` is sharper and slower). */
+  kernel?:
+    | "nearest"
+    | "linear"
+    | "cubic"
+    | "mitchell"
+    | "lanczos2"
+    | "lanczos3";
 }
 
 /** Defaults of {@link DecodeOptions}. */
@@ -99,6 +107,7 @@ export const DEFAULT_DECODE: Required<DecodeOptions> = {
   background: { r: 255, g: 255, b: 255 },
   maxInputPixels: 50_000_000,
   minSide: 8,
+  kernel: "cubic",
 };
 
 /** Maps a sharp/libvips error message onto a {@link SkipReason}. */
@@ -241,7 +250,11 @@ async function decodeOnce(
       .rotate()
       .flatten({ background: o.background })
       .toColourspace("srgb")
-      .resize(o.width, o.height, { fit: "contain", background: o.background })
+      .resize(o.width, o.height, {
+        fit: "contain",
+        background: o.background,
+        kernel: o.kernel,
+      })
       .removeAlpha()
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
