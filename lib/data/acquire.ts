@@ -136,13 +136,29 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Lists regular files under `dir` (relative, `/`-separated), skipping hidden names. */
-async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+/** Temporary names left by an interrupted copy: `.<name>.<pid>.<8 hex>.tmp`. */
+const STALE_TEMP = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Lists regular files under `dir` (relative, `/`-separated), skipping hidden
+ * names; with `staleTemps`, also collects temporary files of interrupted
+ * copies.
+ */
+async function listFiles(
+  dir: string,
+  prefix = "",
+  staleTemps?: string[],
+): Promise<string[]> {
   const out: string[] = [];
   for await (const entry of Deno.readDir(join(dir, prefix))) {
-    if (entry.name.startsWith(".")) continue;
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory) out.push(...await listFiles(dir, rel));
+    if (entry.name.startsWith(".")) {
+      if (staleTemps && entry.isFile && STALE_TEMP.test(entry.name)) {
+        staleTemps.push(rel);
+      }
+      continue;
+    }
+    if (entry.isDirectory) out.push(...await listFiles(dir, rel, staleTemps));
     else if (entry.isFile) out.push(rel);
   }
   return out.sort();
@@ -416,7 +432,7 @@ async function copyHashed(
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new Error(
-        `${src} is missing but listed for installation; restore it or fix ${MANIFEST_FILE} beside it`,
+        `${src} is missing but listed in ${MANIFEST_FILE} beside it; restore it, or reinstall from a mirror (deno task data <id> --mirror DIR)`,
       );
     }
     throw error;
@@ -507,6 +523,7 @@ export async function acquireDataset(
     `${id}: installing ${plan.files.length} files into ${dest} from ${plan.source}`,
   );
 
+  let lastByteLog = 0;
   const installOne = async (file: PlannedFile) => {
     const target = join(dest, ...file.path.split("/"));
     if (!resolve(target).startsWith(resolve(dest) + sep)) {
@@ -555,6 +572,16 @@ export async function acquireDataset(
         label: `${id}/${file.path}`,
         retries: options.download?.retries,
         retryDelayMs: options.download?.retryDelayMs,
+        onProgress: (received, total) => {
+          const now = performance.now();
+          if (now - lastByteLog < 2000) return;
+          lastByteLog = now;
+          log(
+            `${id}/${file.path}: ${(received / 1e6).toFixed(1)}${
+              total ? ` of ${(total / 1e6).toFixed(1)}` : ""
+            } MB`,
+          );
+        },
         onRetry: (n, reason) =>
           log(`${id}/${file.path}: retry ${n} (${reason})`),
       });
@@ -621,9 +648,19 @@ export async function acquireDataset(
     formatSha256Sums(list.map((r) => [r.path, r.sha256])),
   );
   const planned = new Set(plan.files.map((f) => f.path));
-  const extra = (await listFiles(dest)).filter((p) =>
-    !planned.has(p) && p !== MANIFEST_FILE && p !== FINGERPRINT_FILE
+  const staleTemps: string[] = [];
+  const extra = (await listFiles(dest, "", staleTemps)).filter((p) =>
+    !planned.has(p) && p !== MANIFEST_FILE && p !== FINGERPRINT_FILE &&
+    !p.endsWith(".part")
   );
+  // Temporary files of interrupted copies; the age test spares a concurrent install.
+  for (const temp of staleTemps) {
+    const path = join(dest, ...temp.split("/"));
+    const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime;
+    if (mtime && Date.now() - mtime.getTime() > 10 * 60_000) {
+      await Deno.remove(path).catch(() => {});
+    }
+  }
   if (extra.length > 0) {
     log(
       `${id}: ${extra.length} file(s) in ${dest} are not part of this install and not covered by the fingerprint (e.g. ${

@@ -98,6 +98,29 @@ Deno.test("mirror install: verified copy, fingerprint as documented, fast second
       `second run ${again.seconds}s vs first ${mnist.seconds}s`,
     );
 
+    // Temporary files of an interrupted copy are cleaned up once they are old.
+    const stale = join(
+      root,
+      "fashion-mnist",
+      ".train-images-idx3-ubyte.gz.4242.0123abcd.tmp",
+    );
+    const fresh = join(
+      root,
+      "fashion-mnist",
+      ".t10k-images-idx3-ubyte.gz.4243.0123abcd.tmp",
+    );
+    await Deno.writeTextFile(stale, "half a copy");
+    await Deno.writeTextFile(fresh, "a copy in progress elsewhere");
+    await Deno.utime(
+      stale,
+      new Date(Date.now() - 3600_000),
+      new Date(Date.now() - 3600_000),
+    );
+    await acquireDataset("fashion-mnist", { mirror: MIRROR, root, log: quiet });
+    assert.equal(await exists(stale), false);
+    assert.equal(await exists(fresh), true);
+    await Deno.remove(fresh);
+
     // Without a mirror, an existing install is re-verified in place.
     const saved = Deno.env.get("FASHION_MIRROR");
     Deno.env.delete("FASHION_MIRROR");

@@ -18,6 +18,7 @@
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { FASHION_MNIST_CLASSES } from "./catalog.ts";
+import { datasetDir } from "./fingerprint.ts";
 
 /** A decoded unsigned-byte IDX array. */
 export interface IdxArray {
@@ -187,13 +188,16 @@ async function loadSplit(
 }
 
 /**
- * Loads the four Fashion-MNIST files from `dir` (an install folder such as
- * `data/raw/fashion-mnist`, or a mirror folder).
+ * Loads the four Fashion-MNIST files from `dir`: by default the install
+ * folder (`data/raw/fashion-mnist`, see `deno task data fashion-mnist`), or
+ * any folder holding the four `.gz` files, such as a mirror folder.
  *
  * Samples are returned in file order; the offline mirror stores them grouped
  * by class, so shuffle (seeded) before taking a validation split.
  */
-export async function loadFashionMnist(dir: string): Promise<FashionMnist> {
+export async function loadFashionMnist(
+  dir: string = datasetDir("fashion-mnist"),
+): Promise<FashionMnist> {
   const [train, test] = await Promise.all([
     loadSplit(dir, "train"),
     loadSplit(dir, "t10k"),
