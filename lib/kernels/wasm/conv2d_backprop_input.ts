@@ -53,20 +53,36 @@ export function rotateFilter(
 }
 
 /**
- * Computes the input gradient of a convolution with geometry `g` on the
- * wasm heap: `dy` is NHWC `[batch, outHeight, outWidth, outChannels]`,
- * `filter` is `[kh, kw, inChannels, outChannels]`; returns a new NHWC
- * tensor of the input's shape.
+ * What the forward convolution that computes an input gradient runs on:
+ * `dy` itself with explicit padding (stride 1), or a dilated, zero-padded
+ * copy of `dy` (`temp`, to be freed by the caller) with 'valid' padding.
  */
-export function inputGradient(
+export interface TransposedConvInput {
+  /** The tensor to convolve. */
+  x: tf.TensorInfo;
+  /** Its padding: explicit NHWC pairs or 'valid'. */
+  pad: number[][] | "valid";
+  /** A temporary tensor owned by the caller, or null. */
+  temp: tf.TensorInfo | null;
+}
+
+/**
+ * Prepares `dy` (NHWC, `channels` channels) so that a stride-1 'valid'
+ * convolution of it with the rotated filter (dilated like the forward one)
+ * gives the input gradient of a convolution with geometry `g`.
+ *
+ * The result lives in the "full" domain, `inHeight + effectiveHeight - 1`
+ * rows: row `oy` of `dy` lands at `effectiveHeight - 1 - padTop + oy *
+ * strideHeight`, with zeros between and around.
+ */
+export function transposedConvInput(
   backend: WasmBackend,
   dy: tf.TensorInfo,
-  filter: tf.TensorInfo,
   g: ConvGeometry,
-): tf.TensorInfo {
+  channels: number,
+): TransposedConvInput {
   const effectiveHeight = (g.filterHeight - 1) * g.dilationHeight + 1;
   const effectiveWidth = (g.filterWidth - 1) * g.dilationWidth + 1;
-  // The "full" domain: every input pixel sees a whole window.
   const fullHeight = g.inHeight + effectiveHeight - 1;
   const fullWidth = g.inWidth + effectiveWidth - 1;
   const top = effectiveHeight - 1 - g.padTop;
@@ -74,48 +90,16 @@ export function inputGradient(
   const bottom = fullHeight - top - g.outHeight;
   const right = fullWidth - left - g.outWidth;
 
-  const rotated = allocF32(backend, [
-    g.filterHeight,
-    g.filterWidth,
-    g.outChannels,
-    g.inChannels,
-  ]);
-  rotateFilter(
-    heapF32(backend, filter),
-    g.filterHeight,
-    g.filterWidth,
-    g.inChannels,
-    g.outChannels,
-    heapF32(backend, rotated),
-  );
-  const convAttrs = {
-    strides: [1, 1],
-    dilations: [g.dilationHeight, g.dilationWidth],
-    dataFormat: "NHWC",
-    dimRoundingMode: null,
-  } as unknown as tf.NamedAttrMap;
-
   const unitStride = g.strideHeight === 1 && g.strideWidth === 1;
   if (unitStride && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
-    const dx = runWasmKernel("Conv2D", backend, { x: dy, filter: rotated }, {
-      ...convAttrs,
-      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-    } as unknown as tf.NamedAttrMap);
-    freeTemp(backend, rotated);
-    return dx;
+    const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    return { x: dy, pad, temp: null };
   }
-
-  // General case: build the dilated, padded dy, then a 'valid' convolution.
-  const padded = allocF32(backend, [
-    g.batch,
-    fullHeight,
-    fullWidth,
-    g.outChannels,
-  ]);
+  const padded = allocF32(backend, [g.batch, fullHeight, fullWidth, channels]);
   const target = heapF32(backend, padded);
   target.fill(0);
   const source = heapF32(backend, dy);
-  const c = g.outChannels;
+  const c = channels;
   for (let b = 0; b < g.batch; b++) {
     for (let oy = 0; oy < g.outHeight; oy++) {
       const py = top + oy * g.strideHeight;
@@ -133,12 +117,48 @@ export function inputGradient(
       }
     }
   }
+  return { x: padded, pad: "valid", temp: padded };
+}
+
+/**
+ * Computes the input gradient of a convolution with geometry `g` on the
+ * wasm heap: `dy` is NHWC `[batch, outHeight, outWidth, outChannels]`,
+ * `filter` is `[kh, kw, inChannels, outChannels]`; returns a new NHWC
+ * tensor of the input's shape.
+ */
+export function inputGradient(
+  backend: WasmBackend,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  g: ConvGeometry,
+): tf.TensorInfo {
+  const source = transposedConvInput(backend, dy, g, g.outChannels);
+  const rotated = allocF32(backend, [
+    g.filterHeight,
+    g.filterWidth,
+    g.outChannels,
+    g.inChannels,
+  ]);
+  rotateFilter(
+    heapF32(backend, filter),
+    g.filterHeight,
+    g.filterWidth,
+    g.inChannels,
+    g.outChannels,
+    heapF32(backend, rotated),
+  );
   const dx = runWasmKernel("Conv2D", backend, {
-    x: padded,
+    x: source.x,
     filter: rotated,
-  }, { ...convAttrs, pad: "valid" } as unknown as tf.NamedAttrMap);
-  freeTemp(backend, padded);
+  }, {
+    strides: [1, 1],
+    dilations: [g.dilationHeight, g.dilationWidth],
+    pad: source.pad,
+    dataFormat: "NHWC",
+    dimRoundingMode: null,
+  } as unknown as tf.NamedAttrMap);
   freeTemp(backend, rotated);
+  if (source.temp) freeTemp(backend, source.temp);
   return dx;
 }
 

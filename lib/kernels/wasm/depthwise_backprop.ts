@@ -5,9 +5,12 @@
  *
  * A depthwise convolution has filter `[kh, kw, inChannels, multiplier]`;
  * output channel `oc = ci * multiplier + q` sees only input channel `ci`.
- * Both gradients are one pass over the output pixels in JS, all channels of
- * a pixel at a time, straight on the wasm heap. Depthwise layers do little
- * arithmetic per value, so this is memory-bound rather than compute-bound.
+ * The filter gradient is one pass over the output pixels in JS, all
+ * channels of a pixel at a time, straight on the wasm heap. The input
+ * gradient with multiplier 1 (MobileNet's case) is a forward depthwise
+ * convolution of the dilated, padded `dy` with the 180-degree-rotated filter,
+ * run by the backend's XNNPACK kernel (about 4x faster than the JS pass);
+ * other multipliers use a JS pass too.
  *
  * Supports strides, 'same' / 'valid' / explicit padding, dilations, any
  * multiplier, batch and channel count; NHWC only.
@@ -16,10 +19,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type ConvGeometry, geometryOf } from "./conv2d_backprop_filter.ts";
+import { transposedConvInput } from "./conv2d_backprop_input.ts";
 import {
   allocF32,
   assertChannelsLast,
+  freeTemp,
   heapF32,
+  runWasmKernel,
+  type WasmBackend,
   type WasmKernelArgs,
 } from "./heap.ts";
 
@@ -147,6 +154,40 @@ function depthwiseBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
   return out;
 }
 
+/**
+ * Input gradient of a depthwise convolution with multiplier 1 through the
+ * backend's XNNPACK depthwise kernel; returns a new NHWC tensor.
+ */
+export function depthwiseInputGradientXnnpack(
+  backend: WasmBackend,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  g: ConvGeometry,
+): tf.TensorInfo {
+  const c = g.inChannels;
+  const source = transposedConvInput(backend, dy, g, c);
+  const rotated = allocF32(backend, [g.filterHeight, g.filterWidth, c, 1]);
+  const w = heapF32(backend, filter);
+  const r = heapF32(backend, rotated);
+  const taps = g.filterHeight * g.filterWidth;
+  for (let t = 0; t < taps; t++) {
+    r.set(w.subarray((taps - 1 - t) * c, (taps - t) * c), t * c);
+  }
+  const dx = runWasmKernel("DepthwiseConv2dNative", backend, {
+    x: source.x,
+    filter: rotated,
+  }, {
+    strides: [1, 1],
+    dilations: [g.dilationHeight, g.dilationWidth],
+    pad: source.pad,
+    dataFormat: "NHWC",
+    dimRoundingMode: null,
+  } as unknown as tf.NamedAttrMap);
+  freeTemp(backend, rotated);
+  if (source.temp) freeTemp(backend, source.temp);
+  return dx;
+}
+
 function depthwiseBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   const { backend, inputs, attrs = {} } = args;
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
@@ -158,6 +199,9 @@ function depthwiseBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
     filter.shape,
     attrs,
   );
+  if (g.outChannels === g.inChannels) {
+    return depthwiseInputGradientXnnpack(backend, dy, filter, g);
+  }
   const dx = allocF32(backend, inputShape);
   const dxValues = heapF32(backend, dx);
   dxValues.fill(0);
