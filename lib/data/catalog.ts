@@ -381,6 +381,7 @@ export function formatCatalog(
         }\n    ${s.description}`
       ),
       `  labels: ${e.labels.description}`,
+      ...(e.notes ?? []).map((note) => `  note: ${note}`),
     ];
     return lines.join("\n");
   }).join("\n\n") + "\n";

@@ -77,4 +77,9 @@ Deno.test("catalog: getDataset names the valid ids on a typo; the listing shows 
   const text = formatCatalog();
   for (const id of datasetIds()) assert.ok(text.includes(`${id}: `), id);
   assert.ok(text.includes("KAGGLE_USERNAME, KAGGLE_KEY"));
+  assert.ok(
+    text.includes(
+      "note: The offline mirror stores the official images and labels grouped by class",
+    ),
+  );
 });
