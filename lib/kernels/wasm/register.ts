@@ -5,6 +5,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+// Loads the wasm backend (and its kernels) first, so that ours replace its
+// kernels rather than being replaced by them.
+import "@tensorflow/tfjs-backend-wasm";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import {

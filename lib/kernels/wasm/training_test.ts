@@ -321,3 +321,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "wasm training kernels free their temporary buffers",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await useWasm();
+    const model = buildMobileNetStyle(9);
+    model.compile({
+      optimizer: tf.train.adam(0.01),
+      loss: "categoricalCrossentropy",
+    });
+    const x = tf.tensor4d(randomValues(testRng(9), [2, 17, 15, 3]), [
+      2,
+      17,
+      15,
+      3,
+    ]);
+    const y = tf.oneHot(tf.tensor1d([1, 2], "int32"), 3);
+    const counts: number[] = [];
+    for (let step = 0; step < 4; step++) {
+      await model.trainOnBatch(x, y);
+      counts.push(tf.backend().numDataIds());
+    }
+    tf.dispose([x, y]);
+    model.dispose();
+    if (counts[3] !== counts[1]) {
+      throw new Error(
+        `wasm buffers grew from ${counts[1]} to ${counts[3]} over two steps`,
+      );
+    }
+  },
+});
