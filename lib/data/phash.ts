@@ -88,21 +88,17 @@ export function phashFromGrey32(grey: ArrayLike<number>): string {
 type SharpImage = ReturnType<typeof sharp>;
 
 /**
- * A `size x size` thumbnail (grey or RGB) of the object in the image: EXIF
- * orientation applied, alpha flattened onto white, the uniform border
- * (background and padding) trimmed away, then stretched to the square.
- * Images that are all border are used untrimmed.
+ * A 32 x 32 RGB thumbnail of the object in the image: EXIF orientation
+ * applied, alpha flattened onto white, the uniform border (background and
+ * padding) trimmed away, then stretched to the square. Images that are all
+ * border are used untrimmed.
  */
-async function thumbnail(
-  make: () => SharpImage,
-  size: number,
-  grey: boolean,
-): Promise<Uint8Array> {
+async function objectThumbnail(make: () => SharpImage): Promise<Uint8Array> {
   const run = (trim: boolean) => {
     let image = make().rotate().flatten({ background: "#ffffff" });
     if (trim) image = image.trim({ threshold: 20 });
-    if (grey) image = image.greyscale();
-    return image.resize(size, size, { fit: "fill" }).raw({ depth: "uchar" })
+    return image.toColourspace("srgb").resize(N, N, { fit: "fill" })
+      .removeAlpha().raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
   };
   let result;
@@ -112,21 +108,49 @@ async function thumbnail(
     result = await run(false);
   }
   const { data, info } = result;
-  const expected = size * size * (grey ? 1 : 3);
-  if (data.length !== expected || info.channels !== (grey ? 1 : 3)) {
+  if (data.length !== N * N * 3 || info.channels !== 3) {
     throw new Error(
-      `phash: expected ${expected} thumbnail bytes, got ${data.length}`,
+      `phash: expected ${N * N * 3} thumbnail bytes, got ${data.length}`,
     );
   }
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** Grey values (ITU-R BT.601 luma) of a 32 x 32 RGB thumbnail. */
+function greyOf(rgb: Uint8Array): Float64Array {
+  const grey = new Float64Array(N * N);
+  for (let i = 0; i < N * N; i++) {
+    grey[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] +
+      0.114 * rgb[i * 3 + 2];
+  }
+  return grey;
+}
+
+/** 8 x 8 RGB block means of a 32 x 32 RGB thumbnail. */
+function colourOf(rgb: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 * 8 * 3);
+  const block = N / 8;
+  for (let by = 0; by < 8; by++) {
+    for (let bx = 0; bx < 8; bx++) {
+      for (let k = 0; k < 3; k++) {
+        let sum = 0;
+        for (let y = 0; y < block; y++) {
+          for (let x = 0; x < block; x++) {
+            sum += rgb[((by * block + y) * N + bx * block + x) * 3 + k];
+          }
+        }
+        out[(by * 8 + bx) * 3 + k] = Math.round(sum / (block * block));
+      }
+    }
+  }
+  return out;
+}
+
 /** pHash of an image file (any format sharp reads). */
 export async function phashFile(path: string): Promise<string> {
   try {
-    return phashFromGrey32(
-      await thumbnail(() => sharp(path, { failOn: "error" }), N, true),
-    );
+    const thumb = await objectThumbnail(() => sharp(path, { failOn: "error" }));
+    return phashFromGrey32(greyOf(thumb));
   } catch (error) {
     throw new Error(`phash ${path}: ${(error as Error).message}`);
   }
@@ -138,8 +162,7 @@ export async function phashRgb(
   width: number,
   height: number,
 ): Promise<string> {
-  const raw = { raw: { width, height, channels: 3 as const } };
-  return phashFromGrey32(await thumbnail(() => sharp(rgb, raw), N, true));
+  return (await imageSignature(rgb, width, height)).hash;
 }
 
 /** pHash plus a coarse colour thumbnail (8 x 8 x 3 bytes). */
@@ -169,10 +192,8 @@ export async function imageSignature(
   height: number,
 ): Promise<ImageSignature> {
   const raw = { raw: { width, height, channels: 3 as const } };
-  return {
-    hash: await phashRgb(rgb, width, height),
-    colour: await thumbnail(() => sharp(rgb, raw), 8, false),
-  };
+  const thumb = await objectThumbnail(() => sharp(rgb, raw));
+  return { hash: phashFromGrey32(greyOf(thumb)), colour: colourOf(thumb) };
 }
 
 const POPCOUNT4 = [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4];
