@@ -15,6 +15,11 @@
  *    ({@link canonicalizeShoes}) turns every shoe to face right (toe on the
  *    right), the majority view in the product photos; random horizontal flips
  *    ({@link randomFlipBatch}) are the training-time alternative.
+ *    Limitation: slides and flip-flops photographed exactly from the side
+ *    have no heel counter and a strap over the forefoot, so the statistic
+ *    points them the wrong way (9 of the 93 fashion-shop sample shoes, all
+ *    slides or flip-flops, come out `left` although they face right); the
+ *    product catalogue's three-quarter views are decided correctly.
  * 2. Random affine transforms in the manner of Keras's `ImageDataGenerator`
  *    (study 002 used it for "rotating or shifting"; it gives no values, so
  *    {@link DEFAULT_AUGMENT} chooses rotation 20 degrees, shifts 10%, zoom
