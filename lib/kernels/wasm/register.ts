@@ -15,6 +15,7 @@ import {
   depthwiseBackpropInputConfig,
 } from "./depthwise_backprop.ts";
 import { maxPoolGradConfig } from "./max_pool_grad.ts";
+import { makeCastConfig, makeIdentityConfig } from "./identity.ts";
 import { makeLeadingReduceConfig } from "./leading_reduce.ts";
 import { makeTileConfig } from "./tile.ts";
 
@@ -42,6 +43,8 @@ const WRAPPED_KERNELS: readonly [
   [tf.Sum, makeLeadingReduceConfig],
   [tf.Mean, makeLeadingReduceConfig],
   [tf.Tile, makeTileConfig],
+  [tf.Identity, makeIdentityConfig],
+  [tf.Cast, makeCastConfig],
 ];
 
 /** The wrapping configs registered so far, by kernel name. */
@@ -49,13 +52,13 @@ const wrapped = new Map<string, tf.KernelConfig>();
 
 /**
  * Registers {@linkcode WASM_TRAINING_KERNELS} for the `wasm` backend,
- * replacing any kernel of the same name, and puts fast paths in front of
- * the backend's `Sum`, `Mean` (leading axes: bias gradients, batch
- * statistics) and `Tile`. Safe to call more than once.
+ * replacing any kernel of the same name, and puts fast paths in front of the
+ * backend's `Sum`, `Mean` (leading axes: bias gradients, batch statistics),
+ * `Tile`, `Identity` and same-dtype `Cast` (zero-copy). Safe to call more
+ * than once.
  *
  * @example
  * ```ts
- * import "@tensorflow/tfjs-backend-wasm";
  * registerWasmTrainingKernels();
  * await tf.setBackend("wasm"); // conv nets can now train on wasm
  * ```

@@ -1,4 +1,7 @@
-/** Parity of the wasm `Tile` with the `cpu` backend for several ranks and dtypes. */
+/**
+ * Parity of the wasm `Tile` with the `cpu` backend for several ranks and
+ * dtypes, and the zero-copy `Identity` and same-dtype `Cast`.
+ */
 import * as tf from "@tensorflow/tfjs";
 import {
   assertParity,
@@ -53,6 +56,44 @@ Deno.test({
         );
       }
       assertParity(label, actual.values, expected.values, 0);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "wasm clones share memory safely: disposing either side keeps the other",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await useWasm();
+    const ids = tf.backend().numDataIds();
+    const original = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const clone = tf.clone(original);
+    const sameCast = tf.cast(original, "float32");
+    if (tf.backend().numDataIds() !== ids + 1) {
+      throw new Error("a clone allocated new wasm memory");
+    }
+    original.dispose();
+    const kept = Array.from(await clone.data());
+    clone.dispose();
+    const cast = Array.from(await sameCast.data());
+    sameCast.dispose();
+    if (kept.join() !== "1,2,3,4" || cast.join() !== "1,2,3,4") {
+      throw new Error(`clone gave ${kept}, cast gave ${cast}`);
+    }
+    if (tf.backend().numDataIds() !== ids) {
+      throw new Error("shared memory was not freed with the last reference");
+    }
+    const ints = tf.cast(tf.tensor1d([1.5, -2.5]), "int32");
+    const converted = Array.from(await ints.data());
+    if (ints.dtype !== "int32" || converted.join() !== "1,-2") {
+      throw new Error(`float32 -> int32 cast gave ${ints.dtype} ${converted}`);
+    }
+    const text = tf.clone(tf.tensor1d(["a", "b"], "string"));
+    const strings = await text.data();
+    if ((strings as unknown as string[]).join() !== "a,b") {
+      throw new Error(`string clone gave ${strings}`);
     }
   },
 });
