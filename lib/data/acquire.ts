@@ -7,8 +7,10 @@
  * 2. `mirror` (or env `FASHION_MIRROR`): an offline mirror whose dataset
  *    folder lists every file in `SHA256SUMS`;
  * 3. an existing verified install (nothing to fetch);
- * 4. the internet, for datasets whose catalog entry lists files with
- *    published checksums.
+ * 4. the internet: files with published checksums (Fashion-MNIST, checked
+ *    against the official MD5s), or a Kaggle archive when `KAGGLE_USERNAME`
+ *    and `KAGGLE_KEY` are set (Kaggle publishes no checksums: the archive's
+ *    CRC-32s are checked and the fingerprint records what was installed).
  *
  * Every file is verified before it appears at its destination: copies and
  * downloads go to a temporary name, are hashed, and are renamed into place
@@ -35,7 +37,12 @@ import {
   hashFile,
   parseSha256Sums,
 } from "./checksums.ts";
-import { type DatasetEntry, type DownloadFile, getDataset } from "./catalog.ts";
+import {
+  type DatasetEntry,
+  type DatasetSource,
+  type DownloadFile,
+  getDataset,
+} from "./catalog.ts";
 import { downloadFile } from "./download.ts";
 import {
   computeFingerprint,
@@ -48,6 +55,7 @@ import {
   writeFingerprint,
 } from "./fingerprint.ts";
 import { parseFashionNpzName, readFashionNpz } from "./npz.ts";
+import { extractZip } from "./unzip.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../io/atomic.ts";
 
 export { readFingerprint };
@@ -111,7 +119,11 @@ interface Plan {
   files: PlannedFile[];
   source: string;
   verifiedAgainst: string;
+  /** A staging folder to delete once the install succeeded. */
+  staging?: string;
 }
+
+type KaggleSource = Extract<DatasetSource, { kind: "kaggle" }>;
 
 interface CacheEntry {
   size: number;
@@ -306,6 +318,90 @@ async function planFashionShop(
   };
 }
 
+/**
+ * Downloads a Kaggle archive (resumable) into `<root>/.staging/<id>/`,
+ * extracts it with CRC-32 checks, and plans the install of the folder that
+ * holds the source's root marker.
+ */
+async function planKaggle(
+  entry: DatasetEntry,
+  source: KaggleSource,
+  user: string,
+  key: string,
+  dest: string,
+  options: AcquireOptions,
+  log: (line: string) => void,
+): Promise<Plan> {
+  const staging = join(dirname(dest), ".staging", entry.id);
+  const archive = join(staging, "archive.zip");
+  const url = options.rewriteUrl ? options.rewriteUrl(source.url) : source.url;
+  if (!await exists(archive)) {
+    log(`${entry.id}: downloading ${url} (Kaggle ${source.dataset})`);
+    let last = 0;
+    await downloadFile(url, archive, {
+      headers: { Authorization: `Basic ${btoa(`${user}:${key}`)}` },
+      label: `${entry.id} archive`,
+      retries: options.download?.retries,
+      retryDelayMs: options.download?.retryDelayMs,
+      onProgress: (received, total) => {
+        const now = performance.now();
+        if (now - last < 2000) return;
+        last = now;
+        log(
+          `${entry.id}: archive ${(received / 1e6).toFixed(1)}${
+            total ? ` of ${(total / 1e6).toFixed(1)}` : ""
+          } MB`,
+        );
+      },
+      onRetry: (n, reason) => log(`${entry.id}: retry ${n} (${reason})`),
+    });
+  }
+  const unpacked = join(staging, "files");
+  await Deno.remove(unpacked, { recursive: true }).catch(() => {});
+  log(`${entry.id}: extracting ${archive}`);
+  let names: string[];
+  try {
+    names = await extractZip(archive, unpacked);
+  } catch (error) {
+    await Deno.remove(archive).catch(() => {});
+    throw new Error(
+      `${
+        error instanceof Error ? error.message : error
+      } (the archive was deleted; run again to download it anew)`,
+    );
+  }
+  const marker = names
+    .filter((n) =>
+      n === source.rootMarker || n.endsWith(`/${source.rootMarker}`)
+    )
+    .sort((a, b) => a.split("/").length - b.split("/").length)[0];
+  if (marker === undefined) {
+    throw new Error(
+      `The ${source.dataset} archive from ${url} holds no ${source.rootMarker}; the dataset's layout changed. Unzip ${archive} and install the right folder with --from DIR.`,
+    );
+  }
+  const prefix = marker.slice(0, marker.length - source.rootMarker.length);
+  const files = names
+    .filter((n) => n.startsWith(prefix))
+    .map((n) => n.slice(prefix.length))
+    .filter((rel) =>
+      source.include.some((inc) =>
+        inc.endsWith("/") ? rel.startsWith(inc) : rel === inc
+      )
+    )
+    .sort();
+  return {
+    files: files.map((path) => ({
+      path,
+      source: { file: join(unpacked, prefix, path) },
+    })),
+    source: `download:kaggle:${source.dataset}`,
+    verifiedAgainst:
+      "zip CRC-32 only (Kaggle publishes no checksums); sha256 recorded at install",
+    staging,
+  };
+}
+
 /** Works out which files to install and how to verify them. */
 async function makePlan(
   entry: DatasetEntry,
@@ -390,6 +486,15 @@ async function makePlan(
       source: "download",
       verifiedAgainst: `catalog ${published[0].expected.algorithm}`,
     };
+  }
+  const kaggle = entry.sources.find((s): s is KaggleSource =>
+    s.kind === "kaggle"
+  );
+  const [user, key] = kaggle
+    ? kaggle.credentials.map((name) => Deno.env.get(name))
+    : [];
+  if (kaggle && user && key) {
+    return await planKaggle(entry, kaggle, user, key, dest, options, log);
   }
   throw new Error(
     `Dataset '${entry.id}' cannot be downloaded with verification. ` +
@@ -668,6 +773,7 @@ export async function acquireDataset(
       }); remove them if they are left over`,
     );
   }
+  if (plan.staging) await Deno.remove(plan.staging, { recursive: true });
   const digest = computeFingerprint(list);
   const fingerprint: DatasetFingerprint = {
     id,

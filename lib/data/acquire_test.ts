@@ -205,7 +205,10 @@ Deno.test("acquire: unknown id lists the valid ids; a dataset with no verifiable
   );
   const root = await Deno.makeTempDir({ prefix: "raw_" });
   const saved = Deno.env.get("FASHION_MIRROR");
+  const token = [Deno.env.get("KAGGLE_USERNAME"), Deno.env.get("KAGGLE_KEY")];
   Deno.env.delete("FASHION_MIRROR");
+  Deno.env.delete("KAGGLE_USERNAME");
+  Deno.env.delete("KAGGLE_KEY");
   try {
     await assert.rejects(
       acquireDataset("fashion-product-images", { root, log: quiet }),
@@ -217,6 +220,8 @@ Deno.test("acquire: unknown id lists the valid ids; a dataset with no verifiable
     );
   } finally {
     if (saved !== undefined) Deno.env.set("FASHION_MIRROR", saved);
+    if (token[0] !== undefined) Deno.env.set("KAGGLE_USERNAME", token[0]);
+    if (token[1] !== undefined) Deno.env.set("KAGGLE_KEY", token[1]);
     await Deno.remove(root, { recursive: true });
   }
 });
@@ -349,6 +354,97 @@ Deno.test("fashion-shop --from: validates names and npz layout, installs what is
     );
   } finally {
     await Deno.remove(from, { recursive: true });
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("Kaggle download over loopback: needs the token, unpacks the archive, installs styles.csv and images/", async () => {
+  // A real subset of the product images in Kaggle's archive layout.
+  const { zipSync } = await import("fflate");
+  const source = join(MIRROR, "fashion-product-images");
+  const ids = [...Deno.readDirSync(join(source, "images"))].map((e) => e.name)
+    .sort().slice(0, 20);
+  const members: Record<string, Uint8Array> = {
+    "myntradataset/styles.csv": await Deno.readFile(join(source, "styles.csv")),
+    "myntradataset/README.txt": new TextEncoder().encode("not installed"),
+  };
+  for (const name of ids) {
+    members[`myntradataset/images/${name}`] = await Deno.readFile(
+      join(source, "images", name),
+    );
+  }
+  const archive = zipSync(members);
+  const auth = `Basic ${btoa("ada:secret-key")}`;
+  const seen: string[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: quiet },
+    (req) => {
+      seen.push(new URL(req.url).pathname);
+      if (req.headers.get("authorization") !== auth) {
+        return new Response("unauthorized", { status: 401 });
+      }
+      return new Response(archive);
+    },
+  );
+  const root = await Deno.makeTempDir({ prefix: "raw_" });
+  const saved = ["FASHION_MIRROR", "KAGGLE_USERNAME", "KAGGLE_KEY"].map((k) =>
+    [k, Deno.env.get(k)] as const
+  );
+  Deno.env.delete("FASHION_MIRROR");
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const rewriteUrl = (url: string) => url.replace(/^https:\/\/[^/]+/, base);
+  try {
+    Deno.env.set("KAGGLE_USERNAME", "ada");
+    Deno.env.set("KAGGLE_KEY", "wrong");
+    await assert.rejects(
+      acquireDataset("fashion-product-images", {
+        root,
+        log: quiet,
+        rewriteUrl,
+      }),
+      /HTTP 401.*and your credentials/,
+    );
+    Deno.env.set("KAGGLE_KEY", "secret-key");
+    const result = await acquireDataset("fashion-product-images", {
+      root,
+      log: quiet,
+      rewriteUrl,
+    });
+    assert.deepEqual(
+      seen.at(-1),
+      "/api/v1/datasets/download/paramaggarwal/fashion-product-images-small",
+    );
+    assert.equal(result.fingerprint.files, 21);
+    assert.equal(
+      result.fingerprint.source,
+      "download:kaggle:paramaggarwal/fashion-product-images-small",
+    );
+    assert.match(result.fingerprint.verifiedAgainst, /zip CRC-32 only/);
+    assert.equal(
+      await hashFile(join(result.dir, "images", ids[7])),
+      await hashFile(join(source, "images", ids[7])),
+    );
+    assert.equal(await exists(join(result.dir, "styles.csv")), true);
+    assert.equal(await exists(join(result.dir, "README.txt")), false);
+    assert.equal(
+      await exists(join(root, ".staging", "fashion-product-images")),
+      false,
+      "staging removed",
+    );
+    // Installed: a second run verifies in place without downloading.
+    const requests = seen.length;
+    const again = await acquireDataset("fashion-product-images", {
+      root,
+      log: quiet,
+      rewriteUrl,
+    });
+    assert.equal(again.fetched, 0);
+    assert.equal(seen.length, requests);
+  } finally {
+    for (const [k, v] of saved) {
+      v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+    }
+    await server.shutdown();
     await Deno.remove(root, { recursive: true });
   }
 });

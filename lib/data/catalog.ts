@@ -34,10 +34,10 @@ export interface DownloadFile {
  *
  * - `files`: individual files with published checksums; `deno task data`
  *   downloads and verifies them.
- * - `kaggle`: a Kaggle dataset; needs an account token (env
+ * - `kaggle`: a Kaggle dataset archive; needs an account token (env
  *   `KAGGLE_USERNAME`, `KAGGLE_KEY`). Kaggle publishes no per-file
- *   checksums, so the data step does not fetch it automatically: download
- *   the archive, unpack it, and install it with `--from DIR`.
+ *   checksums: the archive's CRC-32s are checked and the sha256 of every
+ *   file is recorded in the fingerprint.
  * - `git`: files in a public Git repository at a pinned commit.
  * - `manual`: a link the authors share (no stable URL or checksum).
  */
@@ -52,6 +52,10 @@ export type DatasetSource =
     url: string;
     /** Environment variables holding the credentials. */
     credentials: readonly string[];
+    /** The archive folder holding this file is the dataset root. */
+    rootMarker: string;
+    /** Paths (files, or folders ending in `/`) under the root to install. */
+    include: readonly string[];
   }
   | {
     kind: "git";
@@ -220,11 +224,13 @@ export const CATALOG: readonly DatasetEntry[] = [
     sources: [{
       kind: "kaggle",
       description:
-        "Kaggle dataset (44,441 images, 60x80). Needs a Kaggle API token. Download, unzip, then: deno task data fashion-product-images --from <unzipped folder> (it must hold styles.csv and images/). Its files differ from the mirror's, so its fingerprint differs too.",
+        "Kaggle dataset (about 44,000 images, 60x80). With KAGGLE_USERNAME and KAGGLE_KEY set (kaggle.com, Settings, API token), deno task data fashion-product-images downloads the archive and installs styles.csv and images/. Or unzip it yourself and use --from <folder holding styles.csv>. Its files differ from the mirror's, so its fingerprint differs too.",
       dataset: "paramaggarwal/fashion-product-images-small",
       url:
         "https://www.kaggle.com/api/v1/datasets/download/paramaggarwal/fashion-product-images-small",
       credentials: ["KAGGLE_USERNAME", "KAGGLE_KEY"],
+      rootMarker: "styles.csv",
+      include: ["styles.csv", "images/"],
     }],
     labels: {
       description:
