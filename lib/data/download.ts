@@ -54,7 +54,11 @@ export interface DownloadResult {
 
 /** An HTTP failure that retrying will not fix (404, 401, 403, ...). */
 export class PermanentDownloadError extends Error {
-  /** @param message what failed and what to do */
+  /**
+   * Creates the error.
+   *
+   * @param message what failed and what to do
+   */
   constructor(message: string) {
     super(message);
     this.name = "PermanentDownloadError";
