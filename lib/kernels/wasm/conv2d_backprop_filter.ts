@@ -11,11 +11,14 @@
  * filter tap and input channel `k = (i * kw + j) * inChannels + ci`, one
  * column per output pixel `m`). `col` is built with a JS loop straight on
  * the wasm heap, the product runs in the backend's XNNPACK `BatchMatMul`,
- * and the chunks' partial sums are added up in JS. Chunking keeps the
- * temporary `col` buffer under {@linkcode TEMP_BUFFER_FLOATS} values.
+ * and the chunks' partial sums are added up in JS in float64. Chunking
+ * keeps the temporary `col` buffer under {@linkcode TEMP_BUFFER_FLOATS}
+ * values.
  *
  * Supports any batch size and channel count, strides, 'same' / 'valid' /
- * explicit padding and (for direct kernel calls) dilations, NHWC only.
+ * explicit padding, NHWC only. {@linkcode filterGradient} also takes
+ * dilations (the kernel's attributes carry none: TensorFlow.js refuses conv
+ * gradients with dilations above 1).
  *
  * @module
  */
@@ -34,7 +37,7 @@ import {
 export interface ConvGeometry {
   /** Batch size. */
   batch: number;
-  /** Input height, width, channels. */
+  /** Input height. */
   inHeight: number;
   /** Input width. */
   inWidth: number;
@@ -46,19 +49,19 @@ export interface ConvGeometry {
   outWidth: number;
   /** Output channels. */
   outChannels: number;
-  /** Filter height and width. */
+  /** Filter height. */
   filterHeight: number;
   /** Filter width. */
   filterWidth: number;
-  /** Strides. */
+  /** Stride along the height. */
   strideHeight: number;
   /** Stride along the width. */
   strideWidth: number;
-  /** Dilations. */
+  /** Dilation along the height. */
   dilationHeight: number;
   /** Dilation along the width. */
   dilationWidth: number;
-  /** Zero padding above and left of the input. */
+  /** Zero padding above the input. */
   padTop: number;
   /** Zero padding left of the input. */
   padLeft: number;
@@ -157,7 +160,7 @@ export function filterGradient(
     1,
     Math.min(totalRows, Math.floor(maxTempFloats / (taps * g.outWidth))),
   );
-  const sum = new Float32Array(taps * g.outChannels);
+  const sum = new Float64Array(taps * g.outChannels);
   const rowFloats = g.outWidth * g.outChannels;
   for (let row0 = 0; row0 < totalRows; row0 += rowsPerChunk) {
     const row1 = Math.min(totalRows, row0 + rowsPerChunk);
