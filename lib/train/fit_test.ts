@@ -7,6 +7,8 @@ import {
 import { join } from "node:path";
 import { selectBackend } from "../backend.ts";
 import { buildStudyCnn } from "../models/study_cnn.ts";
+import { buildMultiOutputCnn } from "../models/multi_output.ts";
+import { predictClasses } from "./predict.ts";
 import { compileClassifier } from "./compile.ts";
 import { type EpochLogs, epochOrder, fit } from "./fit.ts";
 import { fashionMnistSample } from "./sample_data.ts";
@@ -160,4 +162,41 @@ Deno.test("augmentation gets a seeded stream per batch and changes training", as
     seed: 8,
   });
   assert(plain.history[0].loss !== a.history[0].loss);
+});
+
+Deno.test("multi-output model trains with one target per head and reports per-head metrics", async () => {
+  // Three real label views of Fashion-MNIST: clothing / footwear / bag,
+  // the ten classes, and tops vs the rest.
+  const coarse = train.labels.map((l) =>
+    [5, 7, 9].includes(l) ? 1 : l === 8 ? 2 : 0
+  );
+  const tops = train.labels.map((l) => [0, 2, 4, 6].includes(l) ? 1 : 0);
+  const oneHot = (labels: number[], n: number) =>
+    tf.oneHot(tf.tensor1d(labels, "int32"), n).toFloat();
+  const model = buildMultiOutputCnn({
+    classes: { masterCategory: 3, subCategory: 10, gender: 2 },
+    seed: 9,
+    inputShape: [28, 28, 1],
+    blocks: 1,
+    filters: 4,
+    denseSize: 8,
+    batchNorm: "conv",
+    dropout: 0.2,
+  });
+  compileClassifier(model, { learningRate: 1e-2 });
+  const result = await fit(model, {
+    x: train.x,
+    y: [oneHot(coarse, 3), train.y, oneHot(tops, 2)],
+  }, { epochs: 1, batchSize: 20, seed: 9 });
+  const logs = result.history[0];
+  for (const head of ["masterCategory", "subCategory", "gender"]) {
+    assert(
+      Number.isFinite(logs[`${head}_loss`]),
+      `${head}_loss in ${Object.keys(logs)}`,
+    );
+    assert(logs[`${head}_acc`] >= 0 && logs[`${head}_acc`] <= 1);
+  }
+  const predictions = await predictClasses(model, val.x);
+  assertEquals(predictions.map((p) => p.probabilities[0].length), [3, 10, 2]);
+  assertEquals(predictions[1].predicted.length, val.labels.length);
 });
