@@ -195,6 +195,12 @@ export class RunRecord {
     };
     const record = new RunRecord(root, json);
     await Deno.mkdir(dir, { recursive: true });
+    // Temporary files left by a writer that was killed mid-write.
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && /^\..*\.tmp$/.test(entry.name)) {
+        await Deno.remove(join(dir, entry.name)).catch(() => {});
+      }
+    }
     await record.#writeRunJson();
     return record;
   }

@@ -54,7 +54,11 @@ export interface FitOptions {
   validation?: TensorDataset;
   /** Stop on validation loss (or training loss without validation data). */
   earlyStopping?: EarlyStoppingOptions;
-  /** Checkpoint file, written after every epoch; resumed from when it exists. */
+  /**
+   * Checkpoint file, written after every epoch; resumed from when it exists.
+   * A checkpoint of a finished fit returns that fit's result (and weights)
+   * without training; delete it to train again.
+   */
   checkpointPath?: string;
   /** Per-batch augmentation of the training inputs. */
   augment?: BatchAugment;
@@ -228,11 +232,16 @@ export async function fit(
 
   const saveCheckpoint = async () => {
     if (!options.checkpointPath) return;
+    const optimizerWeights = await optimizer.getWeights();
     await writeCheckpoint(options.checkpointPath, state, {
       model: model.getWeights(),
-      optimizer: await optimizer.getWeights(),
+      optimizer: optimizerWeights,
       best: bestWeights,
     });
+    // The iteration count comes back as a fresh scalar; the moments are variables.
+    for (const { tensor } of optimizerWeights) {
+      if (!(tensor instanceof tf.Variable)) tensor.dispose();
+    }
   };
 
   const started = performance.now();

@@ -200,3 +200,26 @@ Deno.test("multi-output model trains with one target per head and reports per-he
   assertEquals(predictions.map((p) => p.probabilities[0].length), [3, 10, 2]);
   assertEquals(predictions[1].predicted.length, val.labels.length);
 });
+
+Deno.test("training leaks no tensors: memory after 1 and 3 epochs is the same", async () => {
+  const dir = await Deno.makeTempDir();
+  const leftAfter = async (epochs: number) => {
+    const model = smallCnn(10);
+    const before = tf.memory().numTensors;
+    await fit(model, train, {
+      epochs,
+      batchSize: 20,
+      seed: 10,
+      validation: val,
+      earlyStopping: { patience: 5 },
+      checkpointPath: join(dir, `leak-${epochs}.bin`),
+    });
+    const left = tf.memory().numTensors - before;
+    model.dispose();
+    return left;
+  };
+  const one = await leftAfter(1);
+  const three = await leftAfter(3);
+  await Deno.remove(dir, { recursive: true });
+  assertEquals(three, one);
+});
