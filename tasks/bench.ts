@@ -15,7 +15,7 @@ import {
   measureTraining,
   type ThroughputResult,
 } from "../lib/bench/throughput.ts";
-import { buildBenchPrimaryCnn } from "../lib/bench/primary_cnn.ts";
+import { buildStudyCnn } from "../lib/models/study_cnn.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -59,7 +59,8 @@ const common = {
 };
 const results: ThroughputResult[] = [];
 for (const phase of phases) {
-  const model = buildBenchPrimaryCnn(seed);
+  // Study 000 primary CNN: conv 64 3x3, pool, conv 64 3x3, pool, dense 3.
+  const model = buildStudyCnn({ classes: 3, seed, kernelSize: 3, filters: 64 });
   model.compile({
     optimizer: tf.train.adam(),
     loss: "categoricalCrossentropy",

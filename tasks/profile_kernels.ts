@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { describeBackend, selectBackend } from "../lib/backend.ts";
-import { buildBenchPrimaryCnn } from "../lib/bench/primary_cnn.ts";
+import { buildStudyCnn } from "../lib/models/study_cnn.ts";
 import { profileTrainingStep } from "../lib/bench/kernel_profile.ts";
 
 const { values } = parseArgs({
@@ -23,7 +23,12 @@ if (!Number.isInteger(batch) || batch <= 0) {
   throw new Error(`--batch must be a positive integer, got "${values.batch}"`);
 }
 const backend = await selectBackend(values.backend);
-const model = buildBenchPrimaryCnn(42);
+const model = buildStudyCnn({
+  classes: 3,
+  seed: 42,
+  kernelSize: 3,
+  filters: 64,
+});
 model.compile({ optimizer: tf.train.adam(), loss: "categoricalCrossentropy" });
 const x = tf.randomUniform([batch, 120, 90, 3], 0, 1, "float32", 1);
 const y = tf.oneHot(tf.randomUniform([batch], 0, 3, "int32", 2), 3);

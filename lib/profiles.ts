@@ -1,0 +1,107 @@
+/**
+ * Run profiles: the same notebooks and tasks serve CI, a classroom and a
+ * full reproduction, at three sizes.
+ *
+ * | profile  | data                        | epochs | grids            | meant for                 |
+ * | -------- | --------------------------- | ------ | ---------------- | ------------------------- |
+ * | `smoke`  | a few dozen images per class | 1      | one setting      | CI; seconds per notebook  |
+ * | `course` | a few hundred per class      | 4      | a small subset   | a laptop CPU; minutes     |
+ * | `full`   | everything                   | study's | the study's grid | a GPU; the reproduction   |
+ *
+ * @module
+ */
+
+/** Profile names. */
+export const PROFILE_NAMES = ["smoke", "course", "full"] as const;
+
+/** A profile name. */
+export type ProfileName = typeof PROFILE_NAMES[number];
+
+/** How much data, training and search a profile runs. */
+export interface Profile {
+  /** The profile's name. */
+  name: ProfileName;
+  /** At most this many training images per class (`null`: all). */
+  maxTrainPerClass: number | null;
+  /** At most this many validation / test images per class (`null`: all). */
+  maxEvalPerClass: number | null;
+  /** Training epochs (upper bound when early stopping is on). */
+  epochs: number;
+  /** Early-stopping patience in epochs (`null`: no early stopping). */
+  patience: number | null;
+  /** Minibatch size. */
+  batchSize: number;
+  /** How much of a study's hyperparameter grid to try. */
+  grid: "one" | "subset" | "full";
+  /** Hyperparameter trials at most, for grid/random search. */
+  maxTrials: number;
+  /** One sentence for notebooks and logs. */
+  description: string;
+}
+
+const PROFILES: Record<ProfileName, Profile> = {
+  smoke: {
+    name: "smoke",
+    maxTrainPerClass: 24,
+    maxEvalPerClass: 8,
+    epochs: 1,
+    patience: null,
+    batchSize: 16,
+    grid: "one",
+    maxTrials: 1,
+    description:
+      "smoke: a few dozen images per class, 1 epoch, one setting per grid; checks that everything runs (numbers mean nothing)",
+  },
+  course: {
+    name: "course",
+    maxTrainPerClass: 200,
+    maxEvalPerClass: 60,
+    epochs: 4,
+    patience: 2,
+    batchSize: 32,
+    grid: "subset",
+    maxTrials: 3,
+    description:
+      "course: up to 200 training images per class, up to 4 epochs, a small part of each grid; minutes per notebook on a laptop CPU",
+  },
+  full: {
+    name: "full",
+    maxTrainPerClass: null,
+    maxEvalPerClass: null,
+    epochs: 30,
+    patience: 5,
+    batchSize: 32,
+    grid: "full",
+    maxTrials: Number.POSITIVE_INFINITY,
+    description:
+      "full: all data, up to 30 epochs with early stopping, the studies' full grids; a GPU is recommended",
+  },
+};
+
+/**
+ * Returns the profile named by `name`, or by the `PROFILE` environment
+ * variable, defaulting to `course`.
+ *
+ * @example
+ * ```ts
+ * const profile = getProfile();          // PROFILE=smoke -> the smoke profile
+ * const full = getProfile("full");
+ * ```
+ */
+export function getProfile(name?: string): Profile {
+  const raw = (name ?? Deno.env.get("PROFILE") ?? "course").trim()
+    .toLowerCase();
+  if (!(PROFILE_NAMES as readonly string[]).includes(raw)) {
+    throw new Error(
+      `Unknown profile "${raw}" (from ${
+        name === undefined ? "PROFILE" : "the profile option"
+      }). Use one of: ${PROFILE_NAMES.join(", ")}.`,
+    );
+  }
+  return PROFILES[raw as ProfileName];
+}
+
+/** Keeps at most `limit` items (all when `limit` is null). */
+export function takeAtMost<T>(items: T[], limit: number | null): T[] {
+  return limit === null ? items : items.slice(0, limit);
+}
