@@ -1,0 +1,60 @@
+/**
+ * Builds the native TensorFlow backend (`@tensorflow/tfjs-node`) without its
+ * installer's download, from a TensorFlow wheel or an extracted C library.
+ *
+ *   deno run -A tasks/setup_tensorflow.ts [--libtensorflow <wheel-or-dir>] [--force]
+ *
+ * With no source (and no TFJS_LIBTENSORFLOW_DIR), the pinned tensorflow-cpu
+ * wheel is fetched from PyPI with pip and verified. Run by `deno task setup`.
+ */
+import { parseArgs } from "node:util";
+import { buildTfjsNodeAddon } from "../lib/native/libtensorflow.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    libtensorflow: { type: "string" },
+    force: { type: "boolean", default: false },
+  },
+});
+
+const source = values.libtensorflow ?? Deno.env.get("TFJS_LIBTENSORFLOW_DIR");
+const started = performance.now();
+try {
+  const result = await buildTfjsNodeAddon({
+    source: source || undefined,
+    force: values.force,
+    log: (line) => console.log(`tensorflow: ${line}`),
+  });
+  // Load it in a fresh process: proves the addon, its libraries and the shim work.
+  const probe = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { loadTfjsNode } from "./lib/native/tfjs_node.ts";
+       const r = await loadTfjsNode(); console.log(JSON.stringify(r)); if (!r.ok) Deno.exit(1);`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const said = new TextDecoder().decode(probe.stdout).trim().split("\n").at(-1);
+  if (!probe.success) {
+    throw new Error(
+      `the addon was built but does not load: ${said}\n${
+        new TextDecoder().decode(probe.stderr)
+      }`,
+    );
+  }
+  const version = JSON.parse(said!).version;
+  console.log(
+    `tensorflow: ready, TensorFlow ${version} (${
+      result.built ? "built" : "already built"
+    } in ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s): ${result.addon}`,
+  );
+} catch (error) {
+  console.error(
+    `tensorflow: ${error instanceof Error ? error.message : error}`,
+  );
+  Deno.exit(1);
+}
