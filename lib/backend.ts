@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs";
 
 /** The backends this workspace knows how to prepare. */
@@ -47,11 +48,18 @@ export interface BackendChoice {
   device: string;
   /** Why this backend was chosen, e.g. `wasm: tfjs-node not installed; no GPU adapter`. */
   reason: string;
+  /** Versions of the backend's packages (and native library), for run records. */
+  packages: Record<string, string>;
   /** Every backend tried, in order. */
   attempts: BackendAttempt[];
 }
 
-type Preparation = { ok: true; device: string; note?: string } | {
+type Preparation = {
+  ok: true;
+  device: string;
+  packages: Record<string, string>;
+  note?: string;
+} | {
   ok: false;
   reason: string;
 };
@@ -59,6 +67,11 @@ type Preparation = { ok: true; device: string; note?: string } | {
 function cpuDescription(): string {
   const cores = navigator.hardwareConcurrency ?? 1;
   return `CPU (${cores} core${cores === 1 ? "" : "s"})`;
+}
+
+/** The installed version of an npm package, from its package.json. */
+function packageVersion(name: string): string {
+  return createRequire(import.meta.url)(`${name}/package.json`).version;
 }
 
 /** Where the wasm backend's `.wasm` binaries live inside node_modules. */
@@ -80,6 +93,10 @@ async function prepareTensorflow(): Promise<Preparation> {
   return {
     ok: true,
     device: `${cpuDescription()}, TensorFlow ${loaded.version}`,
+    packages: {
+      "@tensorflow/tfjs-node": loaded.packageVersion,
+      tensorflow: loaded.version,
+    },
   };
 }
 
@@ -126,6 +143,11 @@ async function prepareWebgpu(allowFallback: boolean): Promise<Preparation> {
   return {
     ok: true,
     device: probe.description,
+    packages: {
+      "@tensorflow/tfjs-backend-webgpu": packageVersion(
+        "@tensorflow/tfjs-backend-webgpu",
+      ),
+    },
     note: probe.fallback ? "software fallback adapter, slow" : undefined,
   };
 }
@@ -138,6 +160,7 @@ async function prepareWasm(): Promise<Preparation> {
   return {
     ok: true,
     device: `${cpuDescription()}, XNNPACK`,
+    packages: { "@tensorflow/tfjs-backend-wasm": wasm.version_wasm },
     note: kernels ? undefined : "training kernels missing: conv training fails",
   };
 }
@@ -151,7 +174,11 @@ function prepare(name: BackendName, explicit: boolean): Promise<Preparation> {
     case "wasm":
       return prepareWasm();
     case "cpu":
-      return Promise.resolve({ ok: true, device: cpuDescription() });
+      return Promise.resolve({
+        ok: true,
+        device: cpuDescription(),
+        packages: { "@tensorflow/tfjs-backend-cpu": tf.version_cpu },
+      });
   }
 }
 
@@ -225,6 +252,7 @@ export async function selectBackend(
       name,
       device: prepared.device,
       reason: prepared.note ? `${why}; ${prepared.note}` : why,
+      packages: prepared.packages,
       attempts,
     };
   }

@@ -4,56 +4,31 @@
  * Skips, saying why, where the tfjs-node addon has not been built.
  */
 import * as tf from "@tensorflow/tfjs";
-import { join } from "node:path";
 import { selectBackend } from "../backend.ts";
 import { loadTfjsNode } from "./tfjs_node.ts";
 import { buildStudyCnn } from "../models/study_cnn.ts";
-import {
-  MAIN_CATEGORIES,
-  mapStyleRow,
-  readStylesCsv,
-} from "../data/taxonomy.ts";
-import { decodeToRgb } from "../data/images.ts";
-import { datasetDir } from "../data/testdata/mirror.ts";
+import { mainCategoryPhotos } from "../testing/real_samples.ts";
 
 const native = await loadTfjsNode();
 if (!native.ok) {
   console.log(`tensorflow training test skipped: ${native.reason}`);
 }
 
-const PER_CLASS = 16;
-
 async function mainCategorySample(): Promise<
   { x: tf.Tensor4D; y: tf.Tensor2D }
 > {
-  const dir = datasetDir("fashion-product-images");
-  const styles = await readStylesCsv(join(dir, "styles.csv"));
-  const byClass: string[][] = MAIN_CATEGORIES.map(() => []);
-  for (
-    const row of [...styles.rows].sort((a, b) => Number(a.id) - Number(b.id))
-  ) {
-    const mapped = mapStyleRow(row);
-    if (mapped.kind !== "label") continue;
-    const k = MAIN_CATEGORIES.indexOf(mapped.label.category);
-    if (byClass[k].length < PER_CLASS) {
-      byClass[k].push(join(dir, "images", `${row.id}.jpg`));
-    }
-  }
-  const pixels: number[] = [];
-  const labels: number[] = [];
-  for (const [k, paths] of byClass.entries()) {
-    if (paths.length < PER_CLASS) {
-      throw new Error(`only ${paths.length} images of ${MAIN_CATEGORIES[k]}`);
-    }
-    for (const path of paths) {
-      for (const v of await decodeToRgb(path)) pixels.push(v / 255);
-      labels.push(k);
-    }
-  }
-  return {
-    x: tf.tensor4d(pixels, [labels.length, 120, 90, 3]),
-    y: tf.oneHot(tf.tensor1d(labels, "int32"), 3) as tf.Tensor2D,
-  };
+  const sample = await mainCategoryPhotos(16);
+  return tf.tidy(() => ({
+    x: tf.tensor4d(
+      sample.images,
+      [sample.labels.length, ...sample.shape],
+      "float32",
+    ).div(255) as tf.Tensor4D,
+    y: tf.oneHot(
+      tf.tensor1d(Array.from(sample.labels), "int32"),
+      3,
+    ) as tf.Tensor2D,
+  }));
 }
 
 Deno.test({

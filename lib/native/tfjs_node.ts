@@ -11,7 +11,13 @@ import util from "node:util";
 import process from "node:process";
 
 /** The outcome of {@linkcode loadTfjsNode}. */
-export type TfjsNodeLoad = { ok: true; version: string } | {
+export type TfjsNodeLoad = {
+  ok: true;
+  /** TensorFlow version of the native library. */
+  version: string;
+  /** Version of the tfjs-node package. */
+  packageVersion: string;
+} | {
   ok: false;
   reason: string;
 };
@@ -50,7 +56,11 @@ export function loadTfjsNode(): Promise<TfjsNodeLoad> {
       const backend = tfn.backend() as unknown as {
         binding?: { TF_Version?: string };
       };
-      return { ok: true, version: backend.binding?.TF_Version ?? "unknown" };
+      return {
+        ok: true,
+        version: backend.binding?.TF_Version ?? "unknown",
+        packageVersion: tfn.version["tfjs-node"],
+      };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const firstLine = message.split("\n")[0];

@@ -40,6 +40,8 @@ export interface BackendRef {
   name: string;
   /** Device description, e.g. `CPU (2 cores)`. */
   device: string;
+  /** Versions of the backend's packages (`BackendChoice.packages`). */
+  packages?: Record<string, string>;
 }
 
 /** What describes a run before it starts. */

@@ -15,7 +15,7 @@
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
-import { buildBenchPrimaryCnn } from "../../bench/primary_cnn.ts";
+import { buildStudyCnn } from "../../models/study_cnn.ts";
 import { profileTrainingStep } from "../../bench/kernel_profile.ts";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import {
@@ -60,7 +60,12 @@ tf.enableProdMode();
 await tf.setBackend("wasm");
 await tf.ready();
 
-const model = buildBenchPrimaryCnn(42);
+const model = buildStudyCnn({
+  classes: 3,
+  seed: 42,
+  kernelSize: 3,
+  filters: 64,
+});
 model.compile({ optimizer: tf.train.adam(), loss: "categoricalCrossentropy" });
 const x = tf.randomUniform([batch, 120, 90, 3], 0, 1, "float32", 1);
 const y = tf.oneHot(tf.randomUniform([batch], 0, 3, "int32", 2), 3);
