@@ -18,8 +18,10 @@
  *
  * @module
  */
-import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs";
+import webgpuPackage from "@tensorflow/tfjs-backend-webgpu/package.json" with {
+  type: "json",
+};
 
 /** The backends this workspace knows how to prepare. */
 export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -67,11 +69,6 @@ type Preparation = {
 function cpuDescription(): string {
   const cores = navigator.hardwareConcurrency ?? 1;
   return `CPU (${cores} core${cores === 1 ? "" : "s"})`;
-}
-
-/** The installed version of an npm package, from its package.json. */
-function packageVersion(name: string): string {
-  return createRequire(import.meta.url)(`${name}/package.json`).version;
 }
 
 /** Where the wasm backend's `.wasm` binaries live inside node_modules. */
@@ -140,13 +137,13 @@ async function prepareWebgpu(allowFallback: boolean): Promise<Preparation> {
     };
   }
   await import("@tensorflow/tfjs-backend-webgpu");
+  const kernels = await import("./kernels/webgpu/conv2d_backprop_filter.ts");
+  kernels.registerWebgpuTrainingKernels();
   return {
     ok: true,
     device: probe.description,
     packages: {
-      "@tensorflow/tfjs-backend-webgpu": packageVersion(
-        "@tensorflow/tfjs-backend-webgpu",
-      ),
+      "@tensorflow/tfjs-backend-webgpu": webgpuPackage.version,
     },
     note: probe.fallback ? "software fallback adapter, slow" : undefined,
   };
