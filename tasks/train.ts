@@ -28,19 +28,9 @@ import {
 import { validationAccuracy } from "../lib/train/search.ts";
 import { DEFAULT_RUNS_ROOT, readRun, RunRecord } from "../lib/runs/record.ts";
 import { runId } from "../lib/runs/run_id.ts";
+import { FASHION_MNIST_CLASSES } from "../lib/data/catalog.ts";
 
-const CLASS_NAMES = [
-  "T-shirt/top",
-  "Trouser",
-  "Pullover",
-  "Dress",
-  "Coat",
-  "Sandal",
-  "Shirt",
-  "Sneaker",
-  "Bag",
-  "Ankle boot",
-];
+const CLASS_NAMES: string[] = [...FASHION_MNIST_CLASSES];
 
 /** Images per class for each profile: train / validation (from the train file), test (t10k). */
 const PROFILES = {
