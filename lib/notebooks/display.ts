@@ -1,0 +1,68 @@
+/**
+ * Helpers that turn results into what a notebook shows: markdown tables and
+ * HTML image grids (PNG data URLs made with sharp).
+ *
+ * @module
+ */
+import { rgbToPng } from "../data/images.ts";
+
+/** A markdown table from a header row and body rows. */
+export function markdownTable(
+  header: string[],
+  rows: (string | number)[][],
+): string {
+  const line = (cells: (string | number)[]) =>
+    `| ${cells.map((c) => String(c).replaceAll("|", "\\|")).join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join(
+    "\n",
+  );
+}
+
+/** A confusion matrix as a markdown table (rows: true class, columns: predicted). */
+export function confusionTable(
+  matrix: number[][],
+  classNames: string[],
+): string {
+  return markdownTable(
+    ["true \\ predicted", ...classNames],
+    matrix.map((row, i) => [classNames[i], ...row]),
+  );
+}
+
+/** One labelled row of RGB images (`height x width x 3` uint8 each). */
+export interface ImageRow {
+  label: string;
+  images: Uint8Array[];
+}
+
+/** An HTML grid of images, one row per label, each image a PNG data URL. */
+export async function imageGridHtml(
+  rows: ImageRow[],
+  width: number,
+  height: number,
+): Promise<string> {
+  const parts: string[] = ['<table style="border-collapse:collapse">'];
+  for (const row of rows) {
+    parts.push(
+      `<tr><th style="text-align:right;padding-right:8px">${row.label}</th>`,
+    );
+    for (const rgb of row.images) {
+      const png = encodeBase64(await rgbToPng(rgb, width, height));
+      parts.push(
+        `<td><img width="${width}" height="${height}" src="data:image/png;base64,${png}"></td>`,
+      );
+    }
+    parts.push("</tr>");
+  }
+  parts.push("</table>");
+  return parts.join("");
+}
+
+/** Base64 of bytes, for data URLs. */
+export function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}

@@ -1,0 +1,186 @@
+/**
+ * Executing the Deno Jupyter notebooks headless: Jupyter's nbconvert runs
+ * each notebook with the Deno kernel, stops at the first failing cell, and
+ * the executed copy is saved (atomically) for the report.
+ *
+ * @module
+ */
+import { basename, join } from "node:path";
+import { writeTextAtomic } from "../io/atomic.ts";
+
+/** A notebook's JSON (nbformat 4), as far as the runner reads it. */
+export interface NotebookJson {
+  cells: {
+    cell_type: string;
+    source: string | string[];
+    execution_count?: number | null;
+    outputs?: unknown[];
+  }[];
+  metadata: { kernelspec?: { name?: string } };
+  nbformat: number;
+}
+
+/** Where and how to run a notebook. */
+export interface NotebookRunOptions {
+  /** Folder for the executed copy. */
+  outDir: string;
+  /** Environment for the kernel (e.g. `PROFILE`, `TFJS_BACKEND`). */
+  env?: Record<string, string>;
+  /** Seconds a cell may run. */
+  cellTimeoutSeconds?: number;
+}
+
+/** The outcome of one notebook. */
+export type NotebookResult =
+  | {
+    ok: true;
+    notebook: string;
+    executed: string;
+    seconds: number;
+    cells: number;
+  }
+  | {
+    ok: false;
+    notebook: string;
+    seconds: number;
+    /** 1-based number of the failing code cell, when it could be identified. */
+    cell: number | null;
+    /** The error as the kernel reported it. */
+    error: string;
+  };
+
+const sourceOf = (cell: NotebookJson["cells"][number]) =>
+  Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+
+/** Reads a notebook and checks it is nbformat 4 with the Deno kernel. */
+export async function readNotebook(path: string): Promise<NotebookJson> {
+  let nb: NotebookJson;
+  try {
+    nb = JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    throw new Error(
+      `${path} is not a readable notebook: ${(error as Error).message}`,
+    );
+  }
+  if (nb.nbformat !== 4 || !Array.isArray(nb.cells)) {
+    throw new Error(`${path} is not an nbformat 4 notebook`);
+  }
+  if (nb.metadata?.kernelspec?.name !== "deno") {
+    throw new Error(
+      `${path} does not use the Deno kernel (metadata.kernelspec.name must be "deno")`,
+    );
+  }
+  return nb;
+}
+
+/** Whether Jupyter with nbconvert and the Deno kernel are installed. */
+export async function notebookToolsMissing(): Promise<string | null> {
+  try {
+    const out = await new Deno.Command("jupyter", {
+      args: ["kernelspec", "list", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    })
+      .output();
+    if (!out.success) return "jupyter kernelspec list failed";
+    const specs =
+      JSON.parse(new TextDecoder().decode(out.stdout)).kernelspecs ?? {};
+    if (!specs.deno) {
+      return "the Deno Jupyter kernel is not registered (run deno task setup)";
+    }
+    const nbconvert = await new Deno.Command("jupyter", {
+      args: ["nbconvert", "--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .output();
+    return nbconvert.success ? null : "jupyter nbconvert is not installed";
+  } catch {
+    return "jupyter is not installed (Debian: apt-get install jupyter-nbconvert python3-nbclient python3-ipykernel)";
+  }
+}
+
+/** Finds which code cell a CellExecutionError message quotes (1-based), if any. */
+function failingCell(nb: NotebookJson, message: string): number | null {
+  const quoted = message.split("------------------")[1]?.trim();
+  if (!quoted) return null;
+  const code = nb.cells.filter((c) => c.cell_type === "code");
+  const index = code.findIndex((c) => sourceOf(c).trim() === quoted);
+  return index < 0 ? null : index + 1;
+}
+
+// deno-lint-ignore no-control-regex
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
+
+/**
+ * Executes one notebook with nbconvert and the Deno kernel. On success the
+ * executed copy is written to `outDir/<name>`; on failure nothing is written
+ * and the result names the failing cell and its error.
+ */
+export async function executeNotebook(
+  path: string,
+  options: NotebookRunOptions,
+): Promise<NotebookResult> {
+  const nb = await readNotebook(path);
+  const started = performance.now();
+  const scratch = await Deno.makeTempDir({ prefix: "nb_" });
+  try {
+    const output = await new Deno.Command("jupyter", {
+      args: [
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--ExecutePreprocessor.kernel_name=deno",
+        `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 1800}`,
+        "--output-dir",
+        scratch,
+        path,
+      ],
+      env: { NO_COLOR: "1", ...options.env },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const seconds = (performance.now() - started) / 1000;
+    const stderr = stripAnsi(new TextDecoder().decode(output.stderr));
+    if (!output.success) {
+      const at = stderr.indexOf(
+        "An error occurred while executing the following cell",
+      );
+      const message = at >= 0
+        ? stderr.slice(at)
+        : stderr.trim().split("\n").slice(-20).join("\n");
+      return {
+        ok: false,
+        notebook: path,
+        seconds,
+        cell: failingCell(nb, message),
+        error: message.trim(),
+      };
+    }
+    const executedText = await Deno.readTextFile(join(scratch, basename(path)));
+    const executed = JSON.parse(executedText) as NotebookJson;
+    const code = executed.cells.filter((c) => c.cell_type === "code");
+    const unrun = code.findIndex((c) => c.execution_count == null);
+    if (unrun >= 0) {
+      return {
+        ok: false,
+        notebook: path,
+        seconds,
+        cell: unrun + 1,
+        error: "the cell did not run",
+      };
+    }
+    const target = join(options.outDir, basename(path));
+    await writeTextAtomic(target, executedText);
+    return {
+      ok: true,
+      notebook: path,
+      executed: target,
+      seconds,
+      cells: code.length,
+    };
+  } finally {
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+}

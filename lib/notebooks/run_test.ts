@@ -1,0 +1,108 @@
+import { join } from "node:path";
+import { executeNotebook, notebookToolsMissing, readNotebook } from "./run.ts";
+
+const missing = await notebookToolsMissing();
+if (missing) console.log(`notebook execution tests skipped: ${missing}`);
+
+function notebook(cells: string[]): string {
+  return JSON.stringify({
+    cells: cells.map((source) => ({
+      cell_type: "code",
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source,
+    })),
+    metadata: {
+      kernelspec: {
+        display_name: "Deno",
+        language: "typescript",
+        name: "deno",
+      },
+    },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
+Deno.test({
+  name: "a passing notebook is executed and saved with every cell's outputs",
+  ignore: missing !== null,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      join(dir, "ok.ipynb"),
+      notebook(['console.log("profile", Deno.env.get("PROFILE"))', "6 * 7"]),
+    );
+    const result = await executeNotebook(join(dir, "ok.ipynb"), {
+      outDir: join(dir, "out"),
+      env: { PROFILE: "smoke" },
+    });
+    if (!result.ok) throw new Error(result.error);
+    const executed = await readNotebook(result.executed);
+    const [first, second] = executed.cells;
+    if (JSON.stringify(first.outputs).indexOf("profile smoke") < 0) {
+      throw new Error(JSON.stringify(first.outputs));
+    }
+    if (JSON.stringify(second.outputs).indexOf("42") < 0) {
+      throw new Error(JSON.stringify(second.outputs));
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "a failing cell stops the run and is named with its error; no executed copy is written",
+  ignore: missing !== null,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      join(dir, "bad.ipynb"),
+      notebook([
+        "const a = 1;",
+        'throw new Error("deliberate failure in cell two");',
+        'console.log("never")',
+      ]),
+    );
+    const result = await executeNotebook(join(dir, "bad.ipynb"), {
+      outDir: join(dir, "out"),
+    });
+    if (result.ok) throw new Error("a failing notebook passed");
+    if (
+      result.cell !== 2 ||
+      !result.error.includes("deliberate failure in cell two")
+    ) {
+      throw new Error(`cell ${result.cell}: ${result.error}`);
+    }
+    const written = await Deno.stat(join(dir, "out", "bad.ipynb")).then(
+      () => true,
+      () => false,
+    );
+    if (written) {
+      throw new Error("an executed copy of a failed notebook was written");
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test("committed notebooks are nbformat 4, use the Deno kernel and carry no outputs", async () => {
+  const dir = new URL("../../notebooks/", import.meta.url).pathname;
+  const names = [...Deno.readDirSync(dir)].filter((e) =>
+    e.name.endsWith(".ipynb")
+  ).map((e) => e.name);
+  if (names.length === 0) throw new Error("no notebooks found");
+  for (const name of names) {
+    const nb = await readNotebook(join(dir, name));
+    for (const [i, cell] of nb.cells.entries()) {
+      if (
+        cell.cell_type === "code" &&
+        ((cell.outputs?.length ?? 0) > 0 || cell.execution_count != null)
+      ) {
+        throw new Error(
+          `${name}: cell ${i + 1} has outputs; commit notebooks cleared`,
+        );
+      }
+    }
+  }
+});

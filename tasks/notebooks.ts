@@ -1,0 +1,65 @@
+/**
+ * `deno task notebooks [--profile P] [--backend B] [name...]`: executes the
+ * notebooks in `notebooks/` in order, headless, with the Deno kernel; stops
+ * at the first failing cell (printing notebook, cell and error, exit 1) and
+ * saves executed copies under `reports/notebooks/`.
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { getProfile } from "../lib/profiles.ts";
+import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    profile: { type: "string" },
+    backend: { type: "string" },
+    dir: { type: "string", default: "notebooks" },
+    out: { type: "string", default: join("reports", "notebooks") },
+  },
+});
+
+const profile = getProfile(values.profile);
+const missing = await notebookToolsMissing();
+if (missing) {
+  console.error(`notebooks: ${missing}`);
+  Deno.exit(1);
+}
+const all = [...Deno.readDirSync(values.dir)]
+  .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
+  .map((e) => e.name)
+  .sort();
+const chosen = positionals.length
+  ? all.filter((n) => positionals.some((p) => n.includes(p)))
+  : all;
+if (chosen.length === 0) {
+  console.error(
+    `notebooks: none matched ${positionals.join(", ")} in ${values.dir}/ (${
+      all.join(", ")
+    })`,
+  );
+  Deno.exit(1);
+}
+const env: Record<string, string> = { PROFILE: profile.name };
+if (values.backend) env.TFJS_BACKEND = values.backend;
+console.log(`notebooks: ${chosen.length} at profile ${profile.name}`);
+for (const name of chosen) {
+  const result = await executeNotebook(join(values.dir, name), {
+    outDir: values.out,
+    env,
+  });
+  if (!result.ok) {
+    console.error(
+      `\n${name}: cell ${result.cell ?? "?"} failed after ${
+        result.seconds.toFixed(1)
+      } s\n${result.error}`,
+    );
+    Deno.exit(1);
+  }
+  console.log(
+    `  ${name}: ${result.cells} cells, ${
+      result.seconds.toFixed(1)
+    } s -> ${result.executed}`,
+  );
+}
