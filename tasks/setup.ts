@@ -78,7 +78,7 @@ if (!jupyter.ok) {
       "jupyter-nbconvert python3-nbclient python3-ipykernel). Everything else works.",
   );
 } else {
-  const kernel = await run(deno, ["jupyter", "--install"]);
+  const kernel = await run(deno, ["jupyter", "--install", "--force"]);
   if (!kernel.ok) {
     console.error(
       `jupyter: registering the Deno kernel failed:\n${kernel.output}`,
