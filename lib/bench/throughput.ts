@@ -80,19 +80,32 @@ async function timeBatches(
   return { batches, seconds, peakRssMiB: peak };
 }
 
+/** Runs `measure` with one fixed random batch shaped for `model`, then frees it. */
+async function withRandomBatch<T>(
+  model: tf.LayersModel,
+  options: ThroughputOptions,
+  measure: (x: tf.Tensor, y: tf.Tensor) => Promise<T>,
+): Promise<T> {
+  const [, ...shape] = model.inputs[0].shape as number[];
+  const classes = (model.outputs[0].shape as number[]).at(-1)!;
+  const { x, y } = randomBatch(shape, classes, options.batchSize, options.seed);
+  try {
+    return await measure(x, y);
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
 /**
  * Measures training throughput: `model.trainOnBatch` on one fixed random
  * batch, reading the loss back each step (which waits for the device).
  * The model must be compiled with a categorical cross-entropy loss.
  */
-export async function measureTraining(
+export function measureTraining(
   model: tf.LayersModel,
   options: ThroughputOptions,
 ): Promise<ThroughputResult> {
-  const [, ...shape] = model.inputs[0].shape as number[];
-  const classes = (model.outputs[0].shape as number[]).at(-1)!;
-  const { x, y } = randomBatch(shape, classes, options.batchSize, options.seed);
-  try {
+  return withRandomBatch(model, options, async (x, y) => {
     const timed = await timeBatches(async () => {
       const loss = await model.trainOnBatch(x, y);
       if (!Number.isFinite(Array.isArray(loss) ? loss[0] : loss)) {
@@ -100,29 +113,22 @@ export async function measureTraining(
       }
     }, options);
     return summarise("train", options.batchSize, timed);
-  } finally {
-    tf.dispose([x, y]);
-  }
+  });
 }
 
 /** Measures prediction throughput: forward passes, reading results back. */
-export async function measurePrediction(
+export function measurePrediction(
   model: tf.LayersModel,
   options: ThroughputOptions,
 ): Promise<ThroughputResult> {
-  const [, ...shape] = model.inputs[0].shape as number[];
-  const classes = (model.outputs[0].shape as number[]).at(-1)!;
-  const { x, y } = randomBatch(shape, classes, options.batchSize, options.seed);
-  try {
+  return withRandomBatch(model, options, async (x) => {
     const timed = await timeBatches(async () => {
       const output = model.predict(x) as tf.Tensor;
       await output.data();
       output.dispose();
     }, options);
     return summarise("predict", options.batchSize, timed);
-  } finally {
-    tf.dispose([x, y]);
-  }
+  });
 }
 
 function summarise(
