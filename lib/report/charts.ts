@@ -64,7 +64,6 @@ export function confusionMatrixSvg(
         y: "true",
         text: (d: { count: number }) => String(d.count),
         fill: (d: { share: number }) => (d.share > 0.5 ? "white" : "black"),
-        z: null,
       }),
     ],
   }));
