@@ -204,7 +204,7 @@ const sklearnHere = await new Deno.Command("/usr/bin/python3", {
 }).output().then((o) => o.success).catch(() => false);
 if (!sklearnHere) {
   console.log(
-    "reference regeneration skipped: /usr/bin/python3 has no sklearn/scipy (apt-get install python3-sklearn python3-scipy)",
+    "reference regeneration skipped: /usr/bin/python3 lacks sklearn, scipy or mpmath (apt-get install python3-sklearn python3-scipy python3-mpmath)",
   );
 }
 
