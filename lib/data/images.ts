@@ -143,12 +143,43 @@ function endsWith(
   return false;
 }
 
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 (as PNG chunks use it) of `bytes[start, end)`. */
+function crc32(bytes: Uint8Array, start: number, end: number): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) {
+    c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The first PNG chunk whose stored CRC does not match its data, if any. */
+function damagedPngChunk(bytes: Uint8Array): string | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 8; // after the signature
+  while (at + 12 <= bytes.length) {
+    const length = view.getUint32(at);
+    const end = at + 8 + length;
+    if (end + 4 > bytes.length) return undefined; // truncation is reported separately
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (crc32(bytes, at + 4, end) !== view.getUint32(end)) return type;
+    if (type === "IEND") return undefined;
+    at = end + 4;
+  }
+  return undefined;
+}
+
 /**
- * Structural end-of-file check: a JPEG must end with its EOI marker
- * (`FF D9`) and a PNG with its `IEND` chunk (within the last 1 KiB, to allow
- * trailing padding). Returns a description of the problem, or `undefined`.
- * libvips reports some truncated files only as "Unknown error", so the
- * converter checks this itself.
+ * Structural checks libvips does not always report clearly (it can say only
+ * "Unknown error"): a JPEG must end with its EOI marker (`FF D9`) and a PNG
+ * with its `IEND` chunk (within the last 1 KiB, to allow trailing padding),
+ * and every PNG chunk's CRC must match. Returns a description of the
+ * problem, or `undefined`.
  */
 export function truncationProblem(
   bytes: Uint8Array,
@@ -160,6 +191,8 @@ export function truncationProblem(
   if (format === "png" && !endsWith(bytes, [0x49, 0x45, 0x4e, 0x44], 1024)) {
     return `PNG of ${bytes.length} bytes has no IEND chunk`;
   }
+  const damaged = format === "png" ? damagedPngChunk(bytes) : undefined;
+  if (damaged) return `PNG chunk ${damaged} fails its CRC check (damaged data)`;
   return undefined;
 }
 

@@ -32,7 +32,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     await Deno.writeTextFile(
       join(dir, "ok.ipynb"),
-      notebook(['console.log("profile", Deno.env.get("PROFILE"))', "6 * 7"]),
+      notebook(['"profile " + Deno.env.get("PROFILE")', "6 * 7"]),
     );
     const result = await executeNotebook(join(dir, "ok.ipynb"), {
       outDir: join(dir, "out"),
