@@ -5,6 +5,7 @@
  * @module
  */
 import { rgbToPng } from "../data/images.ts";
+import { jupyterDisplay } from "../train/progress.ts";
 
 /** A markdown table from a header row and body rows. */
 export function markdownTable(
@@ -65,4 +66,35 @@ export function encodeBase64(bytes: Uint8Array): string {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return btoa(binary);
+}
+
+/**
+ * Shows text in the notebook (a `text/plain` display) or, outside a kernel,
+ * prints it. Prefer it to `console.log` in notebooks: the kernel forwards
+ * console output asynchronously, and a headless run (nbconvert) can close
+ * a cell before late console output arrives; a display is sent before the
+ * cell finishes.
+ */
+export async function show(text: string): Promise<void> {
+  const display = jupyterDisplay();
+  if (display) await display({ "text/plain": text }, { raw: true });
+  else console.log(text);
+}
+
+/** Shows markdown in the notebook (printed as-is outside a kernel). */
+export async function showMarkdown(markdown: string): Promise<void> {
+  const display = jupyterDisplay();
+  if (display) {
+    await display({ "text/markdown": markdown, "text/plain": markdown }, {
+      raw: true,
+    });
+  } else console.log(markdown);
+}
+
+/** Shows HTML in the notebook, with a plain-text fallback for terminals. */
+export async function showHtml(html: string, plain: string): Promise<void> {
+  const display = jupyterDisplay();
+  if (display) {
+    await display({ "text/html": html, "text/plain": plain }, { raw: true });
+  } else console.log(plain);
 }

@@ -115,7 +115,9 @@ const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
 /**
  * Executes one notebook with nbconvert and the Deno kernel. On success the
  * executed copy is written to `outDir/<name>`; on failure nothing is written
- * and the result names the failing cell and its error.
+ * and the result names the failing cell and its error. A code cell that runs
+ * but shows nothing counts as a failure: every cell of a lab notebook shows
+ * its result, and an empty one usually means output was lost.
  */
 export async function executeNotebook(
   path: string,
@@ -133,6 +135,11 @@ export async function executeNotebook(
         "--execute",
         "--ExecutePreprocessor.kernel_name=deno",
         `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 1800}`,
+        // nbclient waits only 4 s (by default) after a cell's reply for its
+        // outputs and then silently drops them; on a loaded machine the Deno
+        // kernel can take longer, so wait longer and fail loudly instead.
+        "--ExecutePreprocessor.iopub_timeout=120",
+        "--ExecutePreprocessor.raise_on_iopub_timeout=True",
         "--output-dir",
         scratch,
         path,
@@ -169,6 +176,17 @@ export async function executeNotebook(
         seconds,
         cell: unrun + 1,
         error: "the cell did not run",
+      };
+    }
+    const silent = code.findIndex((c) => (c.outputs?.length ?? 0) === 0);
+    if (silent >= 0) {
+      return {
+        ok: false,
+        notebook: path,
+        seconds,
+        cell: silent + 1,
+        error:
+          "the cell ran but showed nothing; every code cell of a notebook shows what it did (use show() from lib/notebooks/display.ts)",
       };
     }
     const target = join(options.outDir, basename(path));

@@ -32,7 +32,10 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     await Deno.writeTextFile(
       join(dir, "ok.ipynb"),
-      notebook(['"profile " + Deno.env.get("PROFILE")', "6 * 7"]),
+      notebook([
+        'await Deno.jupyter.display({ "text/plain": "profile " + Deno.env.get("PROFILE") }, { raw: true });',
+        'const answer = 6 * 7;\nawait Deno.jupyter.display({ "text/plain": String(answer) }, { raw: true });',
+      ]),
     );
     const result = await executeNotebook(join(dir, "ok.ipynb"), {
       outDir: join(dir, "out"),
@@ -81,6 +84,28 @@ Deno.test({
     );
     if (written) {
       throw new Error("an executed copy of a failed notebook was written");
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "a code cell that shows nothing fails the run, named by number",
+  ignore: missing !== null,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      join(dir, "quiet.ipynb"),
+      notebook([
+        'await Deno.jupyter.display({ "text/plain": "first" }, { raw: true });',
+        "const quiet = 1;",
+      ]),
+    );
+    const result = await executeNotebook(join(dir, "quiet.ipynb"), {
+      outDir: join(dir, "out"),
+    });
+    if (result.ok || result.cell !== 2 || !result.error.includes("nothing")) {
+      throw new Error(JSON.stringify(result));
     }
     await Deno.remove(dir, { recursive: true });
   },

@@ -13,6 +13,7 @@ import {
   selectBackend,
 } from "../backend.ts";
 import { getProfile, type Profile } from "../profiles.ts";
+import { show } from "./display.ts";
 
 /** The repository root. */
 export const REPO_ROOT: string = fileURLToPath(
@@ -31,7 +32,7 @@ export interface NotebookContext {
 /**
  * Sets `FASHION_DATA_DIR` to the repository's `data/raw` (unless set), reads
  * `PROFILE` (default `course`) and `TFJS_BACKEND` (default `auto`), selects
- * the backend and prints both.
+ * the backend and shows both.
  */
 export async function startNotebook(seed = 42): Promise<NotebookContext> {
   if (!Deno.env.get("FASHION_DATA_DIR")) {
@@ -43,8 +44,12 @@ export async function startNotebook(seed = 42): Promise<NotebookContext> {
     : resolve(REPO_ROOT, configured);
   const profile = getProfile();
   const backend = await selectBackend();
-  console.log(`profile  ${profile.description}`);
-  console.log(`backend  ${describeBackend(backend)}`);
-  console.log(`seed     ${seed}`);
+  await show(
+    [
+      `profile  ${profile.description}`,
+      `backend  ${describeBackend(backend)}`,
+      `seed     ${seed}`,
+    ].join("\n"),
+  );
   return { profile, backend, seed, mirror };
 }

@@ -132,7 +132,7 @@ export type MediaBundle = Record<string, string>;
 /** The display function of a Jupyter kernel. */
 export type JupyterDisplay = (
   bundle: MediaBundle,
-  options: { raw: true; display_id: string; update?: boolean },
+  options: { raw: true; display_id?: string; update?: boolean },
 ) => void | Promise<void>;
 
 function escapeHtml(text: string): string {
