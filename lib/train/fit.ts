@@ -139,8 +139,13 @@ async function evaluateLogs(
   const result = model.evaluate(data.x, data.y, { batchSize });
   const scalars = Array.isArray(result) ? result : [result];
   const logs: EpochLogs = {};
+  // For a model with several outputs, TF.js 4.22's `evaluate` returns the
+  // running loss totals of the first heads before the values that match
+  // `metricsNames` (e.g. 6 values for 5 names with two heads); the values
+  // that belong to the names are always the last ones.
+  const offset = scalars.length - model.metricsNames.length;
   for (const [i, name] of model.metricsNames.entries()) {
-    logs[`val_${name}`] = (await scalars[i].data())[0];
+    logs[`val_${name}`] = (await scalars[offset + i].data())[0];
   }
   tf.dispose(scalars);
   return logs;

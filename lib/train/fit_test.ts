@@ -184,11 +184,34 @@ Deno.test("multi-output model trains with one target per head and reports per-he
     dropout: 0.2,
   });
   compileClassifier(model, { learningRate: 1e-2 });
+  const valCoarse = val.labels.map((l) =>
+    [5, 7, 9].includes(l) ? 1 : l === 8 ? 2 : 0
+  );
+  const valTops = val.labels.map((l) => [0, 2, 4, 6].includes(l) ? 1 : 0);
   const result = await fit(model, {
     x: train.x,
     y: [oneHot(coarse, 3), train.y, oneHot(tops, 2)],
-  }, { epochs: 1, batchSize: 20, seed: 9 });
+  }, {
+    epochs: 1,
+    batchSize: 20,
+    seed: 9,
+    validation: {
+      x: val.x,
+      y: [oneHot(valCoarse, 3), val.y, oneHot(valTops, 2)],
+    },
+  });
   const logs = result.history[0];
+  // Validation entries line up with their names: the total loss is the sum
+  // of the heads' losses (no regularisation here), accuracies are in [0, 1].
+  const heads = ["masterCategory", "subCategory", "gender"];
+  const headLosses = heads.map((h) => logs[`val_${h}_loss`]);
+  assert(
+    Math.abs(logs.val_loss - headLosses.reduce((a, b) => a + b)) < 1e-4,
+    `val_loss ${logs.val_loss} vs heads ${headLosses}`,
+  );
+  for (const head of heads) {
+    assert(logs[`val_${head}_acc`] >= 0 && logs[`val_${head}_acc`] <= 1);
+  }
   for (const head of ["masterCategory", "subCategory", "gender"]) {
     assert(
       Number.isFinite(logs[`${head}_loss`]),
