@@ -752,37 +752,15 @@ export interface TrainedMultiOutput {
 }
 
 /**
- * Whether an epoch's validation losses are misaligned: TensorFlow.js
- * 4.22's `evaluate` of a multi-output model returns the running loss total
- * after each head before the real list (2 extra values for 3 heads), so a
- * loop that pairs its results with `metricsNames` shifts every `val_*`
- * value. The signature: `val_loss` is not the sum of the heads' losses.
- */
-export function validationLogsMisaligned(logs: EpochLogs): boolean {
-  const total = logs.val_loss;
-  const parts = MULTI_OUTPUT_HEADS.map((h) => logs[`val_${h}_loss`]);
-  if (total === undefined || parts.some((v) => v === undefined)) return false;
-  const sum = parts.reduce((a, b) => a! + b!, 0)!;
-  return Math.abs(total - sum) > 1e-4 * Math.max(1, Math.abs(total));
-}
-
-/**
- * One epoch's logs with trustworthy validation entries: misaligned `val_*`
- * values (see {@linkcode validationLogsMisaligned}) are removed, and the
- * per-head validation accuracies measured at the end of the epoch, when
- * known, are written as `val_<head>_acc` with their mean as
- * `val_average_acc`.
+ * One epoch's logs with the per-head validation accuracies measured at the
+ * end of the epoch, when known, written as `val_<head>_acc` with their mean
+ * as `val_average_acc`.
  */
 export function cleanValidationLogs(
   logs: EpochLogs,
   measured: HeadAccuracies | undefined,
 ): EpochLogs {
   const out = { ...logs };
-  if (validationLogsMisaligned(logs)) {
-    for (const key of Object.keys(out)) {
-      if (key.startsWith("val_")) delete out[key];
-    }
-  }
   if (measured) {
     for (const h of MULTI_OUTPUT_HEADS) out[`val_${h}_acc`] = measured[h];
     out.val_average_acc = measured.average;
