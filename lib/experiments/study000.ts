@@ -10,9 +10,24 @@
  * converted from the product photos (`deno task convert --dataset
  * fashion-product-images`, run here on demand).
  *
+ * Every model trains through {@link trainStudyModel}, which records the run
+ * with the tags `study`, `profile`, `model` (the study's name, e.g.
+ * `Trousers&Jeans_All_L2`) and `level` (`Primary`, `All`, `Gender`, `Male`,
+ * `Female`), so notebook 08 can find and re-test every model.
+ *
+ * Learning rate: the models with a wide hidden dense layer (Trousers&Jeans:
+ * 256 or 512 units on 38k to 75k flattened features, 10M to 35M weights in
+ * that one layer) train with Adam at 1e-4 instead of Keras' 1e-3. At 1e-3 the first updates drive the softmax into saturation (training
+ * loss about 8 = 16.1 x the error rate, i.e. probabilities clipped at 1e-7),
+ * the gradients vanish and the model predicts the majority class for good;
+ * this happened at the course profile (4 epochs, 200 images per class). See
+ * {@link STUDY_000_BEST} and notebook 05.
+ *
  * @module
  */
 import { dirname, join } from "node:path";
+import { writeJsonAtomic } from "../io/atomic.ts";
+import { MAIN_CATEGORIES, TAXONOMY } from "../data/taxonomy.ts";
 import type { BackendChoice } from "../backend.ts";
 import type { Profile } from "../profiles.ts";
 import { createRng, shuffleInPlace } from "../random.ts";
@@ -22,6 +37,7 @@ import {
   readFingerprint,
 } from "../data/fingerprint.ts";
 import {
+  type FashionArrays,
   fashionNpzName,
   readFashionNpz,
   type SplitTitle,
@@ -35,7 +51,7 @@ import {
   modelClassifier,
   predictPaths,
 } from "../eval/hierarchy.ts";
-import { RunRecord } from "../runs/record.ts";
+import { readRun, RunRecord } from "../runs/record.ts";
 import { rebuildRunIndex } from "../runs/run_index.ts";
 import * as tf from "@tensorflow/tfjs";
 import {
@@ -57,10 +73,29 @@ export type GenderedCategory = keyof typeof GENDERED_CATEGORIES;
 /** Which model of a category: combined (`All`), gender, or the type model of one gender. */
 export type CategoryLevel = "All" | "Gender" | "Male" | "Female";
 
+/** The `level` tag of a run: a category's level, or the primary 3-class model. */
+export type ModelLevel = CategoryLevel | "Primary";
+
+/** One of the study's models: its name, architecture and training settings. */
+export interface StudyModelSpec {
+  /** The study's name for it, e.g. `Trousers&Jeans_All_L2` (the run's `model` tag). */
+  name: string;
+  /** Architecture and hyperparameters. */
+  options: Partial<StudyCnnOptions>;
+  /**
+   * Adam's learning rate; default 1e-3 (Keras' default, which the study
+   * used). Set lower for the wide-dense models (see the module docs).
+   */
+  learningRate?: number;
+}
+
+/** Adam's learning rate for models with a wide hidden dense layer (see the module docs). */
+export const WIDE_DENSE_LEARNING_RATE = 1e-4;
+
 /** Study 000's best hyperparameters per model (its "Best Hyperparameters" list). */
 export const STUDY_000_BEST: Record<
   GenderedCategory,
-  Record<CategoryLevel, { name: string; options: Partial<StudyCnnOptions> }>
+  Record<CategoryLevel, StudyModelSpec>
 > = {
   "Trousers & Jeans": {
     All: {
@@ -72,6 +107,7 @@ export const STUDY_000_BEST: Record<
         filters: 96,
         denseSize: 512,
       },
+      learningRate: WIDE_DENSE_LEARNING_RATE,
     },
     Gender: {
       name: "Trousers&Jeans_Gender",
@@ -82,6 +118,7 @@ export const STUDY_000_BEST: Record<
         filters: 128,
         denseSize: 512,
       },
+      learningRate: WIDE_DENSE_LEARNING_RATE,
     },
     Male: {
       name: "Trousers&Jeans_Male",
@@ -92,6 +129,7 @@ export const STUDY_000_BEST: Record<
         filters: 64,
         denseSize: 256,
       },
+      learningRate: WIDE_DENSE_LEARNING_RATE,
     },
     Female: {
       name: "Trousers&Jeans_Female",
@@ -102,6 +140,7 @@ export const STUDY_000_BEST: Record<
         filters: 128,
         denseSize: 256,
       },
+      learningRate: WIDE_DENSE_LEARNING_RATE,
     },
   },
   "Shoes": {
@@ -127,6 +166,43 @@ export const STUDY_000_BEST: Record<
       options: { architecture: "dense", kernelSize: 5, filters: 64, l2: 1e-5 },
     },
   },
+};
+
+/** Names of the three combined Trousers&Jeans models the study compared. */
+export type TrousersJeansVariant = "All" | "All_L2" | "All_Dropout";
+
+/**
+ * The three combined Trousers&Jeans models: `All` (architecture 2,
+ * Conv-Pool-Conv-Pool-Flatten-Dense-Dense), `All_L2` (the same with L2
+ * lambda 1e-5 on every kernel) and `All_Dropout` (architecture 3, a 0.4
+ * dropout after the dense layer); all with kernels 7 then 3, 96 filters and
+ * a 512-unit dense layer.
+ */
+export const TROUSERS_JEANS_COMBINED: Record<
+  TrousersJeansVariant,
+  StudyModelSpec
+> = {
+  All: STUDY_000_BEST["Trousers & Jeans"].All,
+  All_L2: {
+    name: "Trousers&Jeans_All_L2",
+    options: { ...STUDY_000_BEST["Trousers & Jeans"].All.options, l2: 1e-5 },
+    learningRate: WIDE_DENSE_LEARNING_RATE,
+  },
+  All_Dropout: {
+    name: "Trousers&Jeans_All_Dropout",
+    options: {
+      ...STUDY_000_BEST["Trousers & Jeans"].All.options,
+      architecture: "dense-dropout",
+      dropout: 0.4,
+    },
+    learningRate: WIDE_DENSE_LEARNING_RATE,
+  },
+};
+
+/** The primary 3-class model as the study reports it: architecture 1, kernel 3, 64 filters. */
+export const PRIMARY_BEST: StudyModelSpec = {
+  name: "Primary_Classification",
+  options: { architecture: "dense", kernelSize: 3, filters: 64 },
 };
 
 /** Where the `.npz` files come from, and what that means for the results. */
@@ -216,6 +292,15 @@ function capPerClass(
   });
 }
 
+/** Options of {@link loadLevel}. */
+export interface LoadLevelOptions {
+  /**
+   * Study 001's flat labels for the combined level, with the category in
+   * front (`Shoes-Female-High heels`); default false (`Female-High heels`).
+   */
+  categoryPrefix?: boolean;
+}
+
 /** Loads one model's train / validation / test arrays at a profile. */
 export async function loadLevel(
   source: ShopArraysSource,
@@ -223,6 +308,7 @@ export async function loadLevel(
   level: CategoryLevel,
   profile: Profile,
   seed: number,
+  options: LoadLevelOptions = {},
 ): Promise<LevelData> {
   const subset = level === "All" || level === "Gender" ? "All" : level;
   const splits = await Promise.all(
@@ -230,9 +316,28 @@ export async function loadLevel(
       readSplit(source, category, subset, s)
     ),
   );
+  const prefix = options.categoryPrefix && level === "All"
+    ? `${GENDERED_CATEGORIES[category]}-`
+    : "";
   const labelled = splits.map((a) =>
-    a.labels.map((l, i) => labelFor(level, String(l), String(a.genders[i])))
+    a.labels.map((l, i) =>
+      prefix + labelFor(level, String(l), String(a.genders[i]))
+    )
   );
+  return pickSplits(splits, labelled, profile, seed);
+}
+
+/**
+ * Caps each split at the profile's images per class and gathers the rows:
+ * class names come from the training split (sorted); validation and test
+ * rows of other classes are left out.
+ */
+function pickSplits(
+  splits: FashionArrays[],
+  labelled: string[][],
+  profile: Profile,
+  seed: number,
+): LevelData {
   const classNames = [...new Set(labelled[0])].sort();
   const pick = (k: number, limit: number | null): LabelledArrays => {
     const a = splits[k];
@@ -258,6 +363,173 @@ export async function loadLevel(
   };
 }
 
+/** The authors' primary-category files: `Primary categories - <Split>.npz`. */
+export function primaryNpzName(split: SplitTitle): string {
+  return `Primary categories - ${split}.npz`;
+}
+
+/** The authors' integer codes of the primary files (catalog: 0 Glasses/Sunglasses, 1 Trousers/Jeans, 2 Shoes). */
+const PRIMARY_CODES: Record<string, string> = {
+  "0": "Glasses&Sunglasses",
+  "1": "Trousers&Jeans",
+  "2": "Shoes",
+};
+
+/**
+ * Loads the primary 3-class task (`Glasses&Sunglasses`, `Shoes`,
+ * `Trousers&Jeans`) at a profile: from the authors' `Primary categories`
+ * files when the source has them, else assembled from each main category's
+ * `All` files (every image labelled with its category), so the splits stay
+ * the per-category splits and no image is in two of them.
+ */
+export async function loadPrimary(
+  source: ShopArraysSource,
+  profile: Profile,
+  seed: number,
+): Promise<LevelData> {
+  const splitTitles: SplitTitle[] = ["Train", "Validation", "Test"];
+  const authors = join(source.dir, primaryNpzName("Train"));
+  if (await Deno.stat(authors).then(() => true, () => false)) {
+    const splits = await Promise.all(
+      splitTitles.map((s) =>
+        readFashionNpz(join(source.dir, primaryNpzName(s)))
+      ),
+    );
+    const labelled = splits.map((a) =>
+      a.labels.map((l) => PRIMARY_CODES[String(l)] ?? String(l))
+    );
+    return pickSplits(splits, labelled, profile, seed);
+  }
+  const splits: FashionArrays[] = [];
+  const labelled: string[][] = [];
+  for (const split of splitTitles) {
+    const parts = await Promise.all(
+      MAIN_CATEGORIES.map((c) =>
+        readFashionNpz(
+          join(source.dir, fashionNpzName(TAXONOMY[c].fileName, "All", split)),
+        )
+      ),
+    );
+    splits.push(concatArrays(parts));
+    labelled.push(
+      parts.flatMap((p, k) => p.labels.map(() => MAIN_CATEGORIES[k])),
+    );
+  }
+  return pickSplits(splits, labelled, profile, seed);
+}
+
+function concatArrays(parts: FashionArrays[]): FashionArrays {
+  const { height, width } = parts[0];
+  const images = new Uint8Array(parts.reduce((n, p) => n + p.images.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    if (p.height !== height || p.width !== width) {
+      throw new Error(
+        `cannot stack ${p.width}x${p.height} images with ${width}x${height} ones`,
+      );
+    }
+    images.set(p.images, offset);
+    offset += p.images.length;
+  }
+  return {
+    images,
+    count: parts.reduce((n, p) => n + p.count, 0),
+    height,
+    width,
+    labels: parts.flatMap((p) => p.labels),
+    genders: parts.flatMap((p) => p.genders),
+  };
+}
+
+/**
+ * Adds tags to a run's `run.json` (atomically), keeping the others. Used for
+ * the `model` and `level` tags of runs made by `runClassifier`, which
+ * records only `study`, `profile` and `standIn`.
+ */
+export async function tagRun(
+  dir: string,
+  tags: Record<string, string>,
+): Promise<void> {
+  const run = await readRun(dir);
+  if (!run) throw new Error(`No run.json in ${dir}`);
+  if (Object.entries(tags).every(([k, v]) => run.tags?.[k] === v)) return;
+  run.tags = { ...run.tags, ...tags };
+  await writeJsonAtomic(join(dir, "run.json"), run);
+}
+
+/** What {@link trainStudyModel} needs besides the data. */
+export interface StudyRunContext {
+  profile: Profile;
+  backend: BackendChoice;
+  seed: number;
+}
+
+/** One model of study 000 / 001 to train into a run record. */
+export interface StudyModelRun {
+  /** Its name, architecture and learning rate. */
+  spec: StudyModelSpec;
+  /** The `level` tag. */
+  level: ModelLevel;
+  /** Its arrays. */
+  data: LevelData;
+  /** Where the arrays came from. */
+  source: ShopArraysSource;
+  /** Study id tag; default `000`. */
+  study?: string;
+  /** The category (`Trousers&Jeans`, `Shoes`), recorded as a tag; none for the primary model. */
+  category?: string;
+  /** Runs root (default `reports/runs`). */
+  runsRoot?: string;
+}
+
+/** The run parameters of a spec: its options plus a non-default learning rate. */
+export function specParams(
+  spec: StudyModelSpec,
+): Record<string, string | number> {
+  return {
+    ...Object.fromEntries(
+      Object.entries(spec.options).map(([k, v]) => [k, v as string | number]),
+    ),
+    ...(spec.learningRate === undefined
+      ? {}
+      : { learningRate: spec.learningRate }),
+  };
+}
+
+/**
+ * Trains (or reuses) one model with `runClassifier` and tags its run with
+ * `model`, `level` (and `category`).
+ */
+export async function trainStudyModel(
+  context: StudyRunContext,
+  run: StudyModelRun,
+): Promise<ClassifierRunResult> {
+  const { spec, data } = run;
+  const classes = data.classNames.length;
+  const result = await runClassifier({
+    name: spec.name,
+    study: run.study ?? "000",
+    build: (seed) => buildStudyCnn({ ...spec.options, classes, seed }),
+    params: specParams(spec),
+    data,
+    dataset: { id: run.source.datasetId, fingerprint: run.source.fingerprint },
+    standIn: run.source.standIn,
+    profile: context.profile,
+    seed: context.seed,
+    backend: context.backend,
+    compile: spec.learningRate === undefined
+      ? undefined
+      : { learningRate: spec.learningRate },
+    runsRoot: run.runsRoot,
+  });
+  await tagRun(result.dir, {
+    model: spec.name,
+    level: run.level,
+    ...(run.category ? { category: run.category } : {}),
+  });
+  return result;
+}
+
 /** The four models of a category and the comparison of both approaches. */
 export interface CategoryComparison {
   category: GenderedCategory;
@@ -273,7 +545,7 @@ export interface CategoryComparison {
  * test split) and records the comparison as its own run.
  */
 export async function compareCombinedAndHierarchical(
-  context: { profile: Profile; backend: BackendChoice; seed: number },
+  context: StudyRunContext,
   category: GenderedCategory,
   runsRoot?: string,
 ): Promise<CategoryComparison> {
@@ -289,20 +561,12 @@ export async function compareCombinedAndHierarchical(
       context.profile,
       context.seed,
     );
-    const classes = data[level].classNames.length;
-    runs[level] = await runClassifier({
-      name: spec.name,
-      study: "000",
-      build: (seed) => buildStudyCnn({ ...spec.options, classes, seed }),
-      params: Object.fromEntries(
-        Object.entries(spec.options).map(([k, v]) => [k, v as string | number]),
-      ),
+    runs[level] = await trainStudyModel(context, {
+      spec,
+      level,
       data: data[level],
-      dataset: { id: source.datasetId, fingerprint: source.fingerprint },
-      standIn: source.standIn,
-      profile: context.profile,
-      seed: context.seed,
-      backend: context.backend,
+      source,
+      category: GENDERED_CATEGORIES[category],
       runsRoot,
     });
   }
