@@ -1,10 +1,13 @@
 /**
- * `deno task report [--runs reports/runs] [--out reports/index.html]`:
- * regenerates the static HTML results report from the run records.
+ * `deno task report [--runs reports/runs] [--out reports/index.html]
+ * [--notebooks notebooks] [--executed reports/notebooks]`: regenerates the
+ * static HTML results report from the run records, linking the notebooks
+ * and their executed copies. The same records give the same bytes.
  */
 import { parseArgs } from "node:util";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { buildReportHtml, readCompleteRuns } from "../lib/report/build.ts";
+import { findNotebooks } from "../lib/report/notebooks.ts";
 import { writeTextAtomic } from "../lib/io/atomic.ts";
 
 const { values } = parseArgs({
@@ -12,26 +15,20 @@ const { values } = parseArgs({
   options: {
     runs: { type: "string", default: join("reports", "runs") },
     out: { type: "string", default: join("reports", "index.html") },
-    notebooks: { type: "string", default: join("reports", "notebooks") },
+    notebooks: { type: "string", default: "notebooks" },
+    executed: { type: "string", default: join("reports", "notebooks") },
   },
 });
 const started = performance.now();
-const runs = await readCompleteRuns(values.runs);
-let notebooks: string[] = [];
-try {
-  notebooks = [...Deno.readDirSync(values.notebooks)]
-    .filter((e) => e.name.endsWith(".ipynb"))
-    .map((e) => relative(dirname(values.out), join(values.notebooks, e.name)))
-    .sort();
-} catch {
-  // no executed notebooks yet
-}
-await writeTextAtomic(
-  values.out,
-  buildReportHtml(runs, dirname(values.out), notebooks),
-);
+const reportDir = dirname(values.out);
+const [runs, notebooks] = await Promise.all([
+  readCompleteRuns(values.runs),
+  findNotebooks(values.notebooks, values.executed, reportDir),
+]);
+const html = await buildReportHtml(runs, reportDir, { notebooks });
+await writeTextAtomic(values.out, html);
 console.log(
-  `report: ${runs.length} runs -> ${values.out} (${
-    ((performance.now() - started) / 1000).toFixed(2)
-  } s)`,
+  `report: ${runs.length} runs, ${notebooks.length} notebooks -> ${values.out} (${
+    (html.length / 1024).toFixed(0)
+  } KiB, ${((performance.now() - started) / 1000).toFixed(2)} s)`,
 );

@@ -1,13 +1,17 @@
 /**
  * `deno task reproduce [--profile P] [--mirror DIR] [--backend B]`: the whole
  * pipeline in one command: install and verify the data (from a mirror, or
- * downloaded), convert the product photos, run every notebook at the profile
- * (default `course`), and build the report.
+ * downloaded), run every notebook in `notebooks/` in order at the profile
+ * (default `course`; the notebooks convert the product photos on first
+ * use), and build the report. Prints each step and each notebook as it
+ * starts and ends; finished runs are reused, so running it again after a
+ * failure picks up where it stopped.
  */
 import { parseArgs } from "node:util";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { getProfile } from "../lib/profiles.ts";
 import { acquireDatasets } from "../lib/data/acquire.ts";
+import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -15,13 +19,32 @@ const { values } = parseArgs({
     profile: { type: "string" },
     mirror: { type: "string" },
     backend: { type: "string" },
+    notebooks: { type: "string", default: "notebooks" },
   },
 });
 const profile = getProfile(values.profile);
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+function fail(message: string): never {
+  console.error(
+    `reproduce: ${message}\nFix it and run the same command again (finished runs are reused).`,
+  );
+  Deno.exit(1);
+}
 
-console.log(`reproduce: profile ${profile.name}`);
+const notebooks = [...Deno.readDirSync(values.notebooks)]
+  .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
+  .map((e) => e.name)
+  .sort();
+if (!notebooks.length) fail(`no notebooks in ${values.notebooks}/`);
+const missing = await notebookToolsMissing();
+if (missing) fail(missing);
+
+console.log(
+  `reproduce: profile ${profile.name}, ${notebooks.length} notebooks${
+    values.backend ? `, backend ${values.backend}` : ""
+  }`,
+);
 console.log(
   `[1/3] data (${
     values.mirror ?? Deno.env.get("FASHION_MIRROR") ?? "download"
@@ -38,30 +61,38 @@ await acquireDatasets(
   { mirror: values.mirror, log: (line) => console.log(`  ${line}`) },
 );
 
-async function step(label: string, args: string[]): Promise<void> {
-  console.log(`${label} (${elapsed()})`);
-  const status = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...args],
-    env: values.mirror ? { FASHION_MIRROR: values.mirror } : {},
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn().status;
-  if (!status.success) {
-    console.error(
-      `reproduce: ${label} failed; fix the error above and run the same command again (finished runs are reused)`,
+const env: Record<string, string> = { PROFILE: profile.name };
+if (values.backend) env.TFJS_BACKEND = values.backend;
+if (values.mirror) env.FASHION_MIRROR = values.mirror;
+console.log(`[2/3] notebooks at profile ${profile.name} (${elapsed()})`);
+for (const [i, name] of notebooks.entries()) {
+  console.log(`  ${i + 1}/${notebooks.length} ${name} ...`);
+  const result = await executeNotebook(join(values.notebooks, name), {
+    outDir: join("reports", "notebooks"),
+    env,
+  });
+  if (!result.ok) {
+    fail(
+      `${name}: cell ${result.cell ?? "?"} failed after ${
+        result.seconds.toFixed(1)
+      } s\n${result.error}`,
     );
-    Deno.exit(1);
   }
+  console.log(
+    `  ${i + 1}/${notebooks.length} ${name}: ${result.cells} cells, ${
+      result.seconds.toFixed(1)
+    } s (${elapsed()} in all)`,
+  );
 }
 
-const backendArgs = values.backend ? ["--backend", values.backend] : [];
-await step("[2/3] notebooks", [
-  "tasks/notebooks.ts",
-  "--profile",
-  profile.name,
-  ...backendArgs,
-]);
-await step("[3/3] report", ["tasks/report.ts"]);
+console.log(`[3/3] report (${elapsed()})`);
+const report = await new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", "tasks/report.ts"],
+  stdout: "inherit",
+  stderr: "inherit",
+}).spawn().status;
+if (!report.success) fail("the report failed");
+const index = join("reports", "index.html");
 console.log(
-  `reproduce: done in ${elapsed()}; open ${join("reports", "index.html")}`,
+  `reproduce: done in ${elapsed()}; open ${index} (file://${resolve(index)})`,
 );

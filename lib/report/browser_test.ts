@@ -1,12 +1,15 @@
 /**
  * The report in a real browser: headless Chromium (Debian's `chromium`)
- * opens the file from disk, logs nothing to the console (the report has no script), draws every chart's
- * marks, and saves a screenshot under reports/ for review. Skips, saying
- * why, where Chromium is not installed.
+ * opens the file from disk, built from run records of every kind. Driven
+ * over the DevTools protocol it must log nothing to the console, throw no
+ * exception, request nothing but the file itself, draw every chart's
+ * marks, and sort the trial table when a header is clicked. A screenshot
+ * (reports/report-test.png) is saved for review. Skips, saying why, where Chromium is
+ * not installed.
  */
 import { join } from "node:path";
-import { buildReportHtml, type ReportRun } from "./build.ts";
-import { classifierMetrics } from "../experiments/classifier_run.ts";
+import { buildReportHtml, readCompleteRuns } from "./build.ts";
+import { writeSampleRecords } from "./sample_records.ts";
 
 const chromium = await new Deno.Command("chromium", {
   args: ["--version"],
@@ -33,92 +36,244 @@ const FLAGS = [
   "--v=0",
 ];
 
-function sampleRun(): ReportRun {
-  const classNames = ["Shoes", "Trousers&Jeans", "Glasses&Sunglasses"];
-  const truth = [0, 0, 0, 1, 1, 1, 2, 2, 2, 0];
-  const predicted = [0, 0, 1, 1, 1, 0, 2, 2, 1, 0];
-  return {
-    dir: "reports/runs/primary-s1",
-    run: {
-      id: "primary-s1",
-      name: "Primary classification",
-      params: {},
-      seed: 1,
-      dataset: {
-        id: "fashion-product-images",
-        fingerprint: "sha256:0123456789abcdef",
-      },
-      splits: { train: 30, validation: 10, test: 10 },
-      backend: { name: "cpu", device: "CPU (2 cores)" },
-      tags: { study: "000", profile: "smoke", standIn: "product photos" },
-      status: "complete",
-      versions: { "@tensorflow/tfjs-core": "4.22.0" },
-      startedAt: "2026-01-01T00:00:00.000Z",
-      files: [],
-    },
-    metrics: classifierMetrics(
-      truth,
-      predicted,
-      classNames,
-      0.8,
-    ) as unknown as Record<string, unknown>,
-    history: [{ loss: 1.1, val_loss: 1.2 }, { loss: 0.7, val_loss: 0.9 }, {
-      loss: 0.5,
-      val_loss: 0.8,
-    }],
-  };
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface CdpMessage {
+  id?: number;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { message: string };
 }
 
-Deno.test({
-  name:
-    "report in headless Chromium: no console messages, charts drawn, screenshot saved",
-  ignore: !chromium,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "report_" });
-    const file = join(dir, "index.html");
-    await Deno.writeTextFile(file, buildReportHtml([sampleRun()], dir));
-    const profile = join(dir, "profile");
-    const dump = await new Deno.Command("chromium", {
-      args: [
-        ...FLAGS,
-        `--user-data-dir=${profile}`,
-        "--dump-dom",
-        `file://${file}`,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dom = new TextDecoder().decode(dump.stdout);
-    const log = new TextDecoder().decode(dump.stderr);
-    // The report has no script: any console line at all is a fault.
-    const consoleLines = log.split("\n").filter((l) => /:CONSOLE[:(]/.test(l));
-    if (consoleLines.length) {
-      throw new Error(`console output:\n${consoleLines.join("\n")}`);
-    }
-    const svgs = dom.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-    if (svgs.length < 2) {
-      throw new Error(`${svgs.length} charts in the rendered page`);
-    }
-    for (const svg of svgs.filter((s) => s.includes("plot-"))) {
-      if (!/<(rect|path|circle)\b/.test(svg)) {
-        throw new Error("a chart has no marks");
+/** A DevTools-protocol connection to one page of a headless Chromium. */
+class Browser {
+  #process: Deno.ChildProcess;
+  #socket: WebSocket;
+  #next = 0;
+  #pending = new Map<number, (m: CdpMessage) => void>();
+  /** Every event received (console calls, exceptions, requests, loads). */
+  events: CdpMessage[] = [];
+
+  private constructor(process: Deno.ChildProcess, socket: WebSocket) {
+    this.#process = process;
+    this.#socket = socket;
+    socket.onmessage = (e) => {
+      const message = JSON.parse(e.data) as CdpMessage;
+      if (message.id !== undefined && this.#pending.has(message.id)) {
+        this.#pending.get(message.id)!(message);
+        this.#pending.delete(message.id);
+      } else if (message.method) {
+        this.events.push(message);
       }
-    }
-    const shot = join("reports", "report-test.png");
-    await Deno.mkdir("reports", { recursive: true });
-    const screenshot = await new Deno.Command("chromium", {
+    };
+  }
+
+  /** Starts Chromium on about:blank and connects to its page. */
+  static async start(profile: string): Promise<Browser> {
+    const process = new Deno.Command("chromium", {
       args: [
         ...FLAGS,
         `--user-data-dir=${profile}`,
-        `--screenshot=${shot}`,
-        "--window-size=1280,1600",
-        `file://${file}`,
+        "--remote-debugging-port=0",
+        "about:blank",
       ],
       stdout: "null",
       stderr: "null",
-    }).output();
-    if (!screenshot.success || (await Deno.stat(shot)).size < 10_000) {
-      throw new Error(`no screenshot at ${shot}`);
+    }).spawn();
+    let port = "";
+    for (let i = 0; i < 200 && !port; i++) {
+      try {
+        port = (await Deno.readTextFile(join(profile, "DevToolsActivePort")))
+          .split("\n")[0].trim();
+      } catch {
+        await delay(100);
+      }
+    }
+    if (!port) {
+      process.kill();
+      await process.status;
+      throw new Error("Chromium did not open its DevTools port within 20 s");
+    }
+    const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`))
+      .json() as { type: string; webSocketDebuggerUrl: string }[];
+    const page = targets.find((t) => t.type === "page");
+    if (!page) throw new Error("Chromium has no page target");
+    const socket = new WebSocket(page.webSocketDebuggerUrl);
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = reject;
+    });
+    return new Browser(process, socket);
+  }
+
+  /** Sends one protocol command and waits for its answer. */
+  send(
+    method: string,
+    params: Record<string, unknown> = {},
+  ): Promise<Record<string, unknown>> {
+    const id = ++this.#next;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(
+        id,
+        (m) =>
+          m.error
+            ? reject(new Error(`${method}: ${m.error.message}`))
+            : resolve(m.result ?? {}),
+      );
+      this.#socket.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  /** Evaluates an expression in the page and returns its value. */
+  async evaluate<T>(expression: string): Promise<T> {
+    const answer = await this.send("Runtime.evaluate", {
+      expression,
+      returnByValue: true,
+    }) as { result: { value: T }; exceptionDetails?: unknown };
+    if (answer.exceptionDetails) {
+      throw new Error(
+        `${expression}: ${JSON.stringify(answer.exceptionDetails)}`,
+      );
+    }
+    return answer.result.value;
+  }
+
+  /** Navigates and waits for the load event. */
+  async open(url: string): Promise<void> {
+    const before = this.events.length;
+    await this.send("Page.navigate", { url });
+    for (let i = 0; i < 200; i++) {
+      if (
+        this.events.slice(before).some((e) =>
+          e.method === "Page.loadEventFired"
+        )
+      ) return;
+      await delay(50);
+    }
+    throw new Error(`${url} did not load within 10 s`);
+  }
+
+  /** Closes the connection and ends Chromium. */
+  async close(): Promise<void> {
+    this.#socket.close();
+    this.#process.kill();
+    await this.#process.status;
+  }
+}
+
+/** Expression: clicks a trial-table header, returns that column top to bottom. */
+const clickHeader = (name: string) =>
+  `(() => {
+  const table = [...document.querySelectorAll("table.sortable")]
+    .find((t) => t.querySelector("th").textContent === "rank");
+  const heads = [...table.querySelectorAll("thead th")];
+  const col = heads.findIndex((h) => h.textContent === ${JSON.stringify(name)});
+  heads[col].click();
+  return [...table.querySelectorAll("tbody tr")].map((r) => r.children[col].textContent).join(",");
+})()`;
+
+Deno.test({
+  name:
+    "report in headless Chromium: no console output or requests, charts drawn, trial table sorts on click, screenshot saved",
+  ignore: !chromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "report_" });
+    await writeSampleRecords(join(dir, "runs"));
+    const file = join(dir, "index.html");
+    await Deno.writeTextFile(
+      file,
+      await buildReportHtml(await readCompleteRuns(join(dir, "runs")), dir),
+    );
+    const profile = join(dir, "profile");
+    const browser = await Browser.start(profile);
+    try {
+      await browser.send("Runtime.enable");
+      await browser.send("Log.enable");
+      await browser.send("Network.enable");
+      await browser.send("Page.enable");
+      await browser.open(`file://${file}`);
+
+      const svgs = await browser.evaluate<
+        { plot: boolean; marks: number; width: number }[]
+      >(
+        `[...document.querySelectorAll("svg.marks, svg[class^='plot-']")].map((s) => ({
+          plot: /plot-/.test(s.getAttribute("class") ?? ""),
+          marks: s.querySelectorAll("rect, path, circle, line, text").length,
+          width: s.getBoundingClientRect().width,
+        }))`,
+      );
+      const plots = svgs.filter((s) => s.plot);
+      const vega = svgs.filter((s) => !s.plot);
+      if (plots.length < 4 || vega.length < 2) {
+        throw new Error(
+          `${plots.length} Plot and ${vega.length} Vega-Lite charts rendered`,
+        );
+      }
+      for (const s of svgs) {
+        if (s.marks < 3 || s.width < 50) {
+          throw new Error(`a chart is not drawn: ${JSON.stringify(s)}`);
+        }
+      }
+
+      const filters = await browser.evaluate<string>(clickHeader("filters"));
+      if (filters !== "32,32,32,64,64,64,128,128,128") {
+        throw new Error(`filters after one click: ${filters}`);
+      }
+      const accuracy = await browser.evaluate<string>(
+        clickHeader("validation accuracy"),
+      );
+      const values = accuracy.split(",").map((v) => parseFloat(v));
+      if (values.some((v, i) => i > 0 && values[i - 1] > v)) {
+        throw new Error(`validation accuracy not ascending: ${accuracy}`);
+      }
+      const descending = await browser.evaluate<string>(
+        clickHeader("validation accuracy"),
+      );
+      if (descending.split(",")[0] !== "90.0%") {
+        throw new Error(`second click does not reverse: ${descending}`);
+      }
+
+      const console = browser.events.filter((e) =>
+        [
+          "Runtime.consoleAPICalled",
+          "Runtime.exceptionThrown",
+          "Log.entryAdded",
+        ]
+          .includes(e.method ?? "")
+      );
+      if (console.length) {
+        throw new Error(`console output: ${JSON.stringify(console)}`);
+      }
+      const requests = browser.events.filter((e) =>
+        e.method === "Network.requestWillBeSent"
+      ).map((e) => (e.params?.request as { url: string }).url);
+      const elsewhere = requests.filter((u) => u !== `file://${file}`);
+      if (elsewhere.length) {
+        throw new Error(`the page requested ${elsewhere.join(", ")}`);
+      }
+
+      // For review: the search section, sorted by the clicks above.
+      await browser.send("Emulation.setDeviceMetricsOverride", {
+        width: 1280,
+        height: 1600,
+        deviceScaleFactor: 1,
+        mobile: false,
+      });
+      await browser.evaluate(
+        `document.querySelector("#study-001").scrollIntoView()`,
+      );
+      const { data } = await browser.send("Page.captureScreenshot", {
+        format: "png",
+      }) as { data: string };
+      const png = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      if (png.length < 10_000) throw new Error("the screenshot is empty");
+      await Deno.mkdir("reports", { recursive: true });
+      await Deno.writeFile(join("reports", "report-test.png"), png);
+    } finally {
+      await browser.close();
     }
     await Deno.remove(dir, { recursive: true });
   },

@@ -1,0 +1,135 @@
+/**
+ * Hyperparameter searches as the report reads them back from run records:
+ * `runSearch` (lib/train/search.ts) writes one record per trial, named
+ * `<search name> trial` with metrics `{ valAccuracy }`, and one
+ * `<search name> test` record for the chosen configuration, whose params
+ * name the chosen trial (`selectedFrom`). This module groups them again by
+ * study, search name, profile, dataset and seed, without knowing any
+ * search's name in advance.
+ *
+ * @module
+ */
+import type { ReportRun } from "./build.ts";
+import type { HyperValue } from "./vega_charts.ts";
+
+/** One trial of a search. */
+export interface SearchTrial {
+  /** The trial's run record. */
+  run: ReportRun;
+  /** Its hyperparameters. */
+  params: Record<string, HyperValue>;
+  /** Its validation accuracy. */
+  valAccuracy: number;
+}
+
+/** A search: its trials and, when it ran, the test of the chosen one. */
+export interface SearchGroup {
+  /** The search name (the trial name without ` trial`). */
+  name: string;
+  /** Study id from the trials' tags. */
+  study: string;
+  /** Profile from the trials' tags. */
+  profile: string;
+  /** The seed every trial trained with. */
+  seed: number;
+  /** Dataset id. */
+  dataset: string;
+  /** Trials, best validation accuracy first (ties by run id). */
+  trials: SearchTrial[];
+  /** Hyperparameters that differ between trials, in first-seen order. */
+  varying: string[];
+  /** Hyperparameters every trial shares, with their value. */
+  constant: Record<string, HyperValue>;
+  /** The test record of the chosen trial, if the search got that far. */
+  test: ReportRun | null;
+  /** Run id of the chosen trial (from the test record, else the best trial). */
+  chosenId: string;
+}
+
+const TRIAL = / trial$/;
+const TEST = / test$/;
+
+function isHyperValue(v: unknown): v is HyperValue {
+  return typeof v === "number" || typeof v === "string" ||
+    typeof v === "boolean";
+}
+
+/** Whether a run is a search trial (name `… trial`, metrics `valAccuracy`). */
+export function isTrialRun(r: ReportRun): boolean {
+  return TRIAL.test(r.run.name) &&
+    typeof r.metrics.valAccuracy === "number" &&
+    typeof r.metrics.accuracy !== "number" && !("heads" in r.metrics);
+}
+
+function groupKey(r: ReportRun, name: string): string {
+  return JSON.stringify([
+    r.run.tags?.study ?? "",
+    name,
+    r.run.tags?.profile ?? "",
+    r.run.dataset.id,
+    r.run.seed,
+  ]);
+}
+
+/**
+ * Groups trial records into searches and attaches each search's test record.
+ * Deterministic: groups come sorted by study, name, profile, dataset, seed.
+ */
+export function groupSearches(runs: ReportRun[]): SearchGroup[] {
+  const groups = new Map<string, SearchGroup>();
+  for (const r of runs.filter(isTrialRun)) {
+    const name = r.run.name.replace(TRIAL, "");
+    const key = groupKey(r, name);
+    let group = groups.get(key);
+    if (!group) {
+      group = {
+        name,
+        study: r.run.tags?.study ?? "",
+        profile: r.run.tags?.profile ?? "",
+        seed: r.run.seed,
+        dataset: r.run.dataset.id,
+        trials: [],
+        varying: [],
+        constant: {},
+        test: null,
+        chosenId: "",
+      };
+      groups.set(key, group);
+    }
+    group.trials.push({
+      run: r,
+      params: Object.fromEntries(
+        Object.entries(r.run.params).filter(([, v]) => isHyperValue(v)),
+      ) as Record<string, HyperValue>,
+      valAccuracy: r.metrics.valAccuracy as number,
+    });
+  }
+  const tests = runs.filter((r) =>
+    TEST.test(r.run.name) && typeof r.run.params.selectedFrom === "string"
+  );
+  for (const group of groups.values()) {
+    group.trials.sort((a, b) =>
+      b.valAccuracy - a.valAccuracy || (a.run.run.id < b.run.run.id ? -1 : 1)
+    );
+    const keys = [
+      ...new Set(group.trials.flatMap((t) => Object.keys(t.params))),
+    ];
+    for (const k of keys) {
+      const values = new Set(
+        group.trials.map((t) => JSON.stringify(t.params[k])),
+      );
+      if (values.size > 1) group.varying.push(k);
+      else group.constant[k] = group.trials[0].params[k];
+    }
+    const ids = new Set(group.trials.map((t) => t.run.run.id));
+    group.test = tests.find((t) =>
+      t.run.name === `${group.name} test` &&
+      ids.has(t.run.params.selectedFrom as string)
+    ) ?? null;
+    group.chosenId = group.test
+      ? group.test.run.params.selectedFrom as string
+      : group.trials[0].run.run.id;
+  }
+  return [...groups.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+    .map(([, g]) => g);
+}
