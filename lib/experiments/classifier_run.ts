@@ -84,6 +84,11 @@ export interface ClassifierRunSpec {
   augment?: BatchAugment;
   /** Runs root (default `reports/runs`). */
   runsRoot?: string;
+  /**
+   * Extra tags for the run record (e.g. `{ model: "Shoes_All_L2", split: "80/20" }`),
+   * next to `study`, `profile` and `standIn`; they do not change the run id.
+   */
+  tags?: Record<string, string>;
 }
 
 /** The metrics written to `metrics.json`. */
@@ -206,6 +211,7 @@ export async function runClassifier(
       packages: spec.backend.packages,
     },
     tags: {
+      ...spec.tags,
       study: spec.study,
       profile: profile.name,
       ...(spec.standIn ? { standIn: spec.standIn } : {}),

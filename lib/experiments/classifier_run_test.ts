@@ -110,9 +110,17 @@ Deno.test({
         seed: 1,
         backend,
         runsRoot: root,
+        tags: { model: `Primary_${architecture}`, study: "overridden" },
       };
       const first = await runClassifier(spec);
       await expectCompleteRecord(first.dir, 3, 6);
+      const tags = (await readRun(first.dir))?.tags;
+      if (
+        tags?.model !== `Primary_${architecture}` || tags?.study !== "000" ||
+        tags?.profile !== profile.name || !tags?.standIn
+      ) {
+        throw new Error(`tags ${JSON.stringify(tags)}`);
+      }
       const again = await runClassifier(spec);
       if (!again.reused || again.metrics.accuracy !== first.metrics.accuracy) {
         throw new Error("not reused");
