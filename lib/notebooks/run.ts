@@ -28,6 +28,13 @@ export interface NotebookRunOptions {
   env?: Record<string, string>;
   /** Seconds a cell may run. */
   cellTimeoutSeconds?: number;
+  /**
+   * How many times to run the notebook again when a cell's output went
+   * missing (default 1). The Deno kernel occasionally delivers a cell's
+   * display after nbclient has closed the cell; finished runs are reused,
+   * so a second pass is cheap. Errors in cells are never retried.
+   */
+  lostOutputRetries?: number;
 }
 
 /** The outcome of one notebook. */
@@ -123,6 +130,24 @@ export async function executeNotebook(
   path: string,
   options: NotebookRunOptions,
 ): Promise<NotebookResult> {
+  let result = await executeOnce(path, options);
+  for (
+    let retry = 0;
+    retry < (options.lostOutputRetries ?? 1) && !result.ok &&
+    result.error.startsWith(LOST_OUTPUT);
+    retry++
+  ) {
+    result = await executeOnce(path, options);
+  }
+  return result;
+}
+
+const LOST_OUTPUT = "the cell ran but showed nothing";
+
+async function executeOnce(
+  path: string,
+  options: NotebookRunOptions,
+): Promise<NotebookResult> {
   const nb = await readNotebook(path);
   const started = performance.now();
   const scratch = await Deno.makeTempDir({ prefix: "nb_" });
@@ -185,8 +210,8 @@ export async function executeNotebook(
         notebook: path,
         seconds,
         cell: silent + 1,
-        error:
-          "the cell ran but showed nothing; every code cell of a notebook shows what it did (use show() from lib/notebooks/display.ts)",
+        error: LOST_OUTPUT +
+          "; every code cell of a notebook shows what it did (use show() from lib/notebooks/display.ts)",
       };
     }
     const target = join(options.outDir, basename(path));
