@@ -14,6 +14,7 @@ import {
   buildTransferModel,
   extractFeatures,
   loadMobileNetV2Base,
+  mobileNetPreprocess,
 } from "../models/transfer.ts";
 import { compileClassifier } from "../train/compile.ts";
 import { fit } from "../train/fit.ts";
@@ -195,8 +196,21 @@ Deno.test({
     });
     const [predicted] = await predictClasses(
       full,
-      tf.tidy(() => images.toFloat()),
+      tf.tidy(() => mobileNetPreprocess(images)),
     );
+    // The saved image -> class model is the head on the frozen features.
+    const [fromFeatures] = await predictClasses(trainable, features);
+    for (const [i, row] of predicted.probabilities.entries()) {
+      for (const [k, p] of row.entries()) {
+        if (Math.abs(p - fromFeatures.probabilities[i][k]) > 1e-4) {
+          throw new Error(
+            `image ${i} class ${k}: ${p} vs ${
+              fromFeatures.probabilities[i][k]
+            }`,
+          );
+        }
+      }
+    }
     await run.writeHistory(result.history);
     await run.writePredictions({
       classNames: classes,
