@@ -497,7 +497,7 @@ export function specParams(
 }
 
 /**
- * Trains (or reuses) one model with `runClassifier` and tags its run with
+ * Trains (or reuses) one model with `runClassifier`, its run tagged with
  * `model`, `level` (and `category`).
  */
 export async function trainStudyModel(
@@ -521,11 +521,11 @@ export async function trainStudyModel(
       ? undefined
       : { learningRate: spec.learningRate },
     runsRoot: run.runsRoot,
-  });
-  await tagRun(result.dir, {
-    model: spec.name,
-    level: run.level,
-    ...(run.category ? { category: run.category } : {}),
+    tags: {
+      model: spec.name,
+      level: run.level,
+      ...(run.category ? { category: run.category } : {}),
+    },
   });
   return result;
 }
