@@ -13,7 +13,8 @@
  * | `random-flip` | each training batch mirrors each image with probability ½ (`randomFlipBatch`), seeded          |
  *
  * Each run is a complete run record (through `runClassifier`) tagged
- * `study: "000"`, `experiment: "shoe-orientation"` and `variant`. The test
+ * `study: "000"`, `experiment: "shoe-orientation"` and `variant` (added with
+ * study000's `tagRun`). The test
  * images are the same images in the same order in all three runs (the
  * canonical variant sees their canonicalised copies), so McNemar's test
  * between the baseline and each other variant is a paired comparison.
@@ -48,8 +49,6 @@ import { buildStudyCnn, type StudyCnnOptions } from "../models/study_cnn.ts";
 import { loadModel } from "../models/model_files.ts";
 import { predictClasses } from "../train/predict.ts";
 import { arrayAugment } from "../train/array_augment.ts";
-import { readRun, type RunJson } from "../runs/record.ts";
-import { writeJsonAtomic } from "../io/atomic.ts";
 import { type McNemarResult, mcnemarTest } from "../eval/mcnemar.ts";
 import { type Interval, wilsonInterval } from "../eval/intervals.ts";
 import {
@@ -63,7 +62,9 @@ import {
   loadLevel,
   shopArrays,
   type ShopArraysSource,
+  specParams,
   STUDY_000_BEST,
+  tagRun,
 } from "./study000.ts";
 
 /** The three variants, in the order they are trained and shown. */
@@ -155,27 +156,6 @@ export function canonicalizeLevel(data: LevelData): CanonicalizedLevel {
       test: test.flipped,
     },
   };
-}
-
-/**
- * Adds tags to the `run.json` of a complete run (atomically), keeping every
- * other field; `runClassifier` itself tags only study, profile and stand-in.
- *
- * @throws when the folder holds no complete run.
- */
-export async function tagRun(
-  dir: string,
-  tags: Record<string, string>,
-): Promise<RunJson> {
-  const run = await readRun(dir);
-  if (run?.status !== "complete") {
-    throw new Error(
-      `${dir}: cannot tag a run whose status is ${run?.status ?? "missing"}`,
-    );
-  }
-  const tagged: RunJson = { ...run, tags: { ...run.tags, ...tags } };
-  await writeJsonAtomic(join(dir, "run.json"), tagged);
-  return tagged;
 }
 
 /** One variant's run and its per-image results. */
@@ -277,12 +257,10 @@ export async function runShoeOrientationExperiment(
       name: `${spec.name} (shoe orientation: ${variant})`,
       study: "000",
       build: (seed) => buildStudyCnn({ ...model, classes, seed }),
-      params: {
-        ...Object.fromEntries(
-          Object.entries(model).map(([k, v]) => [k, v as string | number]),
-        ),
-        orientation: variant,
-      },
+      params: { ...specParams(spec), orientation: variant },
+      compile: spec.learningRate === undefined
+        ? undefined
+        : { learningRate: spec.learningRate },
       data: variant === "canonical" ? canonical.data : data,
       dataset: { id: source.datasetId, fingerprint: source.fingerprint },
       standIn: source.standIn,

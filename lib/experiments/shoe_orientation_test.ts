@@ -26,14 +26,14 @@ const backend = await selectBackend();
 const profile = getProfile("smoke");
 const seed = 7;
 
-/** Product photos converted into the authors' layout: 10 per class. */
+/** Product photos converted into the authors' layout: 6 per class. */
 async function sampleSource(): Promise<ShopArraysSource> {
   const dir = await Deno.makeTempDir({ prefix: "shoes_" });
   await convertDataset({
     dataset: "fashion-product-images",
     inDir: datasetDir("fashion-product-images"),
     outDir: dir,
-    limitPerClass: 10,
+    limitPerClass: 6,
     seed,
   });
   return {
