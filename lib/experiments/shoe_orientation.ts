@@ -13,8 +13,7 @@
  * | `random-flip` | each training batch mirrors each image with probability ½ (`randomFlipBatch`), seeded          |
  *
  * Each run is a complete run record (through `runClassifier`) tagged
- * `study: "000"`, `experiment: "shoe-orientation"` and `variant` (added with
- * study000's `tagRun`). The test
+ * `study: "000"`, `experiment: "shoe-orientation"` and `variant`. The test
  * images are the same images in the same order in all three runs (the
  * canonical variant sees their canonicalised copies), so McNemar's test
  * between the baseline and each other variant is a paired comparison.
@@ -64,7 +63,6 @@ import {
   type ShopArraysSource,
   specParams,
   STUDY_000_BEST,
-  tagRun,
 } from "./study000.ts";
 
 /** The three variants, in the order they are trained and shown. */
@@ -272,11 +270,8 @@ export async function runShoeOrientationExperiment(
           randomFlipBatch(batch, shape, rng)
         )
         : undefined,
+      tags: { experiment: SHOE_ORIENTATION_EXPERIMENT, variant },
       runsRoot: options.runsRoot,
-    });
-    await tagRun(run.dir, {
-      experiment: SHOE_ORIENTATION_EXPERIMENT,
-      variant,
     });
     const correct = await predictionsCorrect(run.dir);
     const mirrored = await mirroredAccuracy(
