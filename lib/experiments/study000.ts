@@ -26,7 +26,6 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { writeJsonAtomic } from "../io/atomic.ts";
 import { MAIN_CATEGORIES, TAXONOMY } from "../data/taxonomy.ts";
 import type { BackendChoice } from "../backend.ts";
 import type { Profile } from "../profiles.ts";
@@ -51,7 +50,7 @@ import {
   modelClassifier,
   predictPaths,
 } from "../eval/hierarchy.ts";
-import { readRun, RunRecord } from "../runs/record.ts";
+import { RunRecord } from "../runs/record.ts";
 import { rebuildRunIndex } from "../runs/run_index.ts";
 import * as tf from "@tensorflow/tfjs";
 import {
@@ -439,22 +438,6 @@ function concatArrays(parts: FashionArrays[]): FashionArrays {
     labels: parts.flatMap((p) => p.labels),
     genders: parts.flatMap((p) => p.genders),
   };
-}
-
-/**
- * Adds tags to a run's `run.json` (atomically), keeping the others. Used for
- * the `model` and `level` tags of runs made by `runClassifier`, which
- * records only `study`, `profile` and `standIn`.
- */
-export async function tagRun(
-  dir: string,
-  tags: Record<string, string>,
-): Promise<void> {
-  const run = await readRun(dir);
-  if (!run) throw new Error(`No run.json in ${dir}`);
-  if (Object.entries(tags).every(([k, v]) => run.tags?.[k] === v)) return;
-  run.tags = { ...run.tags, ...tags };
-  await writeJsonAtomic(join(dir, "run.json"), run);
 }
 
 /** What {@link trainStudyModel} needs besides the data. */

@@ -30,9 +30,10 @@ export interface NotebookRunOptions {
   cellTimeoutSeconds?: number;
   /**
    * How many times to run the notebook again when a cell's output went
-   * missing (default 1). The Deno kernel occasionally delivers a cell's
-   * display after nbclient has closed the cell; finished runs are reused,
-   * so a second pass is cheap. Errors in cells are never retried.
+   * missing (default 2). On a heavily loaded machine the Deno kernel's
+   * output channel occasionally loses a message (large displays most
+   * often); finished runs are reused, so another pass is cheap. Errors in
+   * cells are never retried.
    */
   lostOutputRetries?: number;
 }
@@ -133,7 +134,7 @@ export async function executeNotebook(
   let result = await executeOnce(path, options);
   for (
     let retry = 0;
-    retry < (options.lostOutputRetries ?? 1) && !result.ok &&
+    retry < (options.lostOutputRetries ?? 2) && !result.ok &&
     result.error.startsWith(LOST_OUTPUT);
     retry++
   ) {
