@@ -137,7 +137,7 @@ async function prepareWebgpu(allowFallback: boolean): Promise<Preparation> {
     };
   }
   await import("@tensorflow/tfjs-backend-webgpu");
-  const kernels = await import("./kernels/webgpu/conv2d_backprop_filter.ts");
+  const kernels = await import("./kernels/webgpu/mod.ts");
   kernels.registerWebgpuTrainingKernels();
   return {
     ok: true,
