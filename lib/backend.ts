@@ -127,6 +127,9 @@ export async function probeGpuAdapter(): Promise<
   return { ok: true, description, fallback };
 }
 
+/** Dispatches the webgpu backend queues before submitting them (its default: 15). */
+export const WEBGPU_SUBMIT_BATCH = 200;
+
 async function prepareWebgpu(allowFallback: boolean): Promise<Preparation> {
   const probe = await probeGpuAdapter();
   if (!probe.ok) return { ok: false, reason: probe.reason };
@@ -139,6 +142,11 @@ async function prepareWebgpu(allowFallback: boolean): Promise<Preparation> {
   await import("@tensorflow/tfjs-backend-webgpu");
   const kernels = await import("./kernels/webgpu/mod.ts");
   kernels.registerWebgpuTrainingKernels();
+  // The backend submits its queued dispatches to the GPU every 15 kernels by
+  // default; a small CNN's training step is ~150 dispatches, and each submit
+  // costs host time. Submitting every 200 took study 000's primary CNN from
+  // about 1,900 to 2,500 img/s at batch 32 on an H100 (1,000 was slower).
+  tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", WEBGPU_SUBMIT_BATCH);
   return {
     ok: true,
     device: probe.description,

@@ -4,6 +4,7 @@
  *
  *   deno task bench [--backend NAME] [--json] [--batch 32] [--predict-batch 256]
  *                   [--min-seconds 10] [--min-batches 5] [--warmup 2] [--phase train|predict]
+ *                   [--read-every-step]
  *
  * Random inputs are fine here: the figure is about compute, not accuracy.
  */
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "2" },
     phase: { type: "string" },
     seed: { type: "string", default: "42" },
+    "read-every-step": { type: "boolean", default: false },
   },
 });
 
@@ -69,6 +71,7 @@ for (const phase of phases) {
     ? await measureTraining(model, {
       ...common,
       batchSize: positiveInt("batch", values.batch),
+      readEveryStep: values["read-every-step"],
     })
     : await measurePrediction(model, {
       ...common,

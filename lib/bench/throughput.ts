@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { MetricSums, trainStep } from "../train/train_step.ts";
 import { createRng } from "../random.ts";
 
 /** How long and how much to measure. */
@@ -22,6 +23,12 @@ export interface ThroughputOptions {
   minSeconds: number;
   /** Seed for the random inputs. */
   seed: number;
+  /**
+   * Training only: read the loss back after every step, as
+   * `LayersModel.trainOnBatch` does (default false: about once a second, as
+   * the fit loop does). Shows what the per-step device wait costs.
+   */
+  readEveryStep?: boolean;
 }
 
 /** One measured phase. */
@@ -62,12 +69,15 @@ const rssMiB = () => Deno.memoryUsage().rss / (1024 * 1024);
 async function timeBatches(
   step: () => Promise<void>,
   options: ThroughputOptions,
+  /** Waits for queued device work (run after the warm-up and at the end). */
+  settle: () => Promise<void> = () => Promise.resolve(),
 ): Promise<{ batches: number; seconds: number; peakRssMiB: number }> {
   let peak = rssMiB();
   for (let i = 0; i < options.warmupBatches; i++) {
     await step();
     peak = Math.max(peak, rssMiB());
   }
+  await settle();
   let batches = 0;
   const start = performance.now();
   let seconds = 0;
@@ -77,6 +87,8 @@ async function timeBatches(
     seconds = (performance.now() - start) / 1000;
     peak = Math.max(peak, rssMiB());
   }
+  await settle();
+  seconds = (performance.now() - start) / 1000;
   return { batches, seconds, peakRssMiB: peak };
 }
 
@@ -97,22 +109,44 @@ async function withRandomBatch<T>(
 }
 
 /**
- * Measures training throughput: `model.trainOnBatch` on one fixed random
- * batch, reading the loss back each step (which waits for the device).
- * The model must be compiled with a categorical cross-entropy loss.
+ * Measures training throughput as the fit loop trains (`lib/train/fit.ts`):
+ * one optimisation step per batch on one fixed random batch, the losses
+ * summed on the device and read back about once a second and at the end
+ * (reading them after every step would make the host wait for the device
+ * each time). The model must be compiled with a categorical cross-entropy
+ * loss.
  */
 export function measureTraining(
   model: tf.LayersModel,
   options: ThroughputOptions,
 ): Promise<ThroughputResult> {
   return withRandomBatch(model, options, async (x, y) => {
-    const timed = await timeBatches(async () => {
-      const loss = await model.trainOnBatch(x, y);
-      if (!Number.isFinite(Array.isArray(loss) ? loss[0] : loss)) {
+    const sums = new MetricSums();
+    let lastRead = performance.now();
+    const readLoss = async () => {
+      const [loss] = await sums.read();
+      if (!Number.isFinite(loss)) {
         throw new Error(`Training diverged: loss ${loss}`);
       }
-    }, options);
-    return summarise("train", options.batchSize, timed);
+      lastRead = performance.now();
+    };
+    try {
+      const timed = await timeBatches(
+        async () => {
+          const values = trainStep(model, x, [y]);
+          sums.add(values, options.batchSize);
+          tf.dispose(values);
+          if (
+            options.readEveryStep || performance.now() - lastRead >= 1000
+          ) await readLoss();
+        },
+        options,
+        readLoss,
+      );
+      return summarise("train", options.batchSize, timed);
+    } finally {
+      sums.dispose();
+    }
   });
 }
 

@@ -24,6 +24,10 @@ import {
   updateEarlyStopping,
 } from "./early_stopping.ts";
 import { type ProgressReporter, silentProgress } from "./progress.ts";
+import { MetricSums, trainStep } from "./train_step.ts";
+
+/** How often (ms) the running losses are read back for the progress display. */
+const PROGRESS_READ_MS = 1000;
 
 /** Inputs and targets held in memory (targets: one tensor per model output). */
 export interface TensorDataset {
@@ -263,8 +267,10 @@ export async function fit(
     const augmentRng = createRng(
       hashString(`${options.seed}:augment:${epoch}`),
     );
-    const sums = new Map<string, number>();
-    let seen = 0;
+    const sums = new MetricSums();
+    const names = model.metricsNames;
+    let shown: Record<string, number> = {};
+    let lastRead = performance.now();
     for (let b = 0; b < batches; b++) {
       const indices = order.slice(
         b * options.batchSize,
@@ -283,30 +289,33 @@ export async function fit(
         xb = augmented;
       }
       setDropoutStep(model, epoch * batches + b);
-      const out = await model.trainOnBatch(
-        xb,
-        Array.isArray(train.y) ? yb : yb[0],
-      );
+      // The step's losses stay on the device; they are read for the
+      // progress display about once a second and at the end of the epoch.
+      const values = trainStep(model, xb, yb);
       tf.dispose([xb, ...yb]);
-      const values = Array.isArray(out) ? out : [out];
-      for (const [i, name] of model.metricsNames.entries()) {
-        sums.set(name, (sums.get(name) ?? 0) + values[i] * indices.length);
-      }
-      seen += indices.length;
+      sums.add(values, indices.length);
+      tf.dispose(values);
       batchesDone++;
+      if (performance.now() - lastRead >= PROGRESS_READ_MS) {
+        const means = await sums.read();
+        shown = Object.fromEntries(names.map((n, i) => [n, means[i]]));
+        lastRead = performance.now();
+      }
       const rate = elapsed() / batchesDone;
       await progress.update({
         epoch,
         epochs: options.epochs,
         batch: b + 1,
         batches,
-        metrics: Object.fromEntries([...sums].map(([k, v]) => [k, v / seen])),
+        metrics: shown,
         elapsedSeconds: elapsed(),
         etaSeconds: rate * (batchesToDo - batchesDone),
       });
     }
+    const means = await sums.read();
+    sums.dispose();
     const logs: EpochLogs = Object.fromEntries(
-      [...sums].map(([k, v]) => [k, v / seen]),
+      names.map((n, i) => [n, means[i]]),
     );
     if (options.validation) {
       Object.assign(
