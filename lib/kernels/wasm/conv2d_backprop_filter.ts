@@ -23,6 +23,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { type ConvGeometry, nhwcConvGeometry } from "../conv_geometry.ts";
 import {
   allocF32,
   assertChannelsLast,
@@ -32,61 +33,6 @@ import {
   TEMP_BUFFER_FLOATS,
   type WasmKernelArgs,
 } from "./heap.ts";
-
-/** Geometry of one convolution, as the gradient kernels need it. */
-export interface ConvGeometry {
-  /** Batch size. */
-  batch: number;
-  /** Input height. */
-  inHeight: number;
-  /** Input width. */
-  inWidth: number;
-  /** Input channels. */
-  inChannels: number;
-  /** Output height. */
-  outHeight: number;
-  /** Output width. */
-  outWidth: number;
-  /** Output channels. */
-  outChannels: number;
-  /** Filter height. */
-  filterHeight: number;
-  /** Filter width. */
-  filterWidth: number;
-  /** Stride along the height. */
-  strideHeight: number;
-  /** Stride along the width. */
-  strideWidth: number;
-  /** Dilation along the height. */
-  dilationHeight: number;
-  /** Dilation along the width. */
-  dilationWidth: number;
-  /** Zero padding above the input. */
-  padTop: number;
-  /** Zero padding left of the input. */
-  padLeft: number;
-}
-
-/** Reads the geometry of a tfjs `Conv2DInfo`. */
-export function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry {
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
-}
 
 /**
  * Writes the transposed im2col matrix of output rows `[row0, row1)` (an
@@ -197,20 +143,10 @@ export function filterGradient(
 function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
   const { backend, inputs, attrs = {} } = args;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-    attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  assertChannelsLast("Conv2DBackpropFilter", dataFormat);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-  return filterGradient(backend, x, dy, geometryOf(info));
+  const kernelAttrs = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  assertChannelsLast("Conv2DBackpropFilter", kernelAttrs.dataFormat);
+  const g = nhwcConvGeometry(x.shape, kernelAttrs.filterShape, kernelAttrs);
+  return filterGradient(backend, x, dy, g);
 }
 
 /** Kernel config: `Conv2DBackpropFilter` for the `wasm` backend. */

@@ -16,7 +16,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type ConvGeometry, geometryOf } from "./conv2d_backprop_filter.ts";
+import { type ConvGeometry, nhwcConvGeometry } from "../conv_geometry.ts";
 import {
   allocF32,
   assertChannelsLast,
@@ -165,20 +165,10 @@ export function inputGradient(
 function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   const { backend, inputs, attrs = {} } = args;
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
-    attrs as unknown as tf.Conv2DBackpropInputAttrs;
-  assertChannelsLast("Conv2DBackpropInput", dataFormat);
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-  return inputGradient(backend, dy, filter, geometryOf(info));
+  const kernelAttrs = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  assertChannelsLast("Conv2DBackpropInput", kernelAttrs.dataFormat);
+  const g = nhwcConvGeometry(kernelAttrs.inputShape, filter.shape, kernelAttrs);
+  return inputGradient(backend, dy, filter, g);
 }
 
 /** Kernel config: `Conv2DBackpropInput` for the `wasm` backend (XNNPACK). */

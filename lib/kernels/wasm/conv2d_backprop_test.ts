@@ -6,7 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { filterGradient, geometryOf } from "./conv2d_backprop_filter.ts";
+import { geometryOf } from "../conv_geometry.ts";
+import { filterGradient } from "./conv2d_backprop_filter.ts";
 import { inputGradient } from "./conv2d_backprop_input.ts";
 import {
   assertParity,

@@ -18,7 +18,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type ConvGeometry, geometryOf } from "./conv2d_backprop_filter.ts";
+import { type ConvGeometry, nhwcConvGeometry } from "../conv_geometry.ts";
 import { transposedConvInput } from "./conv2d_backprop_input.ts";
 import {
   allocF32,
@@ -118,19 +118,16 @@ function depthwiseInfo(
   filterShape: number[],
   attrs: tf.NamedAttrMap,
 ): ConvGeometry {
-  const { strides, pad, dilations, dimRoundingMode } =
+  const kernelAttrs =
     attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   assertChannelsLast(kernel, (attrs as { dataFormat?: unknown }).dataFormat);
-  return geometryOf(tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    strides,
-    dilations ?? [1, 1],
-    pad,
-    dimRoundingMode,
+  return nhwcConvGeometry(
+    xShape,
+    filterShape,
+    kernelAttrs,
+    kernelAttrs.dilations ?? [1, 1],
     true,
-    "channelsLast",
-  ));
+  );
 }
 
 function depthwiseBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {

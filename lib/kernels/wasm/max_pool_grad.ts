@@ -11,39 +11,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { type PoolGeometry, poolGeometryOf } from "../conv_geometry.ts";
 import { allocF32, heapF32, type WasmKernelArgs } from "./heap.ts";
-
-/** Pooling window geometry, from a tfjs `Conv2DInfo`. */
-export interface PoolGeometry {
-  /** Batch size. */
-  batch: number;
-  /** Input height. */
-  inHeight: number;
-  /** Input width. */
-  inWidth: number;
-  /** Channels (same in and out). */
-  channels: number;
-  /** Output height. */
-  outHeight: number;
-  /** Output width. */
-  outWidth: number;
-  /** Window height (dilated). */
-  windowHeight: number;
-  /** Window width (dilated). */
-  windowWidth: number;
-  /** Stride along the height. */
-  strideHeight: number;
-  /** Stride along the width. */
-  strideWidth: number;
-  /** Dilation along the height. */
-  dilationHeight: number;
-  /** Dilation along the width. */
-  dilationWidth: number;
-  /** Padding above the input. */
-  padTop: number;
-  /** Padding left of the input. */
-  padLeft: number;
-}
 
 /**
  * Adds `dy` at each window's argmax of `x` into `dx` (which must be zero on
@@ -110,22 +79,12 @@ function maxPoolGrad(args: WasmKernelArgs): tf.TensorInfo {
   const dx = allocF32(backend, input.shape);
   const dxValues = heapF32(backend, dx);
   dxValues.fill(0);
-  maxPoolBackward(heapF32(backend, input), heapF32(backend, dy), dxValues, {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    channels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    windowHeight: info.effectiveFilterHeight,
-    windowWidth: info.effectiveFilterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  });
+  maxPoolBackward(
+    heapF32(backend, input),
+    heapF32(backend, dy),
+    dxValues,
+    poolGeometryOf(info),
+  );
   return dx;
 }
 

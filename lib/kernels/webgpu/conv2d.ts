@@ -6,47 +6,21 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import {
-  forwardProgram,
-  geometryOf,
-  type WebgpuBackendLike,
-} from "./conv_gemm.ts";
-
-/** Attributes of `Conv2D`. */
-export interface Conv2DAttrs {
-  strides: [number, number] | number;
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  dataFormat: "NHWC" | "NCHW";
-  dilations: [number, number] | number;
-  dimRoundingMode?: "floor" | "round" | "ceil";
-}
+import type * as tf from "@tensorflow/tfjs";
+import { forwardProgram } from "./conv_gemm.ts";
+import { webgpuConvKernel } from "./conv_kernel.ts";
 
 /** The forward convolution kernel function (NHWC). */
-export function conv2DWebgpu(args: {
-  inputs: { x: tf.TensorInfo; filter: tf.TensorInfo };
-  backend: WebgpuBackendLike;
-  attrs: Conv2DAttrs;
-}): tf.TensorInfo {
-  const { inputs: { x, filter }, backend, attrs } = args;
-  if (attrs.dataFormat === "NCHW") {
-    throw new Error(
-      "Conv2D on webgpu (workspace kernel) supports NHWC only; use channelsLast layers",
-    );
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-  return backend.runWebGPUProgram(
-    forwardProgram(geometryOf(info)),
-    [x, filter],
-    "float32",
-  );
-}
+export const conv2DWebgpu = webgpuConvKernel<
+  Record<"x" | "filter", tf.TensorInfo>,
+  tf.Conv2DAttrs
+>(
+  "Conv2D",
+  ({ x, filter }, { dilations }) => ({
+    xShape: x.shape,
+    filterShape: filter.shape,
+    dilations,
+  }),
+  (g, { inputs: { x, filter }, backend }) =>
+    backend.runWebGPUProgram(forwardProgram(g), [x, filter], "float32"),
+);

@@ -14,53 +14,27 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import {
-  filterGradientProgram,
-  geometryOf,
-  splitSumProgram,
-  type WebgpuBackendLike,
-} from "./conv_gemm.ts";
-
-/** Attributes of `Conv2DBackpropFilter`. */
-export interface Conv2DBackpropFilterAttrs {
-  strides: [number, number] | number;
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
-  filterShape: [number, number, number, number];
-}
+import type * as tf from "@tensorflow/tfjs";
+import { filterGradientProgram, splitSumProgram } from "./conv_gemm.ts";
+import { webgpuConvKernel } from "./conv_kernel.ts";
 
 /** The filter-gradient kernel function (NHWC). */
-export function conv2DBackpropFilterWebgpu(args: {
-  inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
-  backend: WebgpuBackendLike;
-  attrs: Conv2DBackpropFilterAttrs;
-}): tf.TensorInfo {
-  const { inputs: { x, dy }, backend, attrs } = args;
-  if (attrs.dataFormat === "NCHW") {
-    throw new Error(
-      "Conv2DBackpropFilter on webgpu supports NHWC only; use channelsLast layers",
+export const conv2DBackpropFilterWebgpu = webgpuConvKernel<
+  Record<"x" | "dy", tf.TensorInfo>,
+  tf.Conv2DBackpropFilterAttrs
+>(
+  "Conv2DBackpropFilter",
+  ({ x }, { filterShape }) => ({ xShape: x.shape, filterShape }),
+  (g, { inputs: { x, dy }, backend, attrs: { filterShape } }) => {
+    const partials = filterGradientProgram(g);
+    const partial = backend.runWebGPUProgram(partials, [x, dy], "float32");
+    const splits = partials.outputShape[0];
+    const result = backend.runWebGPUProgram(
+      splitSumProgram(splits, [...filterShape]),
+      [partial],
+      "float32",
     );
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-  const partials = filterGradientProgram(geometryOf(info));
-  const partial = backend.runWebGPUProgram(partials, [x, dy], "float32");
-  const splits = partials.outputShape[0];
-  const result = backend.runWebGPUProgram(
-    splitSumProgram(splits, [...attrs.filterShape]),
-    [partial],
-    "float32",
-  );
-  backend.disposeData(partial.dataId);
-  return result;
-}
+    backend.disposeData(partial.dataId);
+    return result;
+  },
+);

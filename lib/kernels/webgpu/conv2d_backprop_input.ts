@@ -10,47 +10,20 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import {
-  geometryOf,
-  inputGradientProgram,
-  type WebgpuBackendLike,
-} from "./conv_gemm.ts";
-
-/** Attributes of `Conv2DBackpropInput`. */
-export interface Conv2DBackpropInputAttrs {
-  strides: [number, number] | number;
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
-  inputShape: [number, number, number, number];
-}
+import type * as tf from "@tensorflow/tfjs";
+import { inputGradientProgram } from "./conv_gemm.ts";
+import { webgpuConvKernel } from "./conv_kernel.ts";
 
 /** The input-gradient kernel function (NHWC). */
-export function conv2DBackpropInputWebgpu(args: {
-  inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  backend: WebgpuBackendLike;
-  attrs: Conv2DBackpropInputAttrs;
-}): tf.TensorInfo {
-  const { inputs: { dy, filter }, backend, attrs } = args;
-  if (attrs.dataFormat === "NCHW") {
-    throw new Error(
-      "Conv2DBackpropInput on webgpu supports NHWC only; use channelsLast layers",
-    );
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-  return backend.runWebGPUProgram(
-    inputGradientProgram(geometryOf(info)),
-    [dy, filter],
-    "float32",
-  );
-}
+export const conv2DBackpropInputWebgpu = webgpuConvKernel<
+  Record<"dy" | "filter", tf.TensorInfo>,
+  tf.Conv2DBackpropInputAttrs
+>(
+  "Conv2DBackpropInput",
+  ({ filter }, { inputShape }) => ({
+    xShape: inputShape,
+    filterShape: filter.shape,
+  }),
+  (g, { inputs: { dy, filter }, backend }) =>
+    backend.runWebGPUProgram(inputGradientProgram(g), [dy, filter], "float32"),
+);

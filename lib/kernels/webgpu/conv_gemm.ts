@@ -23,79 +23,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-
-/** Geometry of one 2-D convolution (NHWC, filter `[KH, KW, Cin, Cout]`). */
-export interface ConvGeometry {
-  /** Batch size. */
-  batch: number;
-  /** Input height and width. */
-  inHeight: number;
-  /** Input width. */
-  inWidth: number;
-  /** Input channels. */
-  inChannels: number;
-  /** Output height. */
-  outHeight: number;
-  /** Output width. */
-  outWidth: number;
-  /** Output channels. */
-  outChannels: number;
-  /** Filter height. */
-  filterHeight: number;
-  /** Filter width. */
-  filterWidth: number;
-  /** Vertical stride. */
-  strideHeight: number;
-  /** Horizontal stride. */
-  strideWidth: number;
-  /** Vertical dilation. */
-  dilationHeight: number;
-  /** Horizontal dilation. */
-  dilationWidth: number;
-  /** Rows of zero padding above the input. */
-  padTop: number;
-  /** Columns of zero padding left of the input. */
-  padLeft: number;
-}
-
-/** The subset of `backend_util.Conv2DInfo` that {@linkcode geometryOf} reads. */
-export interface Conv2DInfoLike {
-  batchSize: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  dilationHeight: number;
-  dilationWidth: number;
-  padInfo: { top: number; left: number };
-}
-
-/** Converts TensorFlow.js' convolution info into a {@linkcode ConvGeometry}. */
-export function geometryOf(info: Conv2DInfoLike): ConvGeometry {
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
-}
+import type { ConvGeometry } from "../conv_geometry.ts";
 
 /** Threads per workgroup of every program here (16 x 16). */
 export const WORKGROUP_THREADS = 256;
@@ -307,6 +235,35 @@ function hash(text: string): string {
   return (h >>> 0).toString(36);
 }
 
+/**
+ * WGSL lines splitting the flat index `index` of a `[*, midSize, innerSize]`
+ * grid into `let` bindings `[outer, mid, inner]`, via the intermediate
+ * `let rest = index / innerSize`.
+ */
+function unflatten(
+  index: string,
+  rest: string,
+  [outer, mid, inner]: [string, string, string],
+  midSize: number,
+  innerSize: number,
+): string {
+  return `let ${inner} = ${index} % ${innerSize};
+    let ${rest} = ${index} / ${innerSize};
+    let ${mid} = ${rest} % ${midSize};
+    let ${outer} = ${rest} / ${midSize};`;
+}
+
+/**
+ * WGSL lines returning `x[b, oh·sh + kh·dh − pt, ow·sw + kw·dw − pl, ci]`,
+ * or zero in the padding, from bound `b`, `oh`, `ow`, `kh`, `kw` and `ci`.
+ */
+function gatherInput(g: ConvGeometry): string {
+  return `let ih = oh * ${g.strideHeight} + kh * ${g.dilationHeight} - ${g.padTop};
+    let iw = ow * ${g.strideWidth} + kw * ${g.dilationWidth} - ${g.padLeft};
+    if (ih < 0 || ih >= ${g.inHeight} || iw < 0 || iw >= ${g.inWidth}) { return 0.0; }
+    return x[((b * ${g.inHeight} + ih) * ${g.inWidth} + iw) * ${g.inChannels} + ci];`;
+}
+
 /** Workgroups the split-K filter gradient aims for (several per SM on large GPUs). */
 export const FILTER_GRADIENT_TARGET_GROUPS = 1024;
 
@@ -346,18 +303,9 @@ export function filterGradientProgram(g: ConvGeometry): GemmProgram {
     bColsAdjacent: true,
     // row = (kh, kw, ci), red = (b, oh, ow)
     loadA: `
-    let ci = row % ${g.inChannels};
-    let tap = row / ${g.inChannels};
-    let kw = tap % ${g.filterWidth};
-    let kh = tap / ${g.filterWidth};
-    let ow = red % ${g.outWidth};
-    let rest = red / ${g.outWidth};
-    let oh = rest % ${g.outHeight};
-    let b = rest / ${g.outHeight};
-    let ih = oh * ${g.strideHeight} + kh * ${g.dilationHeight} - ${g.padTop};
-    let iw = ow * ${g.strideWidth} + kw * ${g.dilationWidth} - ${g.padLeft};
-    if (ih < 0 || ih >= ${g.inHeight} || iw < 0 || iw >= ${g.inWidth}) { return 0.0; }
-    return x[((b * ${g.inHeight} + ih) * ${g.inWidth} + iw) * ${g.inChannels} + ci];`,
+    ${unflatten("row", "tap", ["kh", "kw", "ci"], g.filterWidth, g.inChannels)}
+    ${unflatten("red", "rest", ["b", "oh", "ow"], g.outHeight, g.outWidth)}
+    ${gatherInput(g)}`,
     loadB: `return dy[red * ${g.outChannels} + col];`,
   });
 }
@@ -389,13 +337,31 @@ export function splitSumProgram(
 }
 
 /**
+ * A product with the reduction `k` not split, whose rows are the first three
+ * axes of its `[B, H, W, C]` output and whose columns are the last.
+ */
+function unsplitProgram(
+  name: string,
+  variableNames: string[],
+  outputShape: [number, number, number, number],
+  k: number,
+  loads: Omit<GemmSpec, "m" | "n" | "k" | "kChunk">,
+): GemmProgram {
+  const [batch, height, width, channels] = outputShape;
+  return program(name, variableNames, outputShape, {
+    m: batch * height * width,
+    n: channels,
+    k,
+    kChunk: Math.ceil(k / TILE_K) * TILE_K,
+    ...loads,
+  });
+}
+
+/**
  * The input gradient as one product: output `[B, H, W, Cin]`, inputs `dy`
  * (NHWC) and the filter `[KH, KW, Cin, Cout]`.
  */
 export function inputGradientProgram(g: ConvGeometry): GemmProgram {
-  const m = g.batch * g.inHeight * g.inWidth;
-  const n = g.inChannels;
-  const k = g.filterHeight * g.filterWidth * g.outChannels;
   const strided = (axis: "h" | "w") => {
     const s = axis === "h" ? g.strideHeight : g.strideWidth;
     const v = axis === "h" ? "oh" : "ow";
@@ -403,27 +369,18 @@ export function inputGradientProgram(g: ConvGeometry): GemmProgram {
       ? `let ${v} = ${v}s;`
       : `if (${v}s % ${s} != 0) { return 0.0; }\n    let ${v} = ${v}s / ${s};`;
   };
-  return program(
+  return unsplitProgram(
     "convInputGrad",
     ["dy", "W"],
     [g.batch, g.inHeight, g.inWidth, g.inChannels],
+    g.filterHeight * g.filterWidth * g.outChannels,
     {
-      m,
-      n,
-      k,
-      kChunk: Math.ceil(k / TILE_K) * TILE_K,
       aRowsAdjacent: false,
       bColsAdjacent: false,
       // row = (b, ih, iw), red = (kh, kw, co)
       loadA: `
-    let iw = row % ${g.inWidth};
-    let rest = row / ${g.inWidth};
-    let ih = rest % ${g.inHeight};
-    let b = rest / ${g.inHeight};
-    let co = red % ${g.outChannels};
-    let tap = red / ${g.outChannels};
-    let kw = tap % ${g.filterWidth};
-    let kh = tap / ${g.filterWidth};
+    ${unflatten("row", "rest", ["b", "ih", "iw"], g.inHeight, g.inWidth)}
+    ${unflatten("red", "tap", ["kh", "kw", "co"], g.filterWidth, g.outChannels)}
     let ohs = ih + ${g.padTop} - kh * ${g.dilationHeight};
     let ows = iw + ${g.padLeft} - kw * ${g.dilationWidth};
     if (ohs < 0 || ows < 0) { return 0.0; }
@@ -445,34 +402,19 @@ export function inputGradientProgram(g: ConvGeometry): GemmProgram {
  * inputs `x` (NHWC) and the filter `[KH, KW, Cin, Cout]`.
  */
 export function forwardProgram(g: ConvGeometry): GemmProgram {
-  const m = g.batch * g.outHeight * g.outWidth;
-  const n = g.outChannels;
-  const k = g.filterHeight * g.filterWidth * g.inChannels;
-  return program(
+  return unsplitProgram(
     "convForward",
     ["x", "W"],
     [g.batch, g.outHeight, g.outWidth, g.outChannels],
+    g.filterHeight * g.filterWidth * g.inChannels,
     {
-      m,
-      n,
-      k,
-      kChunk: Math.ceil(k / TILE_K) * TILE_K,
       aRowsAdjacent: false,
       bColsAdjacent: true,
       // row = (b, oh, ow), red = (kh, kw, ci)
       loadA: `
-    let ow = row % ${g.outWidth};
-    let rest = row / ${g.outWidth};
-    let oh = rest % ${g.outHeight};
-    let b = rest / ${g.outHeight};
-    let ci = red % ${g.inChannels};
-    let tap = red / ${g.inChannels};
-    let kw = tap % ${g.filterWidth};
-    let kh = tap / ${g.filterWidth};
-    let ih = oh * ${g.strideHeight} + kh * ${g.dilationHeight} - ${g.padTop};
-    let iw = ow * ${g.strideWidth} + kw * ${g.dilationWidth} - ${g.padLeft};
-    if (ih < 0 || ih >= ${g.inHeight} || iw < 0 || iw >= ${g.inWidth}) { return 0.0; }
-    return x[((b * ${g.inHeight} + ih) * ${g.inWidth} + iw) * ${g.inChannels} + ci];`,
+    ${unflatten("row", "rest", ["b", "oh", "ow"], g.outHeight, g.outWidth)}
+    ${unflatten("red", "tap", ["kh", "kw", "ci"], g.filterWidth, g.inChannels)}
+    ${gatherInput(g)}`,
       loadB: `return W[red * ${g.outChannels} + col];`,
     },
   );
