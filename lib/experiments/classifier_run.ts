@@ -26,16 +26,22 @@ import { join } from "node:path";
 import type { BackendChoice } from "../backend.ts";
 import type { Profile } from "../profiles.ts";
 import { compileClassifier, type CompileOptions } from "../train/compile.ts";
-import { type BatchAugment, fit } from "../train/fit.ts";
+import {
+  type BatchAugment,
+  fit,
+  type FitOptions,
+  type FitResult,
+} from "../train/fit.ts";
 import { predictClasses } from "../train/predict.ts";
 import {
+  completeRunMetrics,
   type DatasetRef,
   DEFAULT_RUNS_ROOT,
-  readRun,
+  type HeadPredictions,
+  type Predictions,
   RunRecord,
 } from "../runs/record.ts";
 import { runId } from "../runs/run_id.ts";
-import { rebuildRunIndex } from "../runs/run_index.ts";
 import {
   accuracy,
   type ClassificationReport,
@@ -170,6 +176,112 @@ export function classifierMetrics(
 }
 
 /**
+ * Predicts `x` with a single-output classifier and scores the predictions
+ * against `trueLabels`: the predictions for the run record and the
+ * {@linkcode classifierMetrics}, whose validation accuracy is that of the
+ * epoch `fitted` kept. `batchSize` is the prediction batch (default that of
+ * `predictClasses`).
+ */
+export async function evaluateClassifier(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  trueLabels: number[],
+  classNames: string[],
+  fitted: Pick<FitResult, "history" | "bestEpoch">,
+  batchSize?: number,
+): Promise<{ predictions: HeadPredictions; metrics: ClassifierMetrics }> {
+  const [predictions] = await predictClasses(model, x, batchSize);
+  const best = fitted.history[fitted.bestEpoch];
+  return {
+    predictions: {
+      classNames,
+      trueLabels,
+      predictedLabels: predictions.predicted,
+      probabilities: predictions.probabilities,
+    },
+    metrics: classifierMetrics(
+      trueLabels,
+      predictions.predicted,
+      classNames,
+      best?.val_acc ?? best?.val_accuracy ?? null,
+    ),
+  };
+}
+
+/**
+ * The fit options a profile sets for a run with `seed`: the profile's
+ * epochs and batch size, and early stopping with its patience (none when
+ * the patience is null).
+ */
+export function profileFitOptions(
+  profile: Pick<Profile, "epochs" | "batchSize" | "patience">,
+  seed: number,
+): Pick<FitOptions, "epochs" | "batchSize" | "seed" | "earlyStopping"> {
+  return {
+    epochs: profile.epochs,
+    batchSize: profile.batchSize,
+    seed,
+    earlyStopping: profile.patience === null
+      ? undefined
+      : { patience: profile.patience },
+  };
+}
+
+/** What an evaluated run leaves in its record (see {@linkcode recordEvaluatedRun}). */
+export interface EvaluatedRun<M extends object = ClassifierMetrics> {
+  /** Per-epoch logs of the fit (`history.json`). */
+  history: Record<string, number>[];
+  /** Test predictions (`predictions.json`). */
+  predictions: Predictions;
+  /** Further JSON files by name (e.g. `split.json`), written after the predictions. */
+  files?: Record<string, unknown>;
+  /** Test metrics (`metrics.json`). */
+  metrics: M;
+  /** The model saved into `model/`. */
+  model: tf.LayersModel;
+}
+
+/**
+ * Finishes an evaluated run record: awaits `evaluate` (which trains and
+ * tests, checkpointing into `run.checkpointPath`), then writes its history,
+ * predictions, further files, metrics and model, and marks the run complete
+ * (which rebuilds the runs index). When `evaluate` or a write fails, the
+ * run is marked failed and the error is thrown again. Returns the metrics.
+ *
+ * @example
+ * ```ts
+ * const run = await RunRecord.start(info, { root });
+ * const metrics = await recordEvaluatedRun(run, async () => {
+ *   const result = await fit(model, train, { ...profileFitOptions(profile, seed), checkpointPath: run.checkpointPath });
+ *   // ... predict the test split ...
+ *   return { history: result.history, predictions, metrics, model };
+ * });
+ * ```
+ */
+export async function recordEvaluatedRun<M extends object>(
+  run: RunRecord,
+  evaluate: () => Promise<EvaluatedRun<M>>,
+): Promise<M> {
+  try {
+    const evaluated = await evaluate();
+    await run.writeHistory(evaluated.history);
+    await run.writePredictions(evaluated.predictions);
+    for (const [name, value] of Object.entries(evaluated.files ?? {})) {
+      await run.writeJson(name, value);
+    }
+    await run.writeMetrics(
+      evaluated.metrics as unknown as Record<string, unknown>,
+    );
+    await run.saveModel(evaluated.model);
+    await run.complete();
+    return evaluated.metrics;
+  } catch (error) {
+    await run.fail(error);
+    throw error;
+  }
+}
+
+/**
  * Trains and evaluates one classifier into a complete run record; reuses a
  * complete run with the same id, and resumes an interrupted one from its
  * last epoch checkpoint.
@@ -187,12 +299,9 @@ export async function runClassifier(
   };
   const id = runId(spec.name, params, spec.seed);
   const root = spec.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const existing = await readRun(join(root, id));
-  if (existing?.status === "complete") {
-    const metrics = JSON.parse(
-      await Deno.readTextFile(join(root, id, "metrics.json")),
-    ) as ClassifierMetrics;
-    return { runId: id, dir: join(root, id), metrics, reused: true };
+  const previous = await completeRunMetrics<ClassifierMetrics>(join(root, id));
+  if (previous) {
+    return { runId: id, dir: join(root, id), metrics: previous, reused: true };
   }
 
   const run = await RunRecord.start({
@@ -222,42 +331,29 @@ export async function runClassifier(
   const test = toTensors(data.test, classes);
   const model = spec.build(spec.seed);
   try {
-    compileClassifier(model, spec.compile);
-    const result = await fit(model, train, {
-      epochs: profile.epochs,
-      batchSize: profile.batchSize,
-      seed: spec.seed,
-      validation,
-      earlyStopping: profile.patience === null
-        ? undefined
-        : { patience: profile.patience },
-      checkpointPath: run.checkpointPath,
-      augment: spec.augment,
+    const metrics = await recordEvaluatedRun(run, async () => {
+      compileClassifier(model, spec.compile);
+      const result = await fit(model, train, {
+        ...profileFitOptions(profile, spec.seed),
+        validation,
+        checkpointPath: run.checkpointPath,
+        augment: spec.augment,
+      });
+      const { predictions, metrics } = await evaluateClassifier(
+        model,
+        test.x,
+        Array.from(data.test.labels),
+        data.classNames,
+        result,
+      );
+      return {
+        history: result.history,
+        predictions,
+        metrics,
+        model,
+      };
     });
-    const [predictions] = await predictClasses(model, test.x);
-    const trueLabels = Array.from(data.test.labels);
-    const best = result.history[result.bestEpoch];
-    const metrics = classifierMetrics(
-      trueLabels,
-      predictions.predicted,
-      data.classNames,
-      best?.val_acc ?? best?.val_accuracy ?? null,
-    );
-    await run.writeHistory(result.history);
-    await run.writePredictions({
-      classNames: data.classNames,
-      trueLabels,
-      predictedLabels: predictions.predicted,
-      probabilities: predictions.probabilities,
-    });
-    await run.writeMetrics(metrics as unknown as Record<string, unknown>);
-    await run.saveModel(model);
-    await run.complete();
-    await rebuildRunIndex(run.root);
     return { runId: id, dir: run.dir, metrics, reused: false };
-  } catch (error) {
-    await run.fail(error);
-    throw error;
   } finally {
     tf.dispose([train.x, train.y, validation.x, validation.y, test.x, test.y]);
     model.dispose();

@@ -18,6 +18,7 @@ import {
   type HeadPredictions,
   type RunJson,
 } from "../runs/record.ts";
+import { readRunFolders } from "../runs/run_index.ts";
 import {
   type ClassifierMetrics,
   classifierMetrics,
@@ -191,23 +192,8 @@ export async function completeRuns(
   root = DEFAULT_RUNS_ROOT,
 ): Promise<{ dir: string; run: RunJson }[]> {
   const out: { dir: string; run: RunJson }[] = [];
-  let entries: Deno.DirEntry[] = [];
-  try {
-    entries = [...Deno.readDirSync(root)];
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  for (const entry of entries) {
-    if (!entry.isDirectory) continue;
-    const dir = join(root, entry.name);
-    try {
-      const run = JSON.parse(
-        await Deno.readTextFile(join(dir, "run.json")),
-      ) as RunJson;
-      if (run.status === "complete") out.push({ dir, run });
-    } catch {
-      // not a run folder, or one being written
-    }
+  for (const { dir, run } of await readRunFolders(root)) {
+    if (run?.status === "complete") out.push({ dir, run });
   }
   return out.sort((a, b) => a.run.id < b.run.id ? -1 : 1);
 }

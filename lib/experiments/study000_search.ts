@@ -35,6 +35,7 @@ import {
 import {
   type ClassifierMetrics,
   classifierMetrics,
+  profileFitOptions,
   toTensors,
 } from "./classifier_run.ts";
 import {
@@ -169,13 +170,8 @@ export async function runStudyCnnSearch(
       const validation = toTensors(data.validation, classes);
       try {
         const fitted = await fit(model, train, {
-          epochs: profile.epochs,
-          batchSize: profile.batchSize,
-          seed,
+          ...profileFitOptions(profile, seed),
           validation,
-          earlyStopping: profile.patience === null
-            ? undefined
-            : { patience: profile.patience },
           checkpointPath,
         });
         return {
@@ -258,26 +254,62 @@ export const PRIMARY_PREFERRED: Params = {
   dropout: 0.4,
 };
 
+/** A study CNN search's result with the arrays it ran on. */
+export type LevelSearchResult = SearchResult<Params> & {
+  metrics: ClassifierMetrics;
+  data: LevelData;
+};
+
+/**
+ * A search of one model of the shop data: `(context, source, runsRoot?,
+ * onTest?)` → the search's result with its arrays. `runsRoot` defaults to
+ * `reports/runs`; `onTest` is called just before the winner is tested.
+ */
+export type LevelSearch = (
+  context: StudyRunContext,
+  source: ShopArraysSource,
+  runsRoot?: string,
+  onTest?: (params: Params) => void,
+) => Promise<LevelSearchResult>;
+
+/**
+ * A {@linkcode LevelSearch} that loads its arrays with `load` and runs
+ * {@linkcode runStudyCnnSearch} on them with the settings `search` gives
+ * for the context.
+ */
+export function levelSearch(
+  load: (
+    source: ShopArraysSource,
+    context: StudyRunContext,
+  ) => Promise<LevelData>,
+  search: (
+    context: StudyRunContext,
+  ) => Omit<StudyCnnSearch, "data" | "source" | "runsRoot" | "onTest">,
+): LevelSearch {
+  return async (context, source, runsRoot, onTest) => {
+    const data = await load(source, context);
+    const result = await runStudyCnnSearch(context, {
+      ...search(context),
+      data,
+      source,
+      runsRoot,
+      onTest,
+    });
+    return { ...result, data };
+  };
+}
+
 /**
  * Study 000's primary 3-class model (main categories) with its
  * hyperparameter search: loads the task at the profile, runs the profile's
  * candidates of {@link PRIMARY_SPACE}, tests the winner once.
  */
-export async function runPrimarySearch(
-  context: StudyRunContext,
-  source: ShopArraysSource,
-  runsRoot?: string,
-  onTest?: (params: Params) => void,
-): Promise<
-  SearchResult<Params> & { metrics: ClassifierMetrics; data: LevelData }
-> {
-  const data = await loadPrimary(source, context.profile, context.seed);
-  const result = await runStudyCnnSearch(context, {
+export const runPrimarySearch: LevelSearch = levelSearch(
+  (source, context) => loadPrimary(source, context.profile, context.seed),
+  (context) => ({
     name: PRIMARY_BEST.name,
     study: "000",
     level: "Primary",
-    data,
-    source,
     candidates: profileCandidates(
       PRIMARY_SPACE,
       context.profile,
@@ -286,8 +318,5 @@ export async function runPrimarySearch(
     ),
     base: { architecture: "dense-dropout" },
     learningRate: WIDE_DENSE_LEARNING_RATE,
-    runsRoot,
-    onTest,
-  });
-  return { ...result, data };
-}
+  }),
+);

@@ -11,16 +11,18 @@
  *
  * @module
  */
-import { type Params, STUDY_001_GRID } from "../train/search.ts";
-import type { ClassifierMetrics } from "./classifier_run.ts";
+import { STUDY_001_GRID } from "../train/search.ts";
 import {
   type LevelData,
   loadLevel,
   type ShopArraysSource,
   type StudyRunContext,
 } from "./study000.ts";
-import { profileCandidates, runStudyCnnSearch } from "./study000_search.ts";
-import type { SearchResult } from "../train/search.ts";
+import {
+  type LevelSearch,
+  levelSearch,
+  profileCandidates,
+} from "./study000_search.ts";
 
 /** The `model` tag (and run name) of study 001's Shoes grid. */
 export const STUDY_001_SHOES_MODEL = "Shoes_Combined_001";
@@ -30,33 +32,21 @@ export const STUDY_001_SHOES_MODEL = "Shoes_Combined_001";
  * ...): the profile's candidates of `STUDY_001_GRID`, the winner by
  * validation accuracy, tested once.
  */
-export async function runShoesGrid001(
-  context: StudyRunContext,
-  source: ShopArraysSource,
-  runsRoot?: string,
-  onTest?: (params: Params) => void,
-): Promise<
-  SearchResult<Params> & { metrics: ClassifierMetrics; data: LevelData }
-> {
-  const data = await loadShoes001(source, context);
-  const result = await runStudyCnnSearch(context, {
+export const runShoesGrid001: LevelSearch = levelSearch(
+  (source, context) => loadShoes001(source, context),
+  (context) => ({
     name: STUDY_001_SHOES_MODEL,
     study: "001",
     level: "All",
     category: "Shoes",
-    data,
-    source,
     candidates: profileCandidates(
       STUDY_001_GRID,
       context.profile,
       context.seed,
     ),
     base: { architecture: "dense" },
-    runsRoot,
-    onTest,
-  });
-  return { ...result, data };
-}
+  }),
+);
 
 /** The Shoes arrays with study 001's flat labels, at the context's profile. */
 export function loadShoes001(

@@ -77,11 +77,10 @@ import { seededInitializers } from "../models/seeding.ts";
 import { compileClassifier, type CompileOptions } from "../train/compile.ts";
 import { arrayAugment } from "../train/array_augment.ts";
 import { type BatchAugment, fit } from "../train/fit.ts";
-import { predictClasses } from "../train/predict.ts";
 import {
+  completeRunMetrics,
   type DatasetRef,
   DEFAULT_RUNS_ROOT,
-  readRun,
   RunRecord,
 } from "../runs/record.ts";
 import { runId } from "../runs/run_id.ts";
@@ -89,8 +88,10 @@ import { type Interval } from "../eval/intervals.ts";
 import { type McNemarResult, mcnemarTest } from "../eval/mcnemar.ts";
 import {
   type ClassifierMetrics,
-  classifierMetrics,
+  evaluateClassifier,
   type LabelledArrays,
+  profileFitOptions,
+  recordEvaluatedRun,
   toTensors,
 } from "./classifier_run.ts";
 
@@ -613,15 +614,44 @@ function transferParams(
 const BASELINE_NAME = "Study 002 baseline CNN";
 const TRANSFER_NAME = "Study 002 MobileNetV2 transfer";
 
-async function reusable(
-  root: string,
-  id: string,
-): Promise<ClassifierMetrics | null> {
-  const existing = await readRun(join(root, id));
-  if (existing?.status !== "complete") return null;
-  return JSON.parse(
-    await Deno.readTextFile(join(root, id, "metrics.json")),
-  ) as ClassifierMetrics;
+/**
+ * The settings, parameters and runs root of one study 002 run, and its
+ * result when a complete run with the same id exists (`previous`, to reuse
+ * instead of training).
+ */
+async function prepareRun(
+  context: Study002Context,
+  data: Study002Data,
+  split: SplitScheme,
+  options: Study002RunOptions,
+  model: Study002Model,
+): Promise<{
+  settings: Study002Settings;
+  params: Record<string, string | number | boolean>;
+  root: string;
+  previous: Study002Run | null;
+}> {
+  const settings = study002Settings(context.profile, options.settings);
+  const params = model === "baseline"
+    ? baselineParams(context.profile, split, settings)
+    : transferParams(context.profile, split, settings);
+  const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
+  const id = runId(
+    model === "baseline" ? BASELINE_NAME : TRANSFER_NAME,
+    params,
+    context.seed,
+  );
+  const metrics = await completeRunMetrics<ClassifierMetrics>(join(root, id));
+  const previous = metrics && {
+    model,
+    split,
+    runId: id,
+    dir: join(root, id),
+    metrics,
+    splits: splitSizes(data, split),
+    reused: true,
+  };
+  return { settings, params, root, previous };
 }
 
 function tags(
@@ -682,58 +712,47 @@ async function recordRun(args: {
     },
     tags: tags(context, args.model, split),
   }, { root: args.root });
-  try {
+  const metrics = await recordEvaluatedRun(run, async () => {
     compileClassifier(args.network, args.compile);
-    const { profile } = context;
     const result = await fit(args.network, args.train, {
+      ...profileFitOptions(context.profile, context.seed),
       epochs: args.epochs,
-      batchSize: profile.batchSize,
-      seed: context.seed,
       validation: args.validation,
-      earlyStopping: profile.patience === null
-        ? undefined
-        : { patience: profile.patience },
       checkpointPath: run.checkpointPath,
       augment: args.augment,
       evaluateBatchSize: 32,
     });
-    const [predictions] = await predictClasses(args.network, args.testX, 32);
-    const trueLabels = data.plan.test.map((item) => item.label);
-    const best = result.history[result.bestEpoch];
-    const metrics = classifierMetrics(
-      trueLabels,
-      predictions.predicted,
+    const { predictions, metrics } = await evaluateClassifier(
+      args.network,
+      args.testX,
+      data.plan.test.map((item) => item.label),
       data.classNames,
-      best?.val_acc ?? best?.val_accuracy ?? null,
+      result,
+      32,
     );
-    await run.writeHistory(result.history);
-    await run.writePredictions({
-      classNames: data.classNames,
-      trueLabels,
-      predictedLabels: predictions.predicted,
-      probabilities: predictions.probabilities,
-    });
-    await run.writeJson("split.json", {
-      test: data.plan.test.map((i) => i.id),
-      train: data.plan.schemes[split].train.map((i) => i.id),
-      validation: data.plan.schemes[split].validation.map((i) => i.id),
-    });
-    await run.writeMetrics(metrics as unknown as Record<string, unknown>);
-    await run.saveModel(args.saved ?? args.network);
-    await run.complete();
     return {
-      model: args.model,
-      split,
-      runId: run.id,
-      dir: run.dir,
+      history: result.history,
+      predictions,
+      files: {
+        "split.json": {
+          test: data.plan.test.map((i) => i.id),
+          train: data.plan.schemes[split].train.map((i) => i.id),
+          validation: data.plan.schemes[split].validation.map((i) => i.id),
+        },
+      },
       metrics,
-      splits,
-      reused: false,
+      model: args.saved ?? args.network,
     };
-  } catch (error) {
-    await run.fail(error);
-    throw error;
-  }
+  });
+  return {
+    model: args.model,
+    split,
+    runId: run.id,
+    dir: run.dir,
+    metrics,
+    splits,
+    reused: false,
+  };
 }
 
 /**
@@ -747,22 +766,9 @@ export async function runStudy002Baseline(
   split: SplitScheme,
   options: Study002RunOptions = {},
 ): Promise<Study002Run> {
-  const settings = study002Settings(context.profile, options.settings);
-  const params = baselineParams(context.profile, split, settings);
-  const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const id = runId(BASELINE_NAME, params, context.seed);
-  const previous = await reusable(root, id);
-  if (previous) {
-    return {
-      model: "baseline",
-      split,
-      runId: id,
-      dir: join(root, id),
-      metrics: previous,
-      splits: splitSizes(data, split),
-      reused: true,
-    };
-  }
+  const prepared = await prepareRun(context, data, split, options, "baseline");
+  if (prepared.previous) return prepared.previous;
+  const { settings, params, root } = prepared;
   const classes = data.classNames.length;
   const scheme = data.plan.schemes[split];
   const train = toTensors(study002Arrays(data, scheme.train), classes);
@@ -985,22 +991,15 @@ export async function runStudy002Transfer(
   features: Study002Features | (() => Promise<Study002Features>),
   options: Study002RunOptions = {},
 ): Promise<Study002Run> {
-  const settings = study002Settings(context.profile, options.settings);
-  const params = transferParams(context.profile, split, settings);
-  const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const id = runId(TRANSFER_NAME, params, context.seed);
-  const previous = await reusable(root, id);
-  if (previous) {
-    return {
-      model: "mobilenetv2",
-      split,
-      runId: id,
-      dir: join(root, id),
-      metrics: previous,
-      splits: splitSizes(data, split),
-      reused: true,
-    };
-  }
+  const prepared = await prepareRun(
+    context,
+    data,
+    split,
+    options,
+    "mobilenetv2",
+  );
+  if (prepared.previous) return prepared.previous;
+  const { settings, params, root } = prepared;
   const computed = typeof features === "function" ? await features() : features;
   if (computed.fineTuneBlocks !== settings.fineTuneBlocks) {
     throw new Error(

@@ -72,15 +72,19 @@ import {
   type TrialSummary,
 } from "../train/search.ts";
 import {
+  completeRunMetrics,
   type DatasetRef,
   DEFAULT_RUNS_ROOT,
   type HeadPredictions,
-  readRun,
   RunRecord,
 } from "../runs/record.ts";
 import { runId } from "../runs/run_id.ts";
-import { rebuildRunIndex } from "../runs/run_index.ts";
-import { type ClassifierMetrics, classifierMetrics } from "./classifier_run.ts";
+import {
+  type ClassifierMetrics,
+  classifierMetrics,
+  profileFitOptions,
+  recordEvaluatedRun,
+} from "./classifier_run.ts";
 
 export { MULTI_OUTPUT_HEADS, type MultiOutputHead };
 
@@ -822,13 +826,8 @@ export async function trainMultiOutput(
   try {
     compileClassifier(model);
     const result = await fit(model, train, {
-      epochs: profile.epochs,
-      batchSize: profile.batchSize,
-      seed,
+      ...profileFitOptions(profile, seed),
       validation,
-      earlyStopping: profile.patience === null
-        ? undefined
-        : { patience: profile.patience },
       checkpointPath: options.checkpointPath,
       progress,
     });
@@ -983,16 +982,11 @@ export async function runStudy003(
   const name = "Study 003 multi-output network";
   const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
   const id = runId(name, params, context.seed);
-  const previous = await readRun(join(root, id));
-  if (previous?.status === "complete") {
-    return {
-      runId: id,
-      dir: join(root, id),
-      metrics: JSON.parse(
-        await Deno.readTextFile(join(root, id, "metrics.json")),
-      ),
-      reused: true,
-    };
+  const previous = await completeRunMetrics<MultiOutputMetrics>(
+    join(root, id),
+  );
+  if (previous) {
+    return { runId: id, dir: join(root, id), metrics: previous, reused: true };
   }
   const run = await RunRecord.start({
     name,
@@ -1003,31 +997,26 @@ export async function runStudy003(
     backend: backendRef(context.backend),
     tags: runTags(context.profile),
   }, { root });
-  let model: tf.LayersModel | null = null;
+  // Set inside the callback; `as` keeps TypeScript from narrowing it to null.
+  let model = null as tf.LayersModel | null;
   try {
-    const trained = await trainMultiOutput(data, settings, {
-      profile: context.profile,
-      seed: context.seed,
-      checkpointPath: run.checkpointPath,
-      progress: options.progress,
+    const metrics = await recordEvaluatedRun(run, async () => {
+      const trained = await trainMultiOutput(data, settings, {
+        profile: context.profile,
+        seed: context.seed,
+        checkpointPath: run.checkpointPath,
+        progress: options.progress,
+      });
+      model = trained.model;
+      const { predictions, metrics } = await evaluateMultiOutput(
+        model,
+        data.test,
+        data.classNames,
+        trained.validation,
+      );
+      return { history: trained.fit.history, predictions, metrics, model };
     });
-    model = trained.model;
-    const { predictions, metrics } = await evaluateMultiOutput(
-      model,
-      data.test,
-      data.classNames,
-      trained.validation,
-    );
-    await run.writeHistory(trained.fit.history);
-    await run.writePredictions(predictions);
-    await run.writeMetrics(metrics as unknown as Record<string, unknown>);
-    await run.saveModel(model);
-    await run.complete();
-    await rebuildRunIndex(run.root);
     return { runId: id, dir: run.dir, metrics, reused: false };
-  } catch (error) {
-    await run.fail(error);
-    throw error;
   } finally {
     model?.dispose();
   }

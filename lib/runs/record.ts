@@ -129,6 +129,19 @@ export async function readRun(dir: string): Promise<RunJson | null> {
   }
 }
 
+/**
+ * The `metrics.json` of the run in `dir` when the run is complete, or null
+ * when there is no run there or it is not complete (running or failed): what
+ * a caller reuses instead of training the run again.
+ */
+export async function completeRunMetrics<M = Record<string, unknown>>(
+  dir: string,
+): Promise<M | null> {
+  const run = await readRun(dir);
+  if (run?.status !== "complete") return null;
+  return JSON.parse(await Deno.readTextFile(join(dir, "metrics.json"))) as M;
+}
+
 function checkPredictions(p: HeadPredictions, where: string): void {
   const n = p.trueLabels.length;
   if (p.predictedLabels.length !== n || p.probabilities.length !== n) {

@@ -45,9 +45,26 @@ async function readJson<T>(path: string): Promise<T> {
   return JSON.parse(await Deno.readTextFile(path)) as T;
 }
 
-/** Scans `root` and returns the index (without writing it). */
-export async function scanRuns(root: string): Promise<RunIndex> {
-  const runs: RunIndexEntry[] = [];
+/** A folder under a runs root that holds a `run.json`. */
+export interface RunFolder {
+  /** The folder's name (the run id for a well-formed run). */
+  name: string;
+  /** The folder. */
+  dir: string;
+  /** Its `run.json`, or null when it could not be read or parsed. */
+  run: RunJson | null;
+  /** Why `run.json` could not be read or parsed (with `run` null). */
+  error?: unknown;
+}
+
+/**
+ * Reads `run.json` of every folder directly under `root`, in directory
+ * order. Folders without a `run.json` are left out, and a missing `root`
+ * has none; a `run.json` that cannot be read or parsed gives `run: null`
+ * with the error.
+ */
+export async function readRunFolders(root: string): Promise<RunFolder[]> {
+  const folders: RunFolder[] = [];
   let entries: Deno.DirEntry[] = [];
   try {
     entries = [...Deno.readDirSync(root)];
@@ -57,14 +74,25 @@ export async function scanRuns(root: string): Promise<RunIndex> {
   for (const entry of entries) {
     if (!entry.isDirectory) continue;
     const dir = join(root, entry.name);
-    let run: RunJson;
     try {
-      run = await readJson<RunJson>(join(dir, "run.json"));
+      const run = await readJson<RunJson>(join(dir, "run.json"));
+      folders.push({ name: entry.name, dir, run });
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) continue; // not a run folder
+      folders.push({ name: entry.name, dir, run: null, error });
+    }
+  }
+  return folders;
+}
+
+/** Scans `root` and returns the index (without writing it). */
+export async function scanRuns(root: string): Promise<RunIndex> {
+  const runs: RunIndexEntry[] = [];
+  for (const { name, dir, run, error } of await readRunFolders(root)) {
+    if (!run) {
       runs.push({
-        id: entry.name,
-        name: entry.name,
+        id: name,
+        name,
         status: "unreadable",
         problem: String(error),
       });

@@ -9,8 +9,13 @@ import { selectBackend } from "../backend.ts";
 import { buildFashionMnistCnn } from "../models/fashion_mnist_cnn.ts";
 import { loadModel } from "../models/model_files.ts";
 import { canonicalJson, runId } from "./run_id.ts";
-import { readRun, type RunInfo, RunRecord } from "./record.ts";
-import { scanRuns } from "./run_index.ts";
+import {
+  completeRunMetrics,
+  readRun,
+  type RunInfo,
+  RunRecord,
+} from "./record.ts";
+import { readRunFolders, scanRuns } from "./run_index.ts";
 
 const backend = await selectBackend("cpu");
 
@@ -140,6 +145,51 @@ Deno.test("a reader never sees a half-written run file while it is rewritten", a
     }
     await writer;
     assert(reads > 0);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("run folders: complete, running, damaged and non-run folders; metrics only of complete runs", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    assertEquals(await readRunFolders(join(root, "missing")), []);
+    const done = await RunRecord.start(info({ kernelSize: 7 }), { root });
+    await done.writeMetrics({ accuracy: 0.75 });
+    await done.complete();
+    const running = await RunRecord.start(info({ kernelSize: 9 }), { root });
+    await running.writeMetrics({ accuracy: 0.25 });
+    await Deno.mkdir(join(root, "damaged"));
+    await Deno.writeTextFile(join(root, "damaged", "run.json"), "{ not json");
+    await Deno.mkdir(join(root, "notes"));
+    await Deno.writeTextFile(join(root, "loose.json"), "{}");
+
+    const folders = await readRunFolders(root);
+    const byName = new Map(folders.map((f) => [f.name, f]));
+    assertEquals(
+      [...byName.keys()].sort(),
+      [done.id, running.id, "damaged"].sort(),
+    );
+    assertEquals(byName.get(done.id)?.run?.status, "complete");
+    assertEquals(byName.get(done.id)?.dir, done.dir);
+    assertEquals(byName.get(running.id)?.run?.status, "running");
+    assertEquals(byName.get("damaged")?.run, null);
+    assert(byName.get("damaged")?.error instanceof SyntaxError);
+
+    const index = await scanRuns(root);
+    assertEquals(
+      index.runs.map((r) => r.status).sort(),
+      ["complete", "running", "unreadable"],
+    );
+    assert(
+      index.runs.find((r) => r.id === "damaged")?.problem?.includes(
+        "SyntaxError",
+      ),
+    );
+
+    assertEquals(await completeRunMetrics(done.dir), { accuracy: 0.75 });
+    assertEquals(await completeRunMetrics(running.dir), null);
+    assertEquals(await completeRunMetrics(join(root, "notes")), null);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
