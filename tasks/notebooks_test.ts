@@ -2,30 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { notebookToolsMissing } from "../lib/notebooks/run.ts";
+import { notebookJson, showCell } from "../lib/testing/notebook_fixture.ts";
 
 const TASK = fileURLToPath(new URL("./notebooks.ts", import.meta.url));
 const missing = await notebookToolsMissing();
-
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    cells: cells.map((source) => ({
-      cell_type: "code",
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source,
-    })),
-    metadata: {
-      kernelspec: {
-        display_name: "Deno",
-        language: "typescript",
-        name: "deno",
-      },
-    },
-    nbformat: 4,
-    nbformat_minor: 5,
-  });
-}
 
 Deno.test({
   name:
@@ -33,25 +13,21 @@ Deno.test({
   ignore: missing !== null,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "notebooks_" });
-    const show = (text: string) =>
-      `await Deno.jupyter.display({ "text/plain": ${
-        JSON.stringify(text)
-      } }, { raw: true });`;
     await Deno.writeTextFile(
       join(dir, "01_fine.ipynb"),
-      notebook([show("first notebook")]),
+      notebookJson([showCell("first notebook")]),
     );
     await Deno.writeTextFile(
       join(dir, "02_broken.ipynb"),
-      notebook([
-        show("before the failure"),
+      notebookJson([
+        showCell("before the failure"),
         'throw new Error("the data folder is empty");',
-        show("never shown"),
+        showCell("never shown"),
       ]),
     );
     await Deno.writeTextFile(
       join(dir, "03_after.ipynb"),
-      notebook([show("never run")]),
+      notebookJson([showCell("never run")]),
     );
     const output = await new Deno.Command(Deno.execPath(), {
       args: [

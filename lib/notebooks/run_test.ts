@@ -1,29 +1,9 @@
 import { join } from "node:path";
 import { executeNotebook, notebookToolsMissing, readNotebook } from "./run.ts";
+import { notebookJson, showCell } from "../testing/notebook_fixture.ts";
 
 const missing = await notebookToolsMissing();
 if (missing) console.log(`notebook execution tests skipped: ${missing}`);
-
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    cells: cells.map((source) => ({
-      cell_type: "code",
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source,
-    })),
-    metadata: {
-      kernelspec: {
-        display_name: "Deno",
-        language: "typescript",
-        name: "deno",
-      },
-    },
-    nbformat: 4,
-    nbformat_minor: 5,
-  });
-}
 
 Deno.test({
   name: "a passing notebook is executed and saved with every cell's outputs",
@@ -32,7 +12,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     await Deno.writeTextFile(
       join(dir, "ok.ipynb"),
-      notebook([
+      notebookJson([
         'await Deno.jupyter.display({ "text/plain": "profile " + Deno.env.get("PROFILE") }, { raw: true });',
         'const answer = 6 * 7;\nawait Deno.jupyter.display({ "text/plain": String(answer) }, { raw: true });',
       ]),
@@ -62,7 +42,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     await Deno.writeTextFile(
       join(dir, "bad.ipynb"),
-      notebook([
+      notebookJson([
         "const a = 1;",
         'throw new Error("deliberate failure in cell two");',
         'console.log("never")',
@@ -96,8 +76,8 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     await Deno.writeTextFile(
       join(dir, "quiet.ipynb"),
-      notebook([
-        'await Deno.jupyter.display({ "text/plain": "first" }, { raw: true });',
+      notebookJson([
+        showCell("first"),
         "const quiet = 1;",
       ]),
     );
