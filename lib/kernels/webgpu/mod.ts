@@ -11,16 +11,27 @@
  * all three, `none` for none (the package's own kernels, for comparisons),
  * or a comma list of kernel names, e.g. `Conv2DBackpropFilter,Conv2DBackpropInput`.
  *
+ * Two new kernels, `FashionAdamMoments` and `FashionAdamApply`
+ * ({@link ./adam.ts}), replace nothing: {@linkcode registerWebgpuTrainingKernels}
+ * always registers them, and the fused Adam optimizer that uses them is
+ * chosen by `createOptimizer` (lib/train/compile.ts; `FASHION_WEBGPU_ADAM`).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { conv2DWebgpu } from "./conv2d.ts";
 import { conv2DBackpropFilterWebgpu } from "./conv2d_backprop_filter.ts";
 import { conv2DBackpropInputWebgpu } from "./conv2d_backprop_input.ts";
+import { registerWebgpuAdamKernels } from "./adam.ts";
 
 export { conv2DWebgpu } from "./conv2d.ts";
 export { conv2DBackpropFilterWebgpu } from "./conv2d_backprop_filter.ts";
 export { conv2DBackpropInputWebgpu } from "./conv2d_backprop_input.ts";
+export {
+  FusedAdamOptimizer,
+  registerWebgpuAdamKernels,
+  webgpuAdamSetting,
+} from "./adam.ts";
 
 type AnyKernel = (args: {
   inputs: unknown;
@@ -70,12 +81,13 @@ export function isWorkspaceWebgpuKernel(name: string): boolean {
 /**
  * Registers the selected kernels for the `webgpu` backend in place of the
  * package's. Each keeps the package's kernel for what it does not handle
- * (`NCHW` data). Idempotent; call after `@tensorflow/tfjs-backend-webgpu`
- * is imported.
+ * (`NCHW` data), and registers the fused Adam kernels. Idempotent; call
+ * after `@tensorflow/tfjs-backend-webgpu` is imported.
  */
 export function registerWebgpuTrainingKernels(
   names: string[] = selectedWebgpuKernels(),
 ): string[] {
+  registerWebgpuAdamKernels();
   for (const name of names) {
     if (registered.has(name)) continue;
     const ours = WEBGPU_KERNELS[name];
