@@ -63,4 +63,19 @@ export function compileClassifier(
     loss: "categoricalCrossentropy",
     metrics: ["accuracy"],
   });
+  ownOptimizer(model);
+}
+
+/**
+ * Makes `model.dispose()` free the optimizer too. TF.js disposes only an
+ * optimizer it created from a name; one passed as an object (as here) would
+ * keep its slots (Adam's two moments per weight) alive after the model is
+ * gone, hundreds of MB per run for the studies' wide dense layers.
+ */
+function ownOptimizer(model: tf.LayersModel): void {
+  type Owner = { isOptimizerOwned: boolean; model?: Owner };
+  const owner = model as unknown as Owner;
+  owner.isOptimizerOwned = true;
+  // A Sequential model delegates to the functional model it wraps.
+  if (owner.model) owner.model.isOptimizerOwned = true;
 }
