@@ -9,7 +9,6 @@
  * Random inputs are fine here: the figure is about compute, not accuracy.
  */
 import { parseArgs } from "node:util";
-import * as tf from "@tensorflow/tfjs";
 import { describeBackend, selectBackend } from "../lib/backend.ts";
 import {
   measurePrediction,
@@ -17,6 +16,7 @@ import {
   type ThroughputResult,
 } from "../lib/bench/throughput.ts";
 import { buildStudyCnn } from "../lib/models/study_cnn.ts";
+import { createOptimizer } from "../lib/train/compile.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -64,7 +64,7 @@ for (const phase of phases) {
   // Study 000 primary CNN: conv 64 3x3, pool, conv 64 3x3, pool, dense 3.
   const model = buildStudyCnn({ classes: 3, seed, kernelSize: 3, filters: 64 });
   model.compile({
-    optimizer: tf.train.adam(),
+    optimizer: createOptimizer("adam", 1e-3),
     loss: "categoricalCrossentropy",
   });
   const result = phase === "train"

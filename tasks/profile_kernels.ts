@@ -17,6 +17,7 @@ import {
   measureBackendOverhead,
   profileTrainingStep,
 } from "../lib/bench/kernel_profile.ts";
+import { createOptimizer } from "../lib/train/compile.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -38,7 +39,10 @@ const model = buildStudyCnn({
   kernelSize: 3,
   filters: 64,
 });
-model.compile({ optimizer: tf.train.adam(), loss: "categoricalCrossentropy" });
+model.compile({
+  optimizer: createOptimizer("adam", 1e-3),
+  loss: "categoricalCrossentropy",
+});
 const x = tf.randomUniform([batch, 120, 90, 3], 0, 1, "float32", 1);
 const y = tf.oneHot(tf.randomUniform([batch], 0, 3, "int32", 2), 3);
 for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);

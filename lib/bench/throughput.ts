@@ -60,7 +60,7 @@ function randomBatch(
   const labels = Int32Array.from({ length: batchSize }, () => rng.int(classes));
   return {
     x: tf.tensor(pixels, [batchSize, ...shape]),
-    y: tf.oneHot(tf.tensor1d(labels, "int32"), classes),
+    y: tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), classes)),
   };
 }
 
@@ -124,6 +124,7 @@ export function measureTraining(
     const sums = new MetricSums();
     let lastRead = performance.now();
     const readLoss = async () => {
+      if (sums.count === 0) return;
       const [loss] = await sums.read();
       if (!Number.isFinite(loss)) {
         throw new Error(`Training diverged: loss ${loss}`);
