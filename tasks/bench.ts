@@ -4,7 +4,11 @@
  *
  *   deno task bench [--backend NAME] [--json] [--batch 32] [--predict-batch 256]
  *                   [--min-seconds 10] [--min-batches 5] [--warmup 2] [--phase train|predict]
- *                   [--read-every-step]
+ *                   [--read-every-step] [--torch [--python python3]]
+ *
+ * `--torch` also runs `tasks/bench_torch.py` (PyTorch, same network and
+ * measurement; on CUDA when the backend is webgpu, else on the CPU) and
+ * prints the TF.js / PyTorch ratio per phase.
  *
  * Random inputs are fine here: the figure is about compute, not accuracy.
  */
@@ -17,6 +21,7 @@ import {
 } from "../lib/bench/throughput.ts";
 import { buildStudyCnn } from "../lib/models/study_cnn.ts";
 import { createOptimizer } from "../lib/train/compile.ts";
+import { compareWithTorch, runTorchBench } from "../lib/bench/torch_compare.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -31,6 +36,8 @@ const { values } = parseArgs({
     phase: { type: "string" },
     seed: { type: "string", default: "42" },
     "read-every-step": { type: "boolean", default: false },
+    torch: { type: "boolean", default: false },
+    python: { type: "string", default: "python3" },
   },
 });
 
@@ -99,4 +106,35 @@ if (!values.json) {
     "img/s": Number(r.imagesPerSecond.toFixed(1)),
     "peak RSS MiB": Math.round(r.peakRssMiB),
   })));
+}
+
+if (values.torch) {
+  const torch = await runTorchBench({
+    device: backend.name === "webgpu" ? "cuda" : "cpu",
+    batch: positiveInt("batch", values.batch),
+    predictBatch: positiveInt("predict-batch", values["predict-batch"]),
+    minSeconds: common.minSeconds,
+    minBatches: common.minBatches,
+    warmup: common.warmupBatches,
+    python: values.python,
+  }).catch((error: Error) => {
+    console.error(error.message);
+    Deno.exit(1);
+  });
+  const pairs = compareWithTorch(results, torch);
+  if (values.json) {
+    for (const line of torch) console.log(JSON.stringify(line));
+    for (const pair of pairs) {
+      console.log(JSON.stringify({ model: "primary-cnn", ...pair }));
+    }
+  } else {
+    console.table(pairs.map((p) => ({
+      phase: p.phase,
+      batch: p.batchSize,
+      "tfjs img/s": Number(p.tfjsImagesPerSecond.toFixed(1)),
+      "PyTorch img/s": Number(p.torchImagesPerSecond.toFixed(1)),
+      "tfjs / PyTorch": Number(p.ratio.toFixed(3)),
+      PyTorch: p.torch,
+    })));
+  }
 }
