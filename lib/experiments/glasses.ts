@@ -44,6 +44,7 @@ import {
   type LabelledArrays,
   runClassifier,
 } from "./classifier_run.ts";
+import { gatherRows } from "./study000.ts";
 
 /** The study's best hyperparameters for the glasses model. */
 export const GLASSES_MODEL: {
@@ -238,16 +239,11 @@ function pick(
     const all = shuffleInPlace(byClass.get(k)!, rng);
     return limit === null ? all : all.slice(0, limit);
   }).sort((a, b) => a - b);
-  const size = arrays.height * arrays.width * 3;
-  const images = new Uint8Array(rows.length * size);
-  rows.forEach((r, j) =>
-    images.set(arrays.images.subarray(r * size, (r + 1) * size), j * size)
+  return gatherRows(
+    arrays,
+    rows,
+    (r) => classNames.indexOf(String(arrays.labels[r])),
   );
-  return {
-    images,
-    shape: [arrays.height, arrays.width, 3],
-    labels: rows.map((r) => classNames.indexOf(String(arrays.labels[r]))),
-  };
 }
 
 /**

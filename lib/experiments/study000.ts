@@ -291,6 +291,27 @@ function capPerClass(
   });
 }
 
+/**
+ * Copies the chosen rows of an authors'-layout array set into labelled
+ * arrays, in the order given, with each row's class index from `labelOf`.
+ */
+export function gatherRows(
+  arrays: FashionArrays,
+  rows: number[],
+  labelOf: (row: number) => number,
+): LabelledArrays {
+  const size = arrays.height * arrays.width * 3;
+  const images = new Uint8Array(rows.length * size);
+  rows.forEach((r, j) =>
+    images.set(arrays.images.subarray(r * size, (r + 1) * size), j * size)
+  );
+  return {
+    images,
+    shape: [arrays.height, arrays.width, 3],
+    labels: rows.map(labelOf),
+  };
+}
+
 /** Options of {@link loadLevel}. */
 export interface LoadLevelOptions {
   /**
@@ -343,16 +364,7 @@ function pickSplits(
     const rows = capPerClass(labelled[k], limit, seed + k).filter((i) =>
       classNames.includes(labelled[k][i])
     );
-    const size = a.height * a.width * 3;
-    const images = new Uint8Array(rows.length * size);
-    rows.forEach((r, j) =>
-      images.set(a.images.subarray(r * size, (r + 1) * size), j * size)
-    );
-    return {
-      images,
-      shape: [a.height, a.width, 3],
-      labels: rows.map((r) => classNames.indexOf(labelled[k][r])),
-    };
+    return gatherRows(a, rows, (r) => classNames.indexOf(labelled[k][r]));
   };
   return {
     train: pick(0, profile.maxTrainPerClass),

@@ -14,6 +14,7 @@ import type { RunJson } from "../runs/record.ts";
 import { classifierMetrics } from "../experiments/classifier_run.ts";
 import { mcnemarExact } from "../eval/mcnemar.ts";
 import { createRng } from "../random.ts";
+import { FASHION_MNIST_CLASSES } from "../data/catalog.ts";
 
 const VERSIONS = {
   deno: "2.9.6",
@@ -114,18 +115,7 @@ export async function writeSampleRecords(root: string): Promise<{
   comparison: string;
 }> {
   // Study 004: one classifier.
-  const fashion = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-  ];
+  const fashion = [...FASHION_MNIST_CLASSES];
   const c = labels(200, 10, 0.8, 1);
   await writeRecord(
     root,
