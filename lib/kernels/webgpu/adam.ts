@@ -28,6 +28,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { WebgpuProgram } from "./conv_gemm.ts";
 
 /** Kernel name of the moment update. */
 export const ADAM_MOMENTS_KERNEL = "FashionAdamMoments";
@@ -59,18 +60,8 @@ export interface AdamApplyAttrs {
   oneMinusAccBeta2: number;
 }
 
-/** A program in the shape `WebGPUBackend.runWebGPUProgram` expects. */
-export interface ElementwiseProgram {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  size: boolean;
-  uniforms: string;
-  getUserCode(): string;
-}
+/** An elementwise Adam program: a WebGPU program with uniforms. */
+export type ElementwiseProgram = WebgpuProgram & { uniforms: string };
 
 /** A float32 uniform value. */
 interface Uniform {

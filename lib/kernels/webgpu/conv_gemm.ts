@@ -190,11 +190,8 @@ export function gemmSource(spec: GemmSpec): string {
   }`;
 }
 
-/**
- * A program object in the shape `WebGPUBackend.runWebGPUProgram` expects.
- * Shape constants live in the source, so `shaderKey` names all of them.
- */
-export interface GemmProgram {
+/** A program object in the shape `WebGPUBackend.runWebGPUProgram` expects. */
+export interface WebgpuProgram {
   variableNames: string[];
   outputShape: number[];
   shaderKey: string;
@@ -202,8 +199,16 @@ export interface GemmProgram {
   dispatch: [number, number, number];
   workgroupSize: [number, number, number];
   size: boolean;
+  /** Uniform declarations, when the program takes uniforms. */
+  uniforms?: string;
   getUserCode(): string;
 }
+
+/**
+ * A matrix-product program. Shape constants live in the source, so
+ * `shaderKey` names all of them.
+ */
+export type GemmProgram = WebgpuProgram;
 
 function program(
   name: string,
