@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { getProfile } from "../lib/profiles.ts";
 import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
+import { peakNote } from "../lib/notebooks/peak_memory.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -58,8 +59,8 @@ for (const name of chosen) {
     Deno.exit(1);
   }
   console.log(
-    `  ${name}: ${result.cells} cells, ${
-      result.seconds.toFixed(1)
-    } s -> ${result.executed}`,
+    `  ${name}: ${result.cells} cells, ${result.seconds.toFixed(1)} s${
+      peakNote(result.peakMemory)
+    } -> ${result.executed}`,
   );
 }

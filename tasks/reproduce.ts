@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { getProfile } from "../lib/profiles.ts";
 import { acquireDatasets } from "../lib/data/acquire.ts";
 import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
+import { peakNote } from "../lib/notebooks/peak_memory.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -81,7 +82,7 @@ for (const [i, name] of notebooks.entries()) {
   console.log(
     `  ${i + 1}/${notebooks.length} ${name}: ${result.cells} cells, ${
       result.seconds.toFixed(1)
-    } s (${elapsed()} in all)`,
+    } s${peakNote(result.peakMemory)} (${elapsed()} in all)`,
   );
 }
 

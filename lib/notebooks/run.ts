@@ -7,6 +7,7 @@
  */
 import { basename, join } from "node:path";
 import { writeTextAtomic } from "../io/atomic.ts";
+import { type PeakMemory, watchPeakMemory } from "./peak_memory.ts";
 
 /** A notebook's JSON (nbformat 4), as far as the runner reads it. */
 export interface NotebookJson {
@@ -46,6 +47,11 @@ export type NotebookResult =
     executed: string;
     seconds: number;
     cells: number;
+    /**
+     * The largest peak resident set of one process of the run (the kernel,
+     * in practice); null where it cannot be read (no Linux `/proc`).
+     */
+    peakMemory: PeakMemory | null;
   }
   | {
     ok: false;
@@ -153,7 +159,7 @@ async function executeOnce(
   const started = performance.now();
   const scratch = await Deno.makeTempDir({ prefix: "nb_" });
   try {
-    const output = await new Deno.Command("jupyter", {
+    const child = new Deno.Command("jupyter", {
       args: [
         "nbconvert",
         "--to",
@@ -173,7 +179,10 @@ async function executeOnce(
       env: { NO_COLOR: "1", ...options.env },
       stdout: "piped",
       stderr: "piped",
-    }).output();
+    }).spawn();
+    const memory = watchPeakMemory(child.pid);
+    const output = await child.output();
+    const peakMemory = memory.stop();
     const seconds = (performance.now() - started) / 1000;
     const stderr = stripAnsi(new TextDecoder().decode(output.stderr));
     if (!output.success) {
@@ -223,6 +232,7 @@ async function executeOnce(
       executed: target,
       seconds,
       cells: code.length,
+      peakMemory,
     };
   } finally {
     await Deno.remove(scratch, { recursive: true }).catch(() => {});
