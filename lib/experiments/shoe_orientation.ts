@@ -47,6 +47,7 @@ import {
 import { buildStudyCnn, type StudyCnnOptions } from "../models/study_cnn.ts";
 import { loadModel } from "../models/model_files.ts";
 import { predictClasses } from "../train/predict.ts";
+import { readTestCorrectness } from "../runs/record.ts";
 import { arrayAugment } from "../train/array_augment.ts";
 import { type McNemarResult, mcnemarTest } from "../eval/mcnemar.ts";
 import { type Interval, wilsonInterval } from "../eval/intervals.ts";
@@ -199,13 +200,6 @@ export interface ShoeOrientationOptions {
   runsRoot?: string;
 }
 
-async function predictionsCorrect(dir: string): Promise<boolean[]> {
-  const p = JSON.parse(
-    await Deno.readTextFile(join(dir, "predictions.json")),
-  ) as { trueLabels: number[]; predictedLabels: number[] };
-  return p.trueLabels.map((t, i) => t === p.predictedLabels[i]);
-}
-
 async function mirroredAccuracy(
   dir: string,
   test: LabelledArrays,
@@ -273,7 +267,7 @@ export async function runShoeOrientationExperiment(
       tags: { experiment: SHOE_ORIENTATION_EXPERIMENT, variant },
       runsRoot: options.runsRoot,
     });
-    const correct = await predictionsCorrect(run.dir);
+    const correct = await readTestCorrectness(run.dir);
     const mirrored = await mirroredAccuracy(
       run.dir,
       data.test,

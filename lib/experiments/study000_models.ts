@@ -15,7 +15,7 @@ import { predictClasses } from "../train/predict.ts";
 import { PUBLISHED } from "../report/published.ts";
 import {
   DEFAULT_RUNS_ROOT,
-  type HeadPredictions,
+  readHeadPredictions,
   type RunJson,
 } from "../runs/record.ts";
 import { readRunFolders } from "../runs/run_index.ts";
@@ -266,9 +266,7 @@ export async function testAllModels(
       getProfile(found.run.tags?.profile ?? profile.name),
       found.run.seed,
     );
-    const recorded = JSON.parse(
-      await Deno.readTextFile(join(found.dir, "predictions.json")),
-    ) as HeadPredictions;
+    const recorded = await readHeadPredictions(found.dir);
     if (
       JSON.stringify(recorded.classNames) !== JSON.stringify(data.classNames)
     ) {

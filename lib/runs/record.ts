@@ -142,6 +142,35 @@ export async function completeRunMetrics<M = Record<string, unknown>>(
   return JSON.parse(await Deno.readTextFile(join(dir, "metrics.json"))) as M;
 }
 
+/**
+ * The test predictions of a single-output run (its `predictions.json`).
+ *
+ * @throws when the file is missing or holds the predictions of several heads.
+ */
+export async function readHeadPredictions(
+  dir: string,
+): Promise<HeadPredictions> {
+  const path = join(dir, "predictions.json");
+  const predictions = JSON.parse(await Deno.readTextFile(path)) as Predictions;
+  if ("heads" in predictions) {
+    throw new Error(
+      `${path} holds the predictions of several heads (${
+        Object.keys(predictions.heads).join(", ")
+      }); read one head from it`,
+    );
+  }
+  return predictions;
+}
+
+/**
+ * Per test image, whether a single-output run predicted it right: the input
+ * of paired tests (McNemar) between runs that share a test set.
+ */
+export async function readTestCorrectness(dir: string): Promise<boolean[]> {
+  const p = await readHeadPredictions(dir);
+  return p.trueLabels.map((t, i) => t === p.predictedLabels[i]);
+}
+
 function checkPredictions(p: HeadPredictions, where: string): void {
   const n = p.trueLabels.length;
   if (p.predictedLabels.length !== n || p.probabilities.length !== n) {

@@ -11,7 +11,9 @@ import { loadModel } from "../models/model_files.ts";
 import { canonicalJson, runId } from "./run_id.ts";
 import {
   completeRunMetrics,
+  readHeadPredictions,
   readRun,
+  readTestCorrectness,
   type RunInfo,
   RunRecord,
 } from "./record.ts";
@@ -117,6 +119,34 @@ Deno.test("predictions with mismatched lengths are refused", async () => {
       /must be equal/,
     );
     await rejects(run.writeJson("run.json", {}), /other than run.json/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("test correctness is read back per image; a multi-head file is refused by name", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const run = await RunRecord.start(info({ kernelSize: 3 }), { root });
+    const head = {
+      trueLabels: [0, 1, 2, 1],
+      predictedLabels: [0, 2, 2, 0],
+      probabilities: [[1, 0, 0], [0, 0, 1], [0, 0, 1], [1, 0, 0]],
+    };
+    await run.writePredictions(head);
+    assertEquals(await readTestCorrectness(run.dir), [
+      true,
+      false,
+      true,
+      false,
+    ]);
+    assertEquals(await readHeadPredictions(run.dir), head);
+    const multi = await RunRecord.start(info({ kernelSize: 4 }), { root });
+    await multi.writePredictions({ heads: { gender: head, type: head } });
+    await rejects(
+      readTestCorrectness(multi.dir),
+      /predictions\.json holds the predictions of several heads \(gender, type\)/,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
