@@ -52,15 +52,18 @@
  * for (const run of study.runs) console.log(run.model, run.split, run.metrics.accuracy);
  * ```
  *
+ * The parts: the data and its splits (`study002_data.ts`), the published
+ * results (`study002_published.ts`), the frozen MobileNetV2 features
+ * (`study002_features.ts`) and the notebook's tables (`study002_tables.ts`);
+ * this module trains and records the runs and re-exports the rest, so a
+ * notebook imports everything of study 002 from here.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import type { BackendChoice } from "../backend.ts";
 import type { Profile } from "../profiles.ts";
-import { createRng, hashString, shuffleInPlace } from "../random.ts";
-import { datasetDir, readFingerprint } from "../data/fingerprint.ts";
-import { decodeToRgb } from "../data/images.ts";
 import {
   augmentBatch,
   type AugmentParams,
@@ -68,74 +71,51 @@ import {
 } from "../data/augment.ts";
 import {
   buildTransferModel,
-  extractFeatures,
   loadMobileNetV2Base,
-  mirrorRoot,
   MOBILENET_V2_FOLDER,
 } from "../models/transfer.ts";
-import { seededInitializers } from "../models/seeding.ts";
+import { buildBaselineCnn } from "../models/baseline_cnn.ts";
 import { compileClassifier, type CompileOptions } from "../train/compile.ts";
 import { arrayAugment } from "../train/array_augment.ts";
 import { type BatchAugment, fit } from "../train/fit.ts";
 import {
   completeRunMetrics,
-  type DatasetRef,
   DEFAULT_RUNS_ROOT,
+  readTestCorrectness,
   RunRecord,
 } from "../runs/record.ts";
 import { runId } from "../runs/run_id.ts";
-import { type Interval } from "../eval/intervals.ts";
 import { type McNemarResult, mcnemarTest } from "../eval/mcnemar.ts";
 import {
   type ClassifierMetrics,
   evaluateClassifier,
-  type LabelledArrays,
   profileFitOptions,
   recordEvaluatedRun,
   toTensors,
 } from "./classifier_run.ts";
+import {
+  loadStudy002Data,
+  SPLIT_SCHEMES,
+  type SplitScheme,
+  study002Arrays,
+  type Study002Data,
+  type Study002DataOptions,
+  STUDY_002_IMAGE_SIZE,
+} from "./study002_data.ts";
+import { type Study002Model, STUDY_002_MODELS } from "./study002_published.ts";
+import {
+  disposeTransferModel,
+  extractStudy002Features,
+  featureTensors,
+  mobileNetBaseDir,
+  type Study002Features,
+} from "./study002_features.ts";
 
-/** The dataset that stands in for the study's photos. */
-export const STUDY_002_DATASET = "clothing-dataset-small";
-
-/** The study's three classes and the folders of `clothing-dataset-small` that stand in for them. */
-export const STUDY_002_CLASSES: readonly {
-  /** The study's class. */
-  study: string;
-  /** The dataset's class folder used for it. */
-  folder: string;
-}[] = [
-  { study: "dress", folder: "dress" },
-  { study: "pullover", folder: "longsleeve" },
-  { study: "shirt", folder: "shirt" },
-];
-
-/** The dataset's split folders, pooled before re-splitting. */
-export const CLOTHING_SPLIT_FOLDERS = ["train", "validation", "test"] as const;
-
-/** The two train/validation schemes of the study. */
-export const SPLIT_SCHEMES = ["80/20", "50/50"] as const;
-
-/** `80/20` or `50/50`: training / validation shares of the images left after the test set. */
-export type SplitScheme = typeof SPLIT_SCHEMES[number];
-
-/** Training share of each scheme. */
-export const TRAIN_FRACTION: Record<SplitScheme, number> = {
-  "80/20": 0.8,
-  "50/50": 0.5,
-};
-
-/** Share of each class held out as the test set (the study: 20%, 600 images). */
-export const STUDY_002_TEST_FRACTION = 0.2;
-
-/** Side of the square images both models see (the study's 224x224). */
-export const STUDY_002_IMAGE_SIZE = 224;
-
-/** The two models. */
-export const STUDY_002_MODELS = ["baseline", "mobilenetv2"] as const;
-
-/** `baseline` (CNN from scratch) or `mobilenetv2` (pretrained base + new head). */
-export type Study002Model = typeof STUDY_002_MODELS[number];
+export * from "./study002_data.ts";
+export * from "./study002_published.ts";
+export * from "./study002_features.ts";
+export * from "./study002_tables.ts";
+export { buildBaselineCnn };
 
 /** MobileNetV2 blocks fine-tuned at the `full` profile (0 at `smoke` and `course`). */
 export const FULL_FINE_TUNE_BLOCKS = 2;
@@ -148,340 +128,6 @@ export const STUDY_002_STAND_IN =
 /** The stand-in note of the transfer runs (data and base). */
 export const STUDY_002_TRANSFER_STAND_IN =
   `${STUDY_002_STAND_IN}; MobileNetV2 (0.35, ImageNet) stands in for VGG16 / ResNet50`;
-
-/** One published result of study 002 (its "Final results table"). */
-export interface Study002Published {
-  /** The study's model name. */
-  model: string;
-  /** Midterm or final phase. */
-  phase: "midterm" | "final";
-  /** Its train/validation split. */
-  split: SplitScheme;
-  /** Test accuracy, when reported. */
-  testAccuracy: number | null;
-  /** The "accuracy range with 95% confidence" the study gives. */
-  interval: { low: number; high: number };
-  /** Which of our runs it corresponds to. */
-  ours: Study002Model;
-}
-
-/** The study's results table. */
-export const STUDY_002_PUBLISHED: readonly Study002Published[] = [
-  {
-    model: "Basic CNN",
-    phase: "midterm",
-    split: "80/20",
-    testAccuracy: 0.30,
-    interval: { low: 0.27, high: 0.33 },
-    ours: "baseline",
-  },
-  {
-    model: "VGG16 v1",
-    phase: "midterm",
-    split: "80/20",
-    testAccuracy: 0.76,
-    interval: { low: 0.75, high: 0.78 },
-    ours: "mobilenetv2",
-  },
-  {
-    model: "VGG16 v2",
-    phase: "final",
-    split: "80/20",
-    testAccuracy: 0.95,
-    interval: { low: 0.85, high: 1 },
-    ours: "mobilenetv2",
-  },
-  {
-    model: "VGG16 v3",
-    phase: "final",
-    split: "50/50",
-    testAccuracy: 0.85,
-    interval: { low: 0.58, high: 0.91 },
-    ours: "mobilenetv2",
-  },
-  {
-    model: "ResNet50",
-    phase: "final",
-    split: "80/20",
-    testAccuracy: null,
-    interval: { low: 0.57, high: 0.80 },
-    ours: "mobilenetv2",
-  },
-];
-
-/** One image of the pooled dataset. */
-export interface Study002Item {
-  /** `<split folder>/<class folder>/<file>`, unique. */
-  id: string;
-  /** Absolute or repository-relative file path. */
-  path: string;
-  /** Class index into {@linkcode STUDY_002_CLASSES}. */
-  label: number;
-}
-
-/** The study's splits at one profile and seed. */
-export interface Study002Plan {
-  /** Images per class in the dataset (all three folders). */
-  available: number[];
-  /** The held-out test images, shared by every run. */
-  test: Study002Item[];
-  /** The images left after the test set, after the profile's cap; both schemes split this. */
-  pool: Study002Item[];
-  /** Training and validation images of each scheme. */
-  schemes: Record<
-    SplitScheme,
-    { train: Study002Item[]; validation: Study002Item[] }
-  >;
-}
-
-const IMAGE_FILE = /\.(jpe?g|png)$/i;
-
-/**
- * Lists the images of the three classes, pooled over the dataset's
- * train / validation / test folders, sorted by id (so the listing does not
- * depend on the file system's order).
- *
- * @throws when a class folder is missing (the dataset is not installed).
- */
-export function listStudy002Images(dir: string): Study002Item[] {
-  const items: Study002Item[] = [];
-  for (const split of CLOTHING_SPLIT_FOLDERS) {
-    for (const [label, { folder }] of STUDY_002_CLASSES.entries()) {
-      const classDir = join(dir, split, folder);
-      let names: string[];
-      try {
-        names = [...Deno.readDirSync(classDir)]
-          .filter((e) => e.isFile && IMAGE_FILE.test(e.name))
-          .map((e) => e.name);
-      } catch (error) {
-        throw new Error(
-          `Cannot list ${classDir} (${
-            (error as Error).message
-          }); install the data with: deno task data ${STUDY_002_DATASET} (add --mirror DIR when offline)`,
-        );
-      }
-      for (const name of names) {
-        items.push({
-          id: `${split}/${folder}/${name}`,
-          path: join(classDir, name),
-          label,
-        });
-      }
-    }
-  }
-  return items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-/**
- * Splits the pooled images the study's way, per class and seeded:
- *
- * 1. shuffle the class (the stream depends on the seed and the class);
- * 2. the first `round(20%)` are the test set, capped at the profile's
- *    `maxEvalPerClass`;
- * 3. of the rest, the pool keeps at most `ceil(maxTrainPerClass / 0.8)`
- *    images, so that the 80/20 scheme trains on at most `maxTrainPerClass`;
- * 4. each scheme trains on the first `round(fraction × pool)` of the pool
- *    and validates on the remainder.
- *
- * So both schemes share the test set and the pool, and 50/50 has fewer
- * training images than 80/20, as in the study.
- */
-export function planStudy002Splits(
-  items: readonly Study002Item[],
-  profile: Pick<Profile, "maxTrainPerClass" | "maxEvalPerClass">,
-  seed: number,
-): Study002Plan {
-  const classes = STUDY_002_CLASSES.length;
-  const byClass: Study002Item[][] = Array.from({ length: classes }, () => []);
-  for (const item of items) {
-    if (!(item.label >= 0 && item.label < classes)) {
-      throw new Error(`Item ${item.id} has label ${item.label}`);
-    }
-    byClass[item.label].push(item);
-  }
-  const plan: Study002Plan = {
-    available: byClass.map((g) => g.length),
-    test: [],
-    pool: [],
-    schemes: {
-      "80/20": { train: [], validation: [] },
-      "50/50": { train: [], validation: [] },
-    },
-  };
-  const poolCap = profile.maxTrainPerClass === null
-    ? Infinity
-    : Math.ceil(profile.maxTrainPerClass / TRAIN_FRACTION["80/20"]);
-  for (const [label, group] of byClass.entries()) {
-    if (group.length < 4) {
-      throw new Error(
-        `Class ${
-          STUDY_002_CLASSES[label].folder
-        } has ${group.length} images; at least 4 are needed for test, training and validation`,
-      );
-    }
-    const rng = createRng(
-      hashString(`${seed}:study002:${STUDY_002_CLASSES[label].folder}`),
-    );
-    const shuffled = shuffleInPlace(
-      [...group].sort((a, b) => (a.id < b.id ? -1 : 1)),
-      rng,
-    );
-    const testCount = Math.max(
-      1,
-      Math.min(
-        Math.round(STUDY_002_TEST_FRACTION * shuffled.length),
-        profile.maxEvalPerClass ?? Infinity,
-      ),
-    );
-    plan.test.push(...shuffled.slice(0, testCount));
-    const pool = shuffled.slice(testCount, testCount + poolCap);
-    plan.pool.push(...pool);
-    for (const scheme of SPLIT_SCHEMES) {
-      const trainCount = Math.min(
-        pool.length - 1,
-        Math.max(1, Math.round(TRAIN_FRACTION[scheme] * pool.length)),
-      );
-      plan.schemes[scheme].train.push(...pool.slice(0, trainCount));
-      plan.schemes[scheme].validation.push(...pool.slice(trainCount));
-    }
-  }
-  return plan;
-}
-
-/** The study's images at a profile, decoded once and shared by all runs. */
-export interface Study002Data {
-  /** Class names as in the dataset (`dress`, `longsleeve`, `shirt`). */
-  classNames: string[];
-  /** The study's names of the same classes (`dress`, `pullover`, `shirt`). */
-  studyClassNames: string[];
-  /** The splits. */
-  plan: Study002Plan;
-  /** Decoded 224x224x3 RGB (uint8) of every test and pool image, by id. */
-  pixels: Map<string, Uint8Array>;
-  /** The dataset id and fingerprint for run records. */
-  dataset: DatasetRef;
-  /** The dataset folder read. */
-  dir: string;
-}
-
-/** Where {@linkcode loadStudy002Data} reads from. */
-export interface Study002DataOptions {
-  /** Dataset folder; default the installed `data/raw/clothing-dataset-small` (`FASHION_DATA_DIR`). */
-  dir?: string;
-  /** Dataset reference for run records; default read from the install's `FINGERPRINT.json`. */
-  dataset?: DatasetRef;
-  /** Files decoded at once; default 4. */
-  concurrency?: number;
-}
-
-/**
- * Lists, splits ({@linkcode planStudy002Splits}) and decodes the three
- * classes at a profile: every image is fitted into 224x224 and padded with
- * white, as `decodeToRgb` does for every dataset of the workspace.
- */
-export async function loadStudy002Data(
-  profile: Pick<Profile, "maxTrainPerClass" | "maxEvalPerClass">,
-  seed: number,
-  options: Study002DataOptions = {},
-): Promise<Study002Data> {
-  const dir = options.dir ?? datasetDir(STUDY_002_DATASET);
-  const dataset = options.dataset ?? {
-    id: STUDY_002_DATASET,
-    fingerprint: (await readFingerprint(STUDY_002_DATASET)).sha256,
-  };
-  const plan = planStudy002Splits(listStudy002Images(dir), profile, seed);
-  const pixels = new Map<string, Uint8Array>();
-  const todo = [...plan.test, ...plan.pool];
-  const concurrency = options.concurrency ?? 4;
-  for (let i = 0; i < todo.length; i += concurrency) {
-    const chunk = todo.slice(i, i + concurrency);
-    const decoded = await Promise.all(
-      chunk.map((item) =>
-        decodeToRgb(item.path, {
-          width: STUDY_002_IMAGE_SIZE,
-          height: STUDY_002_IMAGE_SIZE,
-        }).catch((error) => {
-          throw new Error(`Cannot decode ${item.path}: ${error.message}`);
-        })
-      ),
-    );
-    chunk.forEach((item, j) => pixels.set(item.id, decoded[j]));
-  }
-  return {
-    classNames: STUDY_002_CLASSES.map((c) => c.folder),
-    studyClassNames: STUDY_002_CLASSES.map((c) => c.study),
-    plan,
-    pixels,
-    dataset,
-    dir,
-  };
-}
-
-/** The images of `items` as one uint8 array (224x224x3 each) with their labels. */
-export function study002Arrays(
-  data: Pick<Study002Data, "pixels">,
-  items: readonly Study002Item[],
-): LabelledArrays {
-  const size = STUDY_002_IMAGE_SIZE * STUDY_002_IMAGE_SIZE * 3;
-  const images = new Uint8Array(items.length * size);
-  items.forEach((item, i) => {
-    const rgb = data.pixels.get(item.id);
-    if (!rgb) throw new Error(`Image ${item.id} was not loaded`);
-    images.set(rgb, i * size);
-  });
-  return {
-    images,
-    shape: [STUDY_002_IMAGE_SIZE, STUDY_002_IMAGE_SIZE, 3],
-    labels: items.map((item) => item.label),
-  };
-}
-
-/** Options of {@linkcode buildBaselineCnn}. */
-export interface BaselineCnnOptions {
-  /** Seed of the initialisers. */
-  seed: number;
-  /** Output classes; default 3. */
-  classes?: number;
-  /** Input shape; default 224x224x3. */
-  inputShape?: [number, number, number];
-  /** Filters of the one convolution; default 32. */
-  filters?: number;
-  /** Its kernel size; default 3. */
-  kernelSize?: number;
-}
-
-/**
- * The study's basic CNN (uncompiled): Conv2D(32, 3x3, ReLU) → Flatten →
- * Dense(classes, softmax), the one-hidden-layer network of the deeplizard
- * tutorial the study adapted.
- *
- * @example
- * ```ts
- * const model = buildBaselineCnn({ seed: 42 });
- * model.outputs[0].shape; // [null, 3]
- * ```
- */
-export function buildBaselineCnn(options: BaselineCnnOptions): tf.Sequential {
-  const init = seededInitializers(options.seed);
-  const model = tf.sequential({ name: "study002_baseline_cnn" });
-  model.add(tf.layers.conv2d({
-    name: "conv_1",
-    inputShape: options.inputShape ??
-      [STUDY_002_IMAGE_SIZE, STUDY_002_IMAGE_SIZE, 3],
-    filters: options.filters ?? 32,
-    kernelSize: options.kernelSize ?? 3,
-    activation: "relu",
-    kernelInitializer: init.glorot("conv_1"),
-  }));
-  model.add(tf.layers.flatten({ name: "flatten" }));
-  model.add(tf.layers.dense({
-    name: "output",
-    units: options.classes ?? 3,
-    activation: "softmax",
-    kernelInitializer: init.glorot("output"),
-  }));
-  return model;
-}
 
 /** Settings of the four runs; every field has a profile-dependent default. */
 export interface Study002Settings {
@@ -803,180 +449,6 @@ export async function runStudy002Baseline(
   }
 }
 
-/** Where the installed MobileNetV2 base lies, or the mirror's copy when it is not installed. */
-export function mobileNetBaseDir(): string {
-  const installed = datasetDir(MOBILENET_V2_FOLDER.split("/").at(-1)!);
-  try {
-    Deno.statSync(join(installed, "model.json"));
-    return installed;
-  } catch {
-    return join(mirrorRoot(), MOBILENET_V2_FOLDER);
-  }
-}
-
-/**
- * Releases a transfer model's weights: `full` holds the head and the cut
- * base; layers of fine-tuned blocks are also held by `base` (they were
- * applied twice), so they are released until nothing holds them.
- */
-function disposeTransfer(full: tf.LayersModel, base: tf.LayersModel): void {
-  full.dispose();
-  for (const layer of base.layers) {
-    try {
-      while (layer.dispose().refCountAfterDispose > 0) {
-        // still held by another application of the layer
-      }
-    } catch {
-      // released with `full` already
-    }
-  }
-}
-
-/**
- * The deterministic augmented copy `copy` of one image: its transform is
- * drawn from a stream seeded by the run seed, the image id and the copy
- * number, so it does not depend on which other images are loaded.
- */
-export function augmentedCopy(
-  pixels: Uint8Array,
-  id: string,
-  copy: number,
-  seed: number,
-  params: AugmentParams = DEFAULT_AUGMENT,
-): Uint8Array {
-  const size = STUDY_002_IMAGE_SIZE;
-  return augmentBatch(
-    pixels,
-    [1, size, size, 3],
-    createRng(hashString(`${seed}:study002:copy:${copy}:${id}`)),
-    params,
-  );
-}
-
-/** Frozen-base features of the study's images, computed once for both split schemes. */
-export interface Study002Features {
-  /** The fine-tuning depth they were cut for. */
-  fineTuneBlocks: number;
-  /** Shape of one image's features, e.g. `[7, 7, 1280]`. */
-  shape: number[];
-  /** Features of every test and pool image, by id. */
-  original: Map<string, Float32Array>;
-  /** Features of the augmented copies of every pool image, by id. */
-  copies: Map<string, Float32Array[]>;
-  /** Seconds spent computing them. */
-  seconds: number;
-}
-
-/**
- * Computes the frozen MobileNetV2 features of every test and pool image and
- * of `augmentedCopies` augmented copies of every pool image (only training
- * images' copies are used, but which pool images train depends on the
- * scheme).
- */
-export async function extractStudy002Features(
-  data: Study002Data,
-  seed: number,
-  settings: Pick<
-    Study002Settings,
-    "fineTuneBlocks" | "augmentedCopies" | "augment"
-  >,
-  baseDir: string = mobileNetBaseDir(),
-): Promise<Study002Features> {
-  const started = performance.now();
-  const base = await loadMobileNetV2Base(baseDir);
-  const { frozen, full } = buildTransferModel({
-    base,
-    classes: data.classNames.length,
-    seed,
-    fineTuneBlocks: settings.fineTuneBlocks,
-  });
-  const shape = frozen.outputs[0].shape.slice(1) as number[];
-  const featureSize = shape.reduce((a, b) => a * b, 1);
-  const imageSize = STUDY_002_IMAGE_SIZE * STUDY_002_IMAGE_SIZE * 3;
-  const jobs: { id: string; copy: number; pixels: Uint8Array }[] = [];
-  for (const item of [...data.plan.test, ...data.plan.pool]) {
-    jobs.push({ id: item.id, copy: -1, pixels: data.pixels.get(item.id)! });
-  }
-  for (const item of data.plan.pool) {
-    for (let c = 0; c < settings.augmentedCopies; c++) {
-      jobs.push({
-        id: item.id,
-        copy: c,
-        pixels: augmentedCopy(
-          data.pixels.get(item.id)!,
-          item.id,
-          c,
-          seed,
-          settings.augment,
-        ),
-      });
-    }
-  }
-  const original = new Map<string, Float32Array>();
-  const copies = new Map<string, Float32Array[]>();
-  const chunk = 64;
-  for (let start = 0; start < jobs.length; start += chunk) {
-    const part = jobs.slice(start, start + chunk);
-    const batch = new Uint8Array(part.length * imageSize);
-    part.forEach((job, i) => batch.set(job.pixels, i * imageSize));
-    const images = tf.tensor4d(batch, [
-      part.length,
-      STUDY_002_IMAGE_SIZE,
-      STUDY_002_IMAGE_SIZE,
-      3,
-    ], "int32");
-    const features = await extractFeatures(frozen, images);
-    const values = await features.data() as Float32Array;
-    tf.dispose([images, features]);
-    part.forEach((job, i) => {
-      const f = values.slice(i * featureSize, (i + 1) * featureSize);
-      if (job.copy < 0) original.set(job.id, f);
-      else {
-        const list = copies.get(job.id) ?? [];
-        list[job.copy] = f;
-        copies.set(job.id, list);
-      }
-    });
-  }
-  disposeTransfer(full, base);
-  return {
-    fineTuneBlocks: settings.fineTuneBlocks,
-    shape,
-    original,
-    copies,
-    seconds: (performance.now() - started) / 1000,
-  };
-}
-
-function featureTensors(
-  features: Study002Features,
-  items: readonly Study002Item[],
-  classes: number,
-  withCopies: boolean,
-): { x: tf.Tensor; y: tf.Tensor } {
-  const rows: Float32Array[] = [];
-  const labels: number[] = [];
-  for (const item of items) {
-    rows.push(features.original.get(item.id)!);
-    labels.push(item.label);
-  }
-  if (withCopies) {
-    for (const item of items) {
-      for (const copy of features.copies.get(item.id) ?? []) {
-        rows.push(copy);
-        labels.push(item.label);
-      }
-    }
-  }
-  const size = rows[0].length;
-  const flat = new Float32Array(rows.length * size);
-  rows.forEach((r, i) => flat.set(r, i * size));
-  return {
-    x: tf.tensor(flat, [rows.length, ...features.shape]),
-    y: tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), classes)),
-  };
-}
-
 /**
  * Trains the MobileNetV2 transfer model's head (and, with `fineTuneBlocks`,
  * the top blocks) on precomputed features of one split scheme into a run
@@ -1044,7 +516,7 @@ export async function runStudy002Transfer(
     });
   } finally {
     tf.dispose([train.x, train.y, validation.x, validation.y, test.x, test.y]);
-    disposeTransfer(full, base);
+    disposeTransferModel(full, base);
   }
 }
 
@@ -1100,16 +572,6 @@ export async function runStudy002(
   };
 }
 
-/** Per-image correctness of a run's test predictions (from its `predictions.json`). */
-export async function testCorrectness(
-  run: Pick<Study002Run, "dir">,
-): Promise<boolean[]> {
-  const p = JSON.parse(
-    await Deno.readTextFile(join(run.dir, "predictions.json")),
-  ) as { trueLabels: number[]; predictedLabels: number[] };
-  return p.trueLabels.map((t, i) => t === p.predictedLabels[i]);
-}
-
 /** McNemar's test between two of the runs, which share the test images. */
 export interface Study002Comparison {
   /** What is compared, e.g. `mobilenetv2 vs baseline, 80/20`. */
@@ -1153,109 +615,10 @@ export async function compareStudy002Runs(
       first,
       second,
       mcnemar: mcnemarTest(
-        await testCorrectness(first),
-        await testCorrectness(second),
+        await readTestCorrectness(first.dir),
+        await readTestCorrectness(second.dir),
       ),
     });
   }
   return out;
-}
-
-/** `81.2–92.0%`-style text of an interval. */
-export function formatInterval(
-  interval: Pick<Interval, "low" | "high">,
-): string {
-  return `${(100 * interval.low).toFixed(1)}–${
-    (100 * interval.high).toFixed(1)
-  }%`;
-}
-
-/** `87.1% (81.2–92.0%)`-style text of an accuracy and, when given, its interval. */
-export function formatAccuracy(accuracy: number, interval?: Interval): string {
-  const pct = `${(100 * accuracy).toFixed(1)}%`;
-  return interval ? `${pct} (${formatInterval(interval)})` : pct;
-}
-
-/**
- * The results table of the notebook: one row per run, with the study's
- * corresponding published results beside it (header and rows for
- * `markdownTable`).
- */
-export function study002ResultsTable(
-  runs: readonly Study002Run[],
-): { header: string[]; rows: string[][] } {
-  const header = [
-    "model",
-    "split",
-    "train / val / test",
-    "test accuracy (95% t)",
-    "95% Wilson",
-    "best val. acc.",
-    "study: model, test acc. (its 95% range)",
-  ];
-  const rows = runs.map((run) => {
-    const m = run.metrics;
-    const published = STUDY_002_PUBLISHED.filter((p) =>
-      p.ours === run.model && p.split === run.split
-    ).map((p) =>
-      `${p.model}: ${
-        p.testAccuracy === null ? "n/a" : formatAccuracy(p.testAccuracy)
-      } (${formatInterval(p.interval)})`
-    );
-    return [
-      run.model,
-      run.split,
-      `${run.splits.train} / ${run.splits.validation} / ${run.splits.test}`,
-      formatAccuracy(m.accuracy, m.t95),
-      formatInterval(m.wilson95),
-      m.validationAccuracy === null
-        ? "–"
-        : formatAccuracy(m.validationAccuracy),
-      published.length ? published.join("; ") : "not run in the study",
-    ];
-  });
-  return { header, rows };
-}
-
-/**
- * Images per class in each part of the plan (header and rows for
- * `markdownTable`): the study's class, ours, photos available, test, pool,
- * and training / validation of each scheme.
- */
-export function study002SplitTable(
-  plan: Study002Plan,
-): { header: string[]; rows: (string | number)[][] } {
-  const count = (items: readonly Study002Item[], label: number) =>
-    items.filter((i) => i.label === label).length;
-  const header = [
-    "study's class",
-    "stand-in class",
-    "photos",
-    "test",
-    "pool",
-    ...SPLIT_SCHEMES.map((s) => `${s} train / val`),
-  ];
-  const rows = STUDY_002_CLASSES.map((c, k) => [
-    c.study,
-    c.folder,
-    plan.available[k],
-    count(plan.test, k),
-    count(plan.pool, k),
-    ...SPLIT_SCHEMES.map((s) =>
-      `${count(plan.schemes[s].train, k)} / ${
-        count(plan.schemes[s].validation, k)
-      }`
-    ),
-  ]);
-  rows.push([
-    "all",
-    "",
-    plan.available.reduce((a, b) => a + b, 0),
-    plan.test.length,
-    plan.pool.length,
-    ...SPLIT_SCHEMES.map((s) =>
-      `${plan.schemes[s].train.length} / ${plan.schemes[s].validation.length}`
-    ),
-  ]);
-  return { header, rows };
 }
