@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Interval } from "../eval/intervals.ts";
+import { formatAccuracy, formatInterval } from "../eval/format.ts";
 import {
   SPLIT_SCHEMES,
   type Study002Item,
@@ -13,21 +13,6 @@ import {
 } from "./study002_data.ts";
 import { STUDY_002_PUBLISHED } from "./study002_published.ts";
 import type { Study002Run } from "./study002.ts";
-
-/** `81.2–92.0%`-style text of an interval. */
-export function formatInterval(
-  interval: Pick<Interval, "low" | "high">,
-): string {
-  return `${(100 * interval.low).toFixed(1)}–${
-    (100 * interval.high).toFixed(1)
-  }%`;
-}
-
-/** `87.1% (81.2–92.0%)`-style text of an accuracy and, when given, its interval. */
-export function formatAccuracy(accuracy: number, interval?: Interval): string {
-  const pct = `${(100 * accuracy).toFixed(1)}%`;
-  return interval ? `${pct} (${formatInterval(interval)})` : pct;
-}
 
 /**
  * The results table of the notebook: one row per run, with the study's

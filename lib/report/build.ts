@@ -19,6 +19,7 @@ import { join, relative } from "node:path";
 import type { RunJson } from "../runs/record.ts";
 import type { ClassifierMetrics } from "../experiments/classifier_run.ts";
 import { type Interval, tInterval, wilsonInterval } from "../eval/intervals.ts";
+import { formatPercent as percent } from "../eval/format.ts";
 import { PUBLISHED, type PublishedNumber, STUDY_TITLES } from "./published.ts";
 import { confusionMatrixSvg, trainingCurveSvg } from "./charts.ts";
 import {
@@ -53,7 +54,6 @@ const escape = (text: unknown) =>
     ">",
     "&gt;",
   ).replaceAll('"', "&quot;");
-const percent = (v: number) => `${(100 * v).toFixed(1)}%`;
 const range = (i: { low: number; high: number }) =>
   `${percent(i.low)}–${percent(i.high)}`;
 const anchor = (id: string) => `run-${id}`;
