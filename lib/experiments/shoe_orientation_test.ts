@@ -21,6 +21,11 @@ import {
   runShoeOrientationExperiment,
   SHOE_ORIENTATION_VARIANTS,
 } from "./shoe_orientation.ts";
+import {
+  allTrainingShoes,
+  canonicalisationGrid,
+  shopSampleShoes,
+} from "./shoe_orientation_views.ts";
 
 const backend = await selectBackend();
 const profile = getProfile("smoke");
@@ -173,6 +178,36 @@ Deno.test({
     await Deno.remove(rootA, { recursive: true });
     await Deno.remove(rootB, { recursive: true });
   },
+});
+
+Deno.test("canonicalisation grids of the shop samples and all training shoes", async () => {
+  const shop = await shopSampleShoes(datasetDir("fashion-shop-samples"));
+  const shoeFiles = [...Deno.readDirSync(datasetDir("fashion-shop-samples"))]
+    .filter((e) => e.name.endsWith("_Shoes.jpg")).length;
+  assert.ok(shoeFiles > 0);
+  assert.equal(shop.labels.length, shoeFiles);
+  assert.equal(shop.images.length, shoeFiles * 120 * 90 * 3);
+  const train = await allTrainingShoes(source);
+  assert.ok(train.labels.length >= data.train.labels.length);
+  for (const [arrays, title] of [[shop, "shop"], [train, "train"]] as const) {
+    const grid = canonicalisationGrid(arrays, title, 3);
+    const counts = facingCounts(arrays);
+    assert.equal(grid.total, arrays.labels.length);
+    assert.equal(grid.flipped, counts.left);
+    assert.deepEqual(
+      grid.rows.map((r) => r.images.length),
+      [counts.left, counts.left, counts.right, counts.unknown].map((n) =>
+        Math.min(n, 3)
+      ),
+    );
+    assert.equal(grid.rows[0].label, `${title}: facing left, before`);
+    // Each "after" image is its "before" image mirrored and faces right or is undecided.
+    for (const [i, before] of grid.rows[0].images.entries()) {
+      const after = grid.rows[1].images[i];
+      assert.notEqual(shoeFacing(after, 90, 120, 3).facing, "left");
+      assert.equal(after[0 * 3], before[89 * 3]);
+    }
+  }
 });
 
 Deno.test("cleanup of the converted sample", async () => {
