@@ -6,9 +6,14 @@
  */
 import type { Interval } from "./intervals.ts";
 
-/** `0.8712` -> `"87.1%"`. */
-export function formatPercent(value: number): string {
-  return `${(100 * value).toFixed(1)}%`;
+/** `0.8712` -> `"87.1%"` (`digits` decimals, default 1); `"–"` for a missing or non-finite value. */
+export function formatPercent(
+  value: number | null | undefined,
+  digits = 1,
+): string {
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? "–"
+    : `${(100 * value).toFixed(digits)}%`;
 }
 
 /** `{ low: 0.812, high: 0.92 }` -> `"81.2–92.0%"`. */

@@ -13,6 +13,7 @@ import { getProfile, type Profile } from "../profiles.ts";
 import { loadModel } from "../models/model_files.ts";
 import { predictClasses } from "../train/predict.ts";
 import { PUBLISHED } from "../report/published.ts";
+import { formatPercent as percent } from "../eval/format.ts";
 import {
   DEFAULT_RUNS_ROOT,
   readHeadPredictions,
@@ -299,13 +300,6 @@ export async function testAllModels(
     }
   }
   return rows;
-}
-
-/** A percentage with `digits` decimals (default 1), e.g. `76.2%`; `–` when undefined. */
-export function percent(value: number | null | undefined, digits = 1): string {
-  return value === null || value === undefined || !Number.isFinite(value)
-    ? "–"
-    : `${(100 * value).toFixed(digits)}%`;
 }
 
 /** One model's result for {@link resultsTable}. */
