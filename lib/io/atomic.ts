@@ -21,9 +21,22 @@ function tempPathFor(path: string): string {
  * await writeFileAtomic("reports/runs/x/metrics.json", new TextEncoder().encode("{}"));
  * ```
  */
-export async function writeFileAtomic(
+export function writeFileAtomic(
   path: string,
   data: Uint8Array,
+): Promise<void> {
+  return writeChunksAtomic(path, [data]);
+}
+
+/**
+ * Writes the chunks one after another to `path` atomically (temp file,
+ * fsync, rename), so a large file never has to exist in memory as one
+ * buffer: each chunk can be produced just before it is written. If a chunk
+ * (or the iteration) throws, nothing is left behind and `path` is untouched.
+ */
+export async function writeChunksAtomic(
+  path: string,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
 ): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
   const temp = tempPathFor(path);
@@ -34,9 +47,11 @@ export async function writeFileAtomic(
       truncate: true,
     });
     try {
-      let written = 0;
-      while (written < data.length) {
-        written += await file.write(data.subarray(written));
+      for await (const data of chunks) {
+        let written = 0;
+        while (written < data.length) {
+          written += await file.write(data.subarray(written));
+        }
       }
       await file.sync();
     } finally {

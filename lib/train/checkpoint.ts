@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { writeFileAtomic } from "../io/atomic.ts";
+import { writeChunksAtomic } from "../io/atomic.ts";
 
 const MAGIC = "TFJSCKP1";
 
@@ -48,7 +48,11 @@ interface Header<S> {
   specs: tf.io.WeightsManifestEntry[];
 }
 
-/** Writes a checkpoint to `path` atomically. */
+/**
+ * Writes a checkpoint to `path` atomically, one tensor at a time: the
+ * largest buffer held at once is one tensor's bytes, not the whole file
+ * (for study 000's widest models the file is over 600 MB).
+ */
 export async function writeCheckpoint<S>(
   path: string,
   state: S,
@@ -62,7 +66,13 @@ export async function writeCheckpoint<S>(
     })),
     ...tensors.best.map((tensor, i) => ({ name: `best/${i}`, tensor })),
   ];
-  const encoded = await tf.io.encodeWeights(named);
+  for (const { name, tensor } of named) {
+    if (tensor.dtype === "string") {
+      throw new Error(`Checkpoint tensor ${name} is a string tensor`);
+    }
+  }
+  // What tf.io.encodeWeights writes for numeric tensors: this spec, then
+  // the tensor's bytes, in order.
   const header: Header<S> = {
     state,
     groups: {
@@ -70,18 +80,31 @@ export async function writeCheckpoint<S>(
       optimizer: tensors.optimizer.map((w) => w.name),
       best: tensors.best.length,
     },
-    specs: encoded.specs,
+    specs: named.map(({ name, tensor }) => ({
+      name,
+      shape: tensor.shape,
+      dtype: tensor.dtype as tf.io.WeightsManifestEntry["dtype"],
+    })),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const weights = new Uint8Array(
-    tf.io.CompositeArrayBuffer.join(encoded.data),
+  const prefix = new Uint8Array(8 + 4);
+  prefix.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(prefix.buffer).setUint32(8, json.length, true);
+  await writeChunksAtomic(
+    path,
+    (async function* () {
+      yield prefix;
+      yield json;
+      for (const { tensor } of named) {
+        const values = await tensor.data();
+        yield new Uint8Array(
+          values.buffer,
+          values.byteOffset,
+          values.byteLength,
+        );
+      }
+    })(),
   );
-  const out = new Uint8Array(8 + 4 + json.length + weights.length);
-  out.set(new TextEncoder().encode(MAGIC), 0);
-  new DataView(out.buffer).setUint32(8, json.length, true);
-  out.set(json, 12);
-  out.set(weights, 12 + json.length);
-  await writeFileAtomic(path, out);
 }
 
 /** Reads a checkpoint, or returns null when `path` does not exist. */
