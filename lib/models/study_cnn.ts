@@ -16,6 +16,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { leanL2 } from "./lean_l2.ts";
 import { seededInitializers } from "./seeding.ts";
 import { SeededDropout } from "./seeded_dropout.ts";
 import { layerSeed } from "./seeding.ts";
@@ -93,7 +94,7 @@ export function buildStudyCnn(options: StudyCnnOptions): tf.Sequential {
   const l2 = options.l2 ?? 0;
   if (!(l2 >= 0)) throw new Error(`l2 must be >= 0, got ${l2}`);
   const init = seededInitializers(options.seed);
-  const regularizer = () => l2 > 0 ? tf.regularizers.l2({ l2 }) : undefined;
+  const regularizer = () => l2 > 0 ? leanL2(l2) : undefined;
 
   const model = tf.sequential({ name: `study_cnn_${architecture}` });
   model.add(tf.layers.conv2d({
