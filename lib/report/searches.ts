@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ReportRun } from "./build.ts";
+import type { ReportRun } from "./report_runs.ts";
 import type { HyperValue } from "./vega_charts.ts";
 
 /** One trial of a search. */

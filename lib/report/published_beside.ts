@@ -1,0 +1,238 @@
+/**
+ * The published numbers of a study beside ours: which runs reproduce which
+ * published result, with n and 95% intervals, and the data actually used.
+ *
+ * @module
+ */
+import type { ClassifierMetrics } from "../experiments/classifier_run.ts";
+import { formatPercent as percent } from "../eval/format.ts";
+import { PUBLISHED, type PublishedNumber } from "./published.ts";
+import {
+  type ComparisonMetrics,
+  heads,
+  type MultiHeadMetrics,
+  type ReportRun,
+  runKind,
+} from "./report_runs.ts";
+import { countInterval, dataText, escape, range, runLink } from "./html.ts";
+
+// ------------------------------------------------ published beside ours
+
+const tokens = (s: string) =>
+  s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+
+function containsSequence(hay: string[], needle: string[]): boolean {
+  if (!needle.length) return false;
+  for (let i = 0; i + needle.length <= hay.length; i++) {
+    if (needle.every((t, j) => hay[i + j] === t)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a run reproduces published model `p` (one of the study's
+ * `published` numbers): by the tags `p.ours` names, else by the run's
+ * `published` or `model` tag, else by name: `p.model`'s words appear, in
+ * order, in the run's name and no longer published name of the study does
+ * (so `Trousers&Jeans_All_L2` is not taken for `Trousers&Jeans_All`).
+ */
+export function reproduces(
+  r: ReportRun,
+  p: PublishedNumber,
+  published: PublishedNumber[],
+): boolean {
+  const tags = r.run.tags ?? {};
+  if (p.ours) return Object.entries(p.ours).every(([k, v]) => tags[k] === v);
+  const models = new Set(published.map((q) => q.model));
+  for (const tag of [tags.published, tags.model]) {
+    if (tag && models.has(tag)) return tag === p.model;
+  }
+  const name = tokens(r.run.name);
+  let best: string | null = null;
+  let bestLength = 0;
+  for (const model of models) {
+    const words = tokens(model);
+    if (words.length > bestLength && containsSequence(name, words)) {
+      best = model;
+      bestLength = words.length;
+    }
+  }
+  return best === p.model;
+}
+
+interface OurNumber {
+  run: ReportRun;
+  label: string;
+  value: string;
+  detail: string;
+}
+
+/** `149 of 171; 95% Wilson …, t …`: a classifier accuracy's count and intervals. */
+export function accuracyDetail(m: ClassifierMetrics): string {
+  return `${m.correct} of ${m.n}; 95% Wilson ${range(m.wilson95)}, t ${
+    range(m.t95)
+  }`;
+}
+
+function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
+  const out: OurNumber[] = [];
+  const headMatch = p.model.match(/^(.*), ([^,]+)$/);
+  for (const r of runs) {
+    const kind = runKind(r);
+    if (p.metric === "points" && kind === "comparison") {
+      const approach = p.model.endsWith(" hierarchical")
+        ? "hierarchical"
+        : p.model.endsWith(" combined")
+        ? "combined"
+        : null;
+      const category = p.model.replace(/ (combined|hierarchical)$/, "");
+      const runCategory = r.run.name.replace(/ combined vs hierarchical$/, "");
+      if (
+        approach &&
+        tokens(category).join(" ") === tokens(runCategory).join(" ")
+      ) {
+        const s = (r.metrics as unknown as ComparisonMetrics)[approach];
+        out.push({
+          run: r,
+          label: r.run.name,
+          value: `${s.points} / ${s.maxPoints}`,
+          detail: `${s.n} test images`,
+        });
+      }
+    } else if (p.metric === "average accuracy" && kind === "multi-head") {
+      const avg = (r.metrics as unknown as MultiHeadMetrics).averageAccuracy ??
+        heads(r).reduce((a, [, m]) => a + m.accuracy, 0) / heads(r).length;
+      out.push({
+        run: r,
+        label: r.run.name,
+        value: percent(avg),
+        detail: `mean of ${heads(r).length} heads on ${
+          heads(r)[0]?.[1].n ?? "?"
+        } test images`,
+      });
+    } else if (kind === "multi-head" && headMatch) {
+      const m = heads(r).find(([h]) => h === headMatch[2])?.[1];
+      if (m && p.metric === "test accuracy") {
+        out.push({
+          run: r,
+          label: `${r.run.name} · ${headMatch[2]}`,
+          value: percent(m.accuracy),
+          detail: accuracyDetail(m),
+        });
+      }
+    } else if (
+      kind === "classifier" &&
+      reproduces(r, p, PUBLISHED.filter((q) => q.study === p.study))
+    ) {
+      const m = r.metrics as unknown as ClassifierMetrics;
+      if (p.metric === "test accuracy") {
+        out.push({
+          run: r,
+          label: r.run.name,
+          value: percent(m.accuracy),
+          detail: accuracyDetail(m),
+        });
+      } else if (
+        p.metric === "validation accuracy" &&
+        typeof m.validationAccuracy === "number"
+      ) {
+        const n = r.run.splits.validation ?? 0;
+        const ci = countInterval(m.validationAccuracy, n);
+        out.push({
+          run: r,
+          label: r.run.name,
+          value: percent(m.validationAccuracy),
+          detail: ci
+            ? `${n} validation images; 95% Wilson ${range(ci.wilson)}`
+            : "",
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function publishedLine(p: PublishedNumber): string {
+  const value = p.metric === "points" ? String(p.value) : percent(p.value);
+  let detail = p.n ? `n ${p.n.toLocaleString("en-US")}` : "n not stated";
+  if (p.interval) {
+    detail += `; ${p.interval.of}: ${range(p.interval)}`;
+  } else if (p.n && p.metric !== "points") {
+    const ci = countInterval(p.value, p.n);
+    if (ci) detail += `; 95% Wilson from n: ${range(ci.wilson)}`;
+  }
+  return `${escape(p.metric)} <b>${value}</b><br><small>${
+    escape(detail)
+  }</small>`;
+}
+
+/** A study's published numbers, each with the runs that reproduce it beside it. */
+export function publishedBesideOurs(study: string, runs: ReportRun[]): string {
+  const published = PUBLISHED.filter((p) => p.study === study);
+  if (!published.length) {
+    return `<p>The study publishes no numbers to compare with; our runs are listed below.</p>`;
+  }
+  const models = [...new Set(published.map((p) => p.model))];
+  const rows: string[] = [];
+  for (const model of models) {
+    const mine = published.filter((p) => p.model === model);
+    const byRun = new Map<string, { o: OurNumber; lines: string[] }>();
+    for (const p of mine) {
+      for (const o of oursFor(p, runs)) {
+        const key = `${o.run.run.id}|${o.label}`;
+        const entry = byRun.get(key) ?? { o, lines: [] };
+        entry.lines.push(
+          `${escape(p.metric)} <b>${o.value}</b><br><small>${
+            escape(o.detail)
+          }</small>`,
+        );
+        byRun.set(key, entry);
+      }
+    }
+    const span = byRun.size > 1 ? ` rowspan="${byRun.size}"` : "";
+    const first = `<td${span}>${escape(model)}<br><small>${
+      escape(mine[0].source)
+    }</small></td><td${span}>${mine.map(publishedLine).join("<br>")}</td>`;
+    const ours = [...byRun.values()].map(({ o, lines }) =>
+      [
+        lines.join("<br>"),
+        runLink(o.run, o.label),
+        escape(o.run.run.tags?.profile ?? "?"),
+        dataText(o.run),
+      ].map((c) => `<td>${c}</td>`).join("")
+    );
+    if (!ours.length) {
+      ours.push(
+        `<td><small>no matching run yet</small></td><td></td><td></td><td></td>`,
+      );
+    }
+    ours.forEach((cells, i) => rows.push(`<tr>${i ? "" : first}${cells}</tr>`));
+  }
+  return `<table><thead><tr>${
+    ["published model", "published", "ours", "our run", "profile", "data"]
+      .map((h) => `<th>${h}</th>`).join("")
+  }</tr></thead><tbody>${rows.join("")}</tbody></table>` +
+    `<p class="note">A run on a stand-in dataset is not a reproduction of the published number; it shows how the method does on the data we have. Our intervals: 95% Wilson and t-based (study 002's method) on our test images.</p>`;
+}
+
+/** Every dataset and stand-in the study's runs used, named once. */
+export function dataUsed(runs: ReportRun[]): string {
+  const seen = new Map<string, Set<string>>();
+  for (const r of runs) {
+    const notes = seen.get(r.run.dataset.id) ?? new Set<string>();
+    if (r.run.tags?.standIn) notes.add(r.run.tags.standIn);
+    seen.set(r.run.dataset.id, notes);
+  }
+  const items = [...seen.entries()].sort(([a], [b]) => a < b ? -1 : 1).map((
+    [id, notes],
+  ) =>
+    `<li><b>${escape(id)}</b>${
+      notes.size
+        ? ` — <span class="standin">stand-in</span>: ${
+          escape([...notes].sort().join("; "))
+        }`
+        : " — the study's own data"
+    }</li>`
+  );
+  return `<p>Data used:</p><ul>${items.join("")}</ul>`;
+}
