@@ -9,6 +9,7 @@ import { type BackendName, selectBackend } from "../backend.ts";
 import { loadTfjsNode } from "../native/tfjs_node.ts";
 import { createRng } from "../random.ts";
 import { leanL2, type Regularizer } from "./lean_l2.ts";
+import { buildStudyCnn } from "./study_cnn.ts";
 
 const native = await loadTfjsNode();
 
@@ -130,4 +131,44 @@ Deno.test("a model with leanL2 saves TF.js' L1L2 config and loads without this m
   loaded.dispose();
   assert.throws(() => leanL2(0), /positive/);
   assert.throws(() => leanL2(NaN), /positive/);
+});
+
+Deno.test("a study CNN trains to the same weights with either L2 penalty; an unknown one is refused", async () => {
+  await selectBackend("cpu");
+  const train = async (l2Penalty: "lean" | "tfjs") => {
+    const model = buildStudyCnn({
+      architecture: "dense-dropout",
+      inputShape: [24, 18, 3],
+      kernelSize: 3,
+      filters: 4,
+      denseSize: 8,
+      l2: 1e-3,
+      classes: 3,
+      seed: 7,
+      l2Penalty,
+    });
+    model.compile({
+      optimizer: tf.train.adam(0.01),
+      loss: "categoricalCrossentropy",
+    });
+    const x = tf.tensor4d(values(6 * 24 * 18 * 3, 8), [6, 24, 18, 3]);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], "int32"), 3);
+    const losses = [];
+    for (let i = 0; i < 3; i++) losses.push(await model.trainOnBatch(x, y));
+    const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+    tf.dispose([x, y]);
+    model.dispose();
+    return { losses, weights };
+  };
+  assert.deepEqual(await train("lean"), await train("tfjs"));
+  assert.throws(
+    () =>
+      buildStudyCnn({
+        classes: 3,
+        seed: 1,
+        l2: 1e-3,
+        l2Penalty: "fast" as "lean",
+      }),
+    /l2Penalty must be lean or tfjs, got fast/,
+  );
 });

@@ -54,6 +54,12 @@ export interface StudyCnnOptions {
   denseSize?: number;
   /** L2 factor on every kernel (`lambda`); default 0 (none). */
   l2?: number;
+  /**
+   * How the L2 penalty is computed: `lean` ({@linkcode leanL2}, the
+   * default) or `tfjs` (`tf.regularizers.l2`). Both train to the same bits;
+   * `tfjs` is there for comparison (`deno task bench:l2`).
+   */
+  l2Penalty?: "lean" | "tfjs";
   /** Dropout rate of `dense-dropout` (`dropout_rate`); default 0.4. */
   dropout?: number;
 }
@@ -94,7 +100,14 @@ export function buildStudyCnn(options: StudyCnnOptions): tf.Sequential {
   const l2 = options.l2 ?? 0;
   if (!(l2 >= 0)) throw new Error(`l2 must be >= 0, got ${l2}`);
   const init = seededInitializers(options.seed);
-  const regularizer = () => l2 > 0 ? leanL2(l2) : undefined;
+  const penalty = options.l2Penalty ?? "lean";
+  if (penalty !== "lean" && penalty !== "tfjs") {
+    throw new Error(`l2Penalty must be lean or tfjs, got ${penalty}`);
+  }
+  const regularizer = () =>
+    l2 > 0
+      ? (penalty === "lean" ? leanL2(l2) : tf.regularizers.l2({ l2 }))
+      : undefined;
 
   const model = tf.sequential({ name: `study_cnn_${architecture}` });
   model.add(tf.layers.conv2d({
