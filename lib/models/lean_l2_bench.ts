@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { selectBackend } from "../backend.ts";
 import { compileClassifier } from "../train/compile.ts";
+import { peakResidentBytes } from "../notebooks/peak_memory.ts";
 import { buildStudyCnn } from "./study_cnn.ts";
 
 const { values } = parseArgs({
@@ -51,13 +52,12 @@ async function measure(penalty: "lean" | "tfjs"): Promise<void> {
   const started = performance.now();
   for (let i = 0; i < batches; i++) await model.trainOnBatch(x, y);
   const msPerBatch = (performance.now() - started) / batches;
-  const status = await Deno.readTextFile("/proc/self/status").catch(() => "");
-  const kb = status.match(/VmHWM:\s+(\d+) kB/)?.[1];
+  const peak = peakResidentBytes(Deno.pid);
   console.log(JSON.stringify({
     penalty,
     backend: backend.name,
     msPerBatch: Math.round(msPerBatch),
-    peakGB: kb === undefined ? null : Number((Number(kb) / 1e6).toFixed(2)),
+    peakGB: peak === null ? null : Number((peak / 1e9).toFixed(2)),
   }));
 }
 
