@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { datasetDir } from "../data/fingerprint.ts";
-import { decodeToRgb } from "../data/images.ts";
+import { convertImages, stackImages } from "../data/convert.ts";
 import { shoeFacing } from "../data/augment.ts";
 import { fashionNpzName, readFashionNpz } from "../data/npz.ts";
 import type { ImageRow } from "../notebooks/display.ts";
@@ -17,21 +17,32 @@ import { canonicalizeArrays } from "./shoe_orientation.ts";
 import type { ShopArraysSource } from "./study000.ts";
 
 /**
- * The shoe photos among the fashion-shop samples (`*_Shoes.jpg`), decoded
+ * The shoe photos among the fashion-shop samples (`*_Shoes.jpg`), converted
  * to 120 x 90 like every converted image, all labelled 0.
+ *
+ * @throws naming every file that could not be converted, with the reason.
  */
 export async function shopSampleShoes(
   dir: string = datasetDir("fashion-shop-samples"),
 ): Promise<LabelledArrays> {
   const names = [...Deno.readDirSync(dir)].map((e) => e.name)
     .filter((name) => name.endsWith("_Shoes.jpg")).sort();
-  const decoded = await Promise.all(
-    names.map((name) => decodeToRgb(join(dir, name))),
+  const { converted, report } = await convertImages(
+    names.map((name) => ({ id: name, path: join(dir, name), label: "Shoes" })),
   );
-  const size = 120 * 90 * 3;
-  const images = new Uint8Array(decoded.length * size);
-  decoded.forEach((image, i) => images.set(image, i * size));
-  return { images, shape: [120, 90, 3], labels: decoded.map(() => 0) };
+  if (report.skipped.length) {
+    throw new Error(
+      `Cannot convert shop samples: ${
+        report.skipped.map((s) => `${s.path} (${s.reason}: ${s.message})`)
+          .join("; ")
+      }`,
+    );
+  }
+  return {
+    images: stackImages(converted),
+    shape: [120, 90, 3],
+    labels: converted.map(() => 0),
+  };
 }
 
 /** Every training image of the `Shoes` arrays (not only a profile's share), all labelled 0. */
