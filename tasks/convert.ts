@@ -19,7 +19,7 @@ import {
   CONVERTIBLE_DATASETS,
   type ConvertibleDataset,
   summarizeReport,
-} from "../lib/data/convert_dataset.ts";
+} from "../lib/data/images/convert_dataset.ts";
 
 function fail(message: string): never {
   console.error(`convert: ${message}`);

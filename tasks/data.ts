@@ -16,8 +16,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { acquireDatasets } from "../lib/data/acquire.ts";
-import { datasetIds, formatCatalog } from "../lib/data/catalog.ts";
+import { acquireDatasets } from "../lib/data/acquire/acquire.ts";
+import { datasetIds, formatCatalog } from "../lib/data/acquire/catalog.ts";
 
 const USAGE =
   `Usage: deno task data [--mirror DIR] [--from DIR] [--force] <id...>

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mirrorDir } from "../lib/data/testdata/mirror.ts";
+import { mirrorDir } from "../lib/testing/mirror.ts";
 
 const TASK = fileURLToPath(new URL("./data.ts", import.meta.url));
 

@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { getProfile } from "../lib/profiles.ts";
-import { acquireDatasets } from "../lib/data/acquire.ts";
+import { acquireDatasets } from "../lib/data/acquire/acquire.ts";
 import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
 import { peakNote } from "../lib/notebooks/peak_memory.ts";
 

@@ -24,11 +24,11 @@ import { autoProgress } from "../lib/train/progress.ts";
 import {
   fashionMnistMirror,
   fashionMnistSample,
-} from "../lib/train/sample_data.ts";
+} from "../lib/testing/fashion_mnist_sample.ts";
 import { validationAccuracy } from "../lib/train/search.ts";
 import { DEFAULT_RUNS_ROOT, readRun, RunRecord } from "../lib/runs/record.ts";
 import { runId } from "../lib/runs/run_id.ts";
-import { FASHION_MNIST_CLASSES } from "../lib/data/catalog.ts";
+import { FASHION_MNIST_CLASSES } from "../lib/data/acquire/catalog.ts";
 
 const CLASS_NAMES: string[] = [...FASHION_MNIST_CLASSES];
 

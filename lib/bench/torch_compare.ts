@@ -1,6 +1,6 @@
 /**
  * Puts PyTorch beside TensorFlow.js in one `deno task bench --torch` run:
- * `tasks/bench_torch.py` measures the same primary CNN the same way, on the
+ * `tasks/bench/torch_bench.py` measures the same primary CNN the same way, on the
  * GPU when the TF.js backend is `webgpu`, else on the CPU, and the ratio of
  * the two throughputs is reported per phase. PyTorch is context only; the
  * workspace does not depend on it.
@@ -10,7 +10,7 @@
 import { fileURLToPath } from "node:url";
 import type { ThroughputResult } from "./throughput.ts";
 
-/** One PyTorch measurement, as `tasks/bench_torch.py` prints it. */
+/** One PyTorch measurement, as `tasks/bench/torch_bench.py` prints it. */
 export interface TorchResult {
   backend: string;
   device: string;
@@ -30,7 +30,7 @@ export interface TorchComparison {
   torch: string;
 }
 
-/** Parses the JSON lines of `tasks/bench_torch.py`. */
+/** Parses the JSON lines of `tasks/bench/torch_bench.py`. */
 export function parseTorchOutput(text: string): TorchResult[] {
   return text.split("\n").filter((line) => line.trim().startsWith("{")).map(
     (line) => JSON.parse(line) as TorchResult,
@@ -59,7 +59,7 @@ export function compareWithTorch(
   });
 }
 
-/** How `tasks/bench_torch.py` is run. */
+/** How `tasks/bench/torch_bench.py` is run. */
 export interface TorchRunOptions {
   device: "cpu" | "cuda";
   batch: number;
@@ -72,14 +72,14 @@ export interface TorchRunOptions {
 }
 
 /**
- * Runs `tasks/bench_torch.py` and returns its results; a missing Python or
+ * Runs `tasks/bench/torch_bench.py` and returns its results; a missing Python or
  * PyTorch is an error that says what to install.
  */
 export async function runTorchBench(
   options: TorchRunOptions,
 ): Promise<TorchResult[]> {
   const script = fileURLToPath(
-    new URL("../../tasks/bench_torch.py", import.meta.url),
+    new URL("../../tasks/bench/torch_bench.py", import.meta.url),
   );
   const python = options.python ?? "python3";
   let output: Deno.CommandOutput;

@@ -23,7 +23,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { homedir } from "node:os";
-import { hashFile } from "../data/checksums.ts";
+import { hashFile } from "../data/acquire/checksums.ts";
 import { writeJsonAtomic } from "../io/atomic.ts";
 
 /** The TensorFlow wheel fetched when the user gives none. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { rgbToPng } from "../data/images.ts";
+import { rgbToPng } from "../data/images/decode.ts";
 import { jupyterDisplay } from "../train/progress.ts";
 
 /** A markdown table from a header row and body rows. */

@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { buildReportHtml, readCompleteRuns } from "./build.ts";
-import { writeSampleRecords } from "./sample_records.ts";
+import { writeSampleRecords } from "../testing/sample_records.ts";
 
 const chromium = await new Deno.Command("chromium", {
   args: ["--version"],

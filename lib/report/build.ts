@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { STUDY_TITLES } from "./published.ts";
+import { STUDY_TITLES } from "../published/published.ts";
 import { groupSearches } from "./searches.ts";
 import type { NotebookLink } from "./notebooks.ts";
 import { SORTABLE_SCRIPT } from "./sortable.ts";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { selectBackend } from "../backend.ts";
 import { getProfile } from "../profiles.ts";
 import { buildFashionMnistCnn } from "../models/fashion_mnist_cnn.ts";
-import { runClassifier } from "../experiments/classifier_run.ts";
+import { runClassifier } from "../execute/classifier_run.ts";
 import { fashionMnistPerClass } from "../testing/real_samples.ts";
 import { buildReportHtml, readCompleteRuns } from "./build.ts";
 

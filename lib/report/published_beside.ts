@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { ClassifierMetrics } from "../experiments/classifier_run.ts";
+import type { ClassifierMetrics } from "../execute/classifier_run.ts";
 import { formatPercent as percent } from "../eval/format.ts";
-import { PUBLISHED, type PublishedNumber } from "./published.ts";
+import { PUBLISHED, type PublishedNumber } from "../published/published.ts";
 import {
   type ComparisonMetrics,
   heads,

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { RunJson } from "../runs/record.ts";
-import type { ClassifierMetrics } from "../experiments/classifier_run.ts";
+import type { ClassifierMetrics } from "../execute/classifier_run.ts";
 import { isTrialRun } from "./searches.ts";
 
 /** One complete run as the report reads it. */

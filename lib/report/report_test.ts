@@ -15,13 +15,13 @@ import { groupSearches } from "./searches.ts";
 import { SORTABLE_SCRIPT } from "./sortable.ts";
 import { confusionCells, curveSeries } from "./charts.ts";
 import { parallelCoordinatesSpec, vegaLiteSvg } from "./vega_charts.ts";
-import { PUBLISHED } from "./published.ts";
+import { PUBLISHED } from "../published/published.ts";
 import {
   SAMPLE_GRID,
   sampleValAccuracy,
   writeSampleRecords,
-} from "./sample_records.ts";
-import type { ClassifierMetrics } from "../experiments/classifier_run.ts";
+} from "../testing/sample_records.ts";
+import type { ClassifierMetrics } from "../execute/classifier_run.ts";
 import { mcnemarExact } from "../eval/mcnemar.ts";
 
 function assert(condition: unknown, message: string): asserts condition {

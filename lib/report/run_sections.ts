@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { ClassifierMetrics } from "../experiments/classifier_run.ts";
+import type { ClassifierMetrics } from "../execute/classifier_run.ts";
 import { formatPercent as percent } from "../eval/format.ts";
-import { PUBLISHED } from "./published.ts";
+import { PUBLISHED } from "../published/published.ts";
 import { confusionMatrixSvg, trainingCurveSvg } from "./charts.ts";
 import {
   type ComparisonMetrics,

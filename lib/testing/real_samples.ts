@@ -10,11 +10,11 @@ import {
   MAIN_CATEGORIES,
   mapStyleRow,
   readStylesCsv,
-} from "../data/taxonomy.ts";
-import { decodeToRgb } from "../data/images.ts";
-import { loadFashionMnist } from "../data/idx.ts";
-import { datasetDir } from "../data/testdata/mirror.ts";
-import type { LabelledArrays } from "../experiments/classifier_run.ts";
+} from "../data/labels/taxonomy.ts";
+import { decodeToRgb } from "../data/images/decode.ts";
+import { loadFashionMnist } from "../data/formats/idx.ts";
+import { datasetDir } from "./mirror.ts";
+import type { LabelledArrays } from "../execute/classifier_run.ts";
 
 /**
  * The first `perClass` product photos (by id, after `skip`) of each main

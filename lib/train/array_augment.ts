@@ -22,7 +22,7 @@ export type ArrayAugment = (
  *
  * @example
  * ```ts
- * import { augmentBatch } from "../data/augment.ts";
+ * import { augmentBatch } from "../data/images/augment.ts";
  * const augment = arrayAugment((b, shape, rng) => augmentBatch(b, shape, rng));
  * await fit(model, train, { epochs: 10, batchSize: 32, seed: 1, augment });
  * ```

@@ -4,10 +4,10 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { selectBackend } from "../backend.ts";
-import { randomFlipBatch } from "../data/augment.ts";
+import { randomFlipBatch } from "../data/images/augment.ts";
 import { createRng } from "../random.ts";
 import { arrayAugment } from "./array_augment.ts";
-import { fashionMnistSample } from "./sample_data.ts";
+import { fashionMnistSample } from "../testing/fashion_mnist_sample.ts";
 
 await selectBackend("cpu");
 

@@ -11,7 +11,7 @@ import { buildMultiOutputCnn } from "../models/multi_output.ts";
 import { predictClasses } from "./predict.ts";
 import { compileClassifier } from "./compile.ts";
 import { type EpochLogs, epochOrder, fit } from "./fit.ts";
-import { fashionMnistSample } from "./sample_data.ts";
+import { fashionMnistSample } from "../testing/fashion_mnist_sample.ts";
 import type { Rng } from "../random.ts";
 
 await selectBackend("cpu");

@@ -10,7 +10,7 @@ import { readRun } from "../runs/record.ts";
 import { compileClassifier } from "./compile.ts";
 import { fit } from "./fit.ts";
 import { labelsOf, predictClasses } from "./predict.ts";
-import { fashionMnistSample } from "./sample_data.ts";
+import { fashionMnistSample } from "../testing/fashion_mnist_sample.ts";
 import {
   gridSearch,
   type Params,

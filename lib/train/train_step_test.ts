@@ -3,7 +3,7 @@ import { ok as assert } from "node:assert/strict";
 import { selectBackend } from "../backend.ts";
 import { buildStudyCnn } from "../models/study_cnn.ts";
 import { compileClassifier } from "./compile.ts";
-import { fashionMnistSample } from "./sample_data.ts";
+import { fashionMnistSample } from "../testing/fashion_mnist_sample.ts";
 import { MetricSums, trainStep } from "./train_step.ts";
 
 await selectBackend("cpu");

@@ -16,7 +16,7 @@ import {
   useCpu,
   useWasm,
   valuesOf,
-} from "./parity_testing.ts";
+} from "../../testing/wasm_parity.ts";
 
 type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [
   0,

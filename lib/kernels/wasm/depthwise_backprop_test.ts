@@ -12,7 +12,7 @@ import {
   useCpu,
   useWasm,
   valuesOf,
-} from "./parity_testing.ts";
+} from "../../testing/wasm_parity.ts";
 
 interface DepthwiseCase {
   batch: number;

@@ -12,7 +12,7 @@ import {
   useCpu,
   useWasm,
   valuesOf,
-} from "./parity_testing.ts";
+} from "../../testing/wasm_parity.ts";
 import { leadingAxes } from "./leading_reduce.ts";
 
 const CASES: { shape: number[]; axis: number | number[]; keepDims: boolean }[] =

@@ -11,7 +11,7 @@ import {
   useCpu,
   useWasm,
   valuesOf,
-} from "./parity_testing.ts";
+} from "../../testing/wasm_parity.ts";
 
 interface PoolCase {
   batch: number;

@@ -9,7 +9,7 @@ import {
   testRng,
   useCpu,
   useWasm,
-} from "./parity_testing.ts";
+} from "../../testing/wasm_parity.ts";
 
 const CASES: {
   shape: number[];

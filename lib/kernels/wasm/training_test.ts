@@ -11,7 +11,7 @@ import {
   testRng,
   useCpu,
   useWasm,
-} from "./parity_testing.ts";
+} from "../../testing/wasm_parity.ts";
 
 function assertLossesClose(
   label: string,

@@ -16,7 +16,7 @@ import {
   FusedAdamOptimizer,
   webgpuAdamSetting,
 } from "./adam.ts";
-import { relativeError } from "./parity.ts";
+import { relativeError } from "../../testing/webgpu_parity.ts";
 
 const gpu = await probeGpuAdapter();
 const why = gpu.ok ? "" : `fused Adam webgpu tests skipped: ${gpu.reason}`;

@@ -1,7 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { probeGpuAdapter, selectBackend } from "../../backend.ts";
 import { isWorkspaceWebgpuKernel, selectedWebgpuKernels } from "./mod.ts";
-import { PARITY_CASES, relativeError, runParityChecks } from "./parity.ts";
+import {
+  PARITY_CASES,
+  relativeError,
+  runParityChecks,
+} from "../../testing/webgpu_parity.ts";
 import {
   filterGradientSplit,
   gemmDispatch,

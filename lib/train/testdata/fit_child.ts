@@ -13,7 +13,7 @@ import { writeJsonAtomic } from "../../io/atomic.ts";
 import { buildFashionMnistCnn } from "../../models/fashion_mnist_cnn.ts";
 import { compileClassifier } from "../compile.ts";
 import { fit } from "../fit.ts";
-import { fashionMnistSample } from "../sample_data.ts";
+import { fashionMnistSample } from "../../testing/fashion_mnist_sample.ts";
 
 const [checkpointPath, resultPath] = Deno.args;
 if (!checkpointPath || !resultPath) {

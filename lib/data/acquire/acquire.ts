@@ -1,0 +1,449 @@
+/**
+ * Dataset acquisition: installs a catalog dataset into `data/raw/<id>/`
+ * (root overridable by env `FASHION_DATA_DIR`) from one of
+ *
+ * 1. `from`: a folder the user supplies (their own download or, for
+ *    `fashion-shop`, the authors' `.npz` files);
+ * 2. `mirror` (or env `FASHION_MIRROR`): an offline mirror whose dataset
+ *    folder lists every file in `SHA256SUMS`;
+ * 3. an existing verified install (nothing to fetch);
+ * 4. the internet: files with published checksums (Fashion-MNIST, checked
+ *    against the official MD5s), or a Kaggle archive when `KAGGLE_USERNAME`
+ *    and `KAGGLE_KEY` are set (Kaggle publishes no checksums: the archive's
+ *    CRC-32s are checked and the fingerprint records what was installed).
+ *
+ * Every file is verified before it appears at its destination: copies and
+ * downloads go to a temporary name, are hashed, and are renamed into place
+ * only on a match; a mismatch is refused with an error naming the file.
+ * Files already installed are skipped; their hashes are cached by size and
+ * modification time in `.verified.json`, so a second run does not re-read
+ * the data. Each install writes `SHA256SUMS` (what was installed) and
+ * `FINGERPRINT.json` (see `fingerprint.ts`). How sources are chosen is in
+ * `install_plan.ts`.
+ *
+ * @example
+ * ```ts
+ * const result = await acquireDataset("fashion-mnist", { mirror: "../shared/datasets" });
+ * result.fingerprint.sha256; // recorded by every run that uses the data
+ * ```
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { basename, dirname, join, resolve, sep } from "node:path";
+import { formatSha256Sums, type HashAlgorithm, hashFile } from "./checksums.ts";
+import { getDataset } from "./catalog.ts";
+import { downloadFile } from "./download.ts";
+import {
+  computeFingerprint,
+  datasetDir,
+  type DatasetFingerprint,
+  type FileRecord,
+  FINGERPRINT_FILE,
+  rawDataRoot,
+  readFingerprint,
+  writeFingerprint,
+} from "./fingerprint.ts";
+import {
+  listFiles,
+  makePlan,
+  MANIFEST_FILE,
+  type PlannedFile,
+  type PlanOptions,
+} from "./install_plan.ts";
+import { writeJsonAtomic, writeTextAtomic } from "../../io/atomic.ts";
+
+export { MANIFEST_FILE, readFingerprint };
+export type { PlanOptions };
+export type { DatasetFingerprint };
+
+/** Cache of verified hashes keyed by size and modification time. */
+export const VERIFIED_CACHE_FILE = ".verified.json";
+
+/** Options for {@link acquireDataset}. */
+export interface AcquireOptions extends PlanOptions {
+  /** Root of raw datasets; default env `FASHION_DATA_DIR` or `data/raw`. */
+  root?: string;
+  /** Files copied or hashed at once (default 8). */
+  concurrency?: number;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Re-hash installed files even when the cache says they are verified. */
+  force?: boolean;
+}
+
+/** What an install did. */
+export interface AcquireResult {
+  /** Dataset id. */
+  id: string;
+  /** Install folder. */
+  dir: string;
+  /** The fingerprint written to `FINGERPRINT.json`. */
+  fingerprint: DatasetFingerprint;
+  /** Files copied or downloaded in this run. */
+  fetched: number;
+  /** Files already installed and verified. */
+  skipped: number;
+  /** Wall time in seconds. */
+  seconds: number;
+}
+
+interface CacheEntry {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+  md5?: string;
+}
+
+type VerifiedCache = Record<string, CacheEntry>;
+
+function defaultLog(line: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; collects errors. */
+async function runPool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker),
+  );
+  return errors;
+}
+
+async function loadCache(dest: string): Promise<VerifiedCache> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(dest, VERIFIED_CACHE_FILE)));
+  } catch {
+    return {};
+  }
+}
+
+function cacheDigest(
+  entry: CacheEntry,
+  algorithm: HashAlgorithm,
+): string | undefined {
+  return algorithm === "sha256" ? entry.sha256 : entry.md5;
+}
+
+/** Copies `src` to a temp file beside `dest` while hashing, then renames it in place. */
+async function copyHashed(
+  src: string,
+  dest: string,
+  algorithms: HashAlgorithm[],
+): Promise<{ digests: Record<string, string>; temp: string }> {
+  await Deno.mkdir(dirname(dest), { recursive: true });
+  const temp = join(
+    dirname(dest),
+    `.${basename(dest)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
+  const hashes = algorithms.map((a) => createHash(a));
+  let input: Deno.FsFile;
+  try {
+    input = await Deno.open(src, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error(
+        `${src} is missing but listed in ${MANIFEST_FILE} beside it; restore it, or reinstall from a mirror (deno task data <id> --mirror DIR)`,
+      );
+    }
+    throw error;
+  }
+  const output = await Deno.open(temp, {
+    write: true,
+    create: true,
+    truncate: true,
+  });
+  try {
+    for await (const chunk of input.readable) {
+      for (const h of hashes) h.update(chunk);
+      let written = 0;
+      while (written < chunk.length) {
+        written += await output.write(chunk.subarray(written));
+      }
+    }
+  } catch (error) {
+    output.close();
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+  output.close();
+  const digests: Record<string, string> = {};
+  algorithms.forEach((a, i) => (digests[a] = hashes[i].digest("hex")));
+  return { digests, temp };
+}
+
+/** A throttled progress line for long installs. */
+function progressReporter(
+  id: string,
+  total: number,
+  log: (line: string) => void,
+) {
+  let done = 0, fetched = 0, bytes = 0, last = 0;
+  const start = performance.now();
+  const line = () =>
+    `${id}: ${done}/${total} files, ${
+      (bytes / 1e6).toFixed(1)
+    } MB (${fetched} fetched, ${done - fetched} already installed), ${
+      ((performance.now() - start) / 1000).toFixed(1)
+    } s`;
+  return {
+    file(size: number, wasFetched: boolean) {
+      done++;
+      bytes += size;
+      if (wasFetched) fetched++;
+      const now = performance.now();
+      if (now - last > 1000 || done === total) {
+        last = now;
+        log(line());
+      }
+    },
+    get fetched() {
+      return fetched;
+    },
+  };
+}
+
+/**
+ * Installs and verifies one dataset; see the module documentation for where
+ * files come from. Safe to run again: verified files are skipped.
+ *
+ * @throws on an unknown id (listing the valid ids), a checksum mismatch
+ * (naming each file; nothing unverified is left at the destination), or when
+ * no verifiable source is available (saying how to get the data).
+ */
+export async function acquireDataset(
+  id: string,
+  options: AcquireOptions = {},
+): Promise<AcquireResult> {
+  const started = performance.now();
+  const entry = getDataset(id);
+  const log = options.log ?? defaultLog;
+  const root = options.root ?? rawDataRoot();
+  const dest = datasetDir(id, root);
+  const plan = await makePlan(entry, options, dest, log);
+  if (plan.files.length === 0) {
+    throw new Error(
+      `Nothing to install for '${id}': the source lists no files`,
+    );
+  }
+  await Deno.mkdir(dest, { recursive: true });
+  const cache = options.force ? {} : await loadCache(dest);
+  const records = new Map<string, FileRecord>();
+  const progress = progressReporter(id, plan.files.length, log);
+  log(
+    `${id}: installing ${plan.files.length} files into ${dest} from ${plan.source}`,
+  );
+
+  let lastByteLog = 0;
+  const installOne = async (file: PlannedFile) => {
+    const target = join(dest, ...file.path.split("/"));
+    if (!resolve(target).startsWith(resolve(dest) + sep)) {
+      throw new Error(`${file.path}: path leaves the dataset folder; refused`);
+    }
+    const algorithm = file.expected?.algorithm ?? "sha256";
+    // 1. Already installed and verified?
+    const stat = await Deno.stat(target).catch(() => undefined);
+    if (stat?.isFile) {
+      const cached = cache[file.path];
+      const mtimeMs = stat.mtime?.getTime() ?? 0;
+      let entryNow: CacheEntry | undefined = cached &&
+          cached.size === stat.size && cached.mtimeMs === mtimeMs &&
+          cacheDigest(cached, algorithm) !== undefined
+        ? cached
+        : undefined;
+      if (!entryNow && file.expected) {
+        const digest = await hashFile(target, algorithm);
+        entryNow = {
+          size: stat.size,
+          mtimeMs,
+          sha256: algorithm === "sha256" ? digest : await hashFile(target),
+          ...(algorithm === "md5" ? { md5: digest } : {}),
+        };
+      }
+      if (
+        entryNow && file.expected &&
+        cacheDigest(entryNow, algorithm) === file.expected.hex
+      ) {
+        cache[file.path] = entryNow;
+        records.set(file.path, {
+          path: file.path,
+          sha256: entryNow.sha256,
+          bytes: stat.size,
+        });
+        progress.file(stat.size, false);
+        return;
+      }
+    }
+    // 2. Fetch into a temporary name, verify, rename.
+    let sha256: string;
+    let md5: string | undefined;
+    if ("url" in file.source) {
+      await downloadFile(file.source.url, target, {
+        expected: file.expected,
+        label: `${id}/${file.path}`,
+        retries: options.download?.retries,
+        retryDelayMs: options.download?.retryDelayMs,
+        onProgress: (received, total) => {
+          const now = performance.now();
+          if (now - lastByteLog < 2000) return;
+          lastByteLog = now;
+          log(
+            `${id}/${file.path}: ${(received / 1e6).toFixed(1)}${
+              total ? ` of ${(total / 1e6).toFixed(1)}` : ""
+            } MB`,
+          );
+        },
+        onRetry: (n, reason) =>
+          log(`${id}/${file.path}: retry ${n} (${reason})`),
+      });
+      sha256 = await hashFile(target);
+      if (algorithm === "md5") md5 = file.expected?.hex;
+    } else {
+      const algorithms: HashAlgorithm[] = algorithm === "md5"
+        ? ["sha256", "md5"]
+        : ["sha256"];
+      const { digests, temp } = await copyHashed(
+        file.source.file,
+        target,
+        algorithms,
+      );
+      if (file.expected && digests[algorithm] !== file.expected.hex) {
+        await Deno.remove(temp).catch(() => {});
+        throw new Error(
+          `Checksum mismatch: ${file.source.file} has ${algorithm} ${
+            digests[algorithm]
+          }, expected ${file.expected.hex} (${plan.verifiedAgainst}). ` +
+            `The file is damaged or was changed; it was not installed. Restore it from its source (or re-create the mirror) and run again.`,
+        );
+      }
+      await Deno.rename(temp, target);
+      sha256 = digests.sha256;
+      md5 = digests.md5;
+    }
+    const after = await Deno.stat(target);
+    cache[file.path] = {
+      size: after.size,
+      mtimeMs: after.mtime?.getTime() ?? 0,
+      sha256,
+      ...(md5 ? { md5 } : {}),
+    };
+    records.set(file.path, { path: file.path, sha256, bytes: after.size });
+    progress.file(after.size, true);
+  };
+
+  const errors = await runPool(
+    plan.files,
+    options.concurrency ?? 8,
+    installOne,
+  );
+  await writeJsonAtomic(join(dest, VERIFIED_CACHE_FILE), cache);
+  if (errors.length > 0) {
+    // The folder no longer matches any verified whole: drop the fingerprint so
+    // no run records data that was only partly installed.
+    await Deno.remove(join(dest, FINGERPRINT_FILE)).catch(() => {});
+    const messages = errors.map((e) =>
+      e instanceof Error ? e.message : String(e)
+    );
+    throw new Error(
+      `${id}: ${errors.length} of ${plan.files.length} files failed; the others are installed and verified.\n  ${
+        messages.slice(0, 10).join("\n  ")
+      }${
+        messages.length > 10 ? `\n  ... and ${messages.length - 10} more` : ""
+      }`,
+    );
+  }
+
+  const list = [...records.values()];
+  await writeTextAtomic(
+    join(dest, MANIFEST_FILE),
+    formatSha256Sums(list.map((r) => [r.path, r.sha256])),
+  );
+  const planned = new Set(plan.files.map((f) => f.path));
+  const staleTemps: string[] = [];
+  const extra = (await listFiles(dest, "", staleTemps)).filter((p) =>
+    !planned.has(p) && p !== MANIFEST_FILE && p !== FINGERPRINT_FILE &&
+    !p.endsWith(".part")
+  );
+  // Temporary files of interrupted copies; the age test spares a concurrent install.
+  for (const temp of staleTemps) {
+    const path = join(dest, ...temp.split("/"));
+    const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime;
+    if (mtime && Date.now() - mtime.getTime() > 10 * 60_000) {
+      await Deno.remove(path).catch(() => {});
+    }
+  }
+  if (extra.length > 0) {
+    log(
+      `${id}: ${extra.length} file(s) in ${dest} are not part of this install and not covered by the fingerprint (e.g. ${
+        extra.slice(0, 3).join(", ")
+      }); remove them if they are left over`,
+    );
+  }
+  if (plan.staging) await Deno.remove(plan.staging, { recursive: true });
+  const digest = computeFingerprint(list);
+  const fingerprint: DatasetFingerprint = {
+    id,
+    ...digest,
+    source: plan.source,
+    verifiedAgainst: plan.verifiedAgainst,
+    installedAt: new Date().toISOString(),
+  };
+  // Keep the install time of an unchanged dataset, so the file only changes with the data.
+  const previous = await readFingerprint(id, root).catch(() => undefined);
+  if (
+    previous && previous.sha256 === fingerprint.sha256 &&
+    previous.source === fingerprint.source
+  ) {
+    fingerprint.installedAt = previous.installedAt;
+  }
+  await writeFingerprint(dest, fingerprint);
+  const seconds = (performance.now() - started) / 1000;
+  log(
+    `${id}: ${list.length} files verified (${plan.verifiedAgainst}), ${
+      (digest.bytes / 1e6).toFixed(1)
+    } MB, fingerprint ${digest.sha256.slice(0, 16)}, ${seconds.toFixed(1)} s`,
+  );
+  return {
+    id,
+    dir: dest,
+    fingerprint,
+    fetched: progress.fetched,
+    skipped: list.length - progress.fetched,
+    seconds,
+  };
+}
+
+/** Installs several datasets in order; stops at the first failure. */
+export async function acquireDatasets(
+  ids: readonly string[],
+  options: AcquireOptions = {},
+): Promise<AcquireResult[]> {
+  for (const id of ids) getDataset(id); // fail on a typo before any work
+  const results: AcquireResult[] = [];
+  for (const id of ids) results.push(await acquireDataset(id, options));
+  return results;
+}
+
+/** Path of an installed dataset file, relative paths `/`-separated. */
+export function installedPath(
+  id: string,
+  path: string,
+  root: string = rawDataRoot(),
+): string {
+  return join(datasetDir(id, root), ...path.split("/"));
+}

@@ -1,0 +1,322 @@
+/**
+ * Hyperparameter searches of studies 000 and 001 over the fashion-shop CNN
+ * ({@link buildStudyCnn}), sized by the profile: `grid: "one"` trains one
+ * candidate (the study's reported best where it is in the space), `"subset"`
+ * that one plus seeded random others up to `maxTrials`, `"full"` the whole
+ * grid. Every trial and the single test evaluation are run records (through
+ * `runSearch`), tagged with `study`, `profile`, `model` and `level`; the
+ * winner is chosen on validation accuracy only.
+ *
+ * @example
+ * ```ts
+ * const source = await shopArrays();
+ * const result = await runPrimarySearch(lab, source);
+ * result.best.params; result.testMetrics.accuracy;
+ * ```
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Profile } from "../../profiles.ts";
+import { buildStudyCnn, type StudyCnnOptions } from "../../models/study_cnn.ts";
+import { compileClassifier } from "../../train/compile.ts";
+import { fit } from "../../train/fit.ts";
+import { predictClasses } from "../../train/predict.ts";
+import {
+  gridSearch,
+  type Params,
+  randomSearch,
+  runSearch,
+  type SearchResult,
+  type SearchSpace,
+  STUDY_000_SPACE,
+  validationAccuracy,
+} from "../../train/search.ts";
+import {
+  type ClassifierMetrics,
+  classifierMetrics,
+  profileFitOptions,
+  toTensors,
+} from "../../execute/classifier_run.ts";
+import {
+  type LevelData,
+  loadPrimary,
+  type ModelLevel,
+  PRIMARY_BEST,
+  type ShopArraysSource,
+  type StudyRunContext,
+  WIDE_DENSE_LEARNING_RATE,
+} from "./study000.ts";
+
+/**
+ * The candidates a profile tries from `space`: one (`preferred`, default
+ * the grid's first), a seeded subset of `profile.maxTrials` that starts with
+ * `preferred`, or the whole grid (`full`, still capped by `maxTrials`).
+ *
+ * @throws when `preferred` is not a combination of `space`.
+ */
+export function profileCandidates(
+  space: SearchSpace,
+  profile: Pick<Profile, "grid" | "maxTrials">,
+  seed: number,
+  preferred?: Params,
+): Params[] {
+  const grid = gridSearch(space);
+  const key = (p: Params) =>
+    JSON.stringify(Object.keys(space).map((k) => p[k]));
+  const first = preferred ?? grid[0];
+  const match = grid.find((p) => key(p) === key(first));
+  if (!match) {
+    throw new Error(
+      `The preferred candidate ${
+        JSON.stringify(first)
+      } is not in the search space ${JSON.stringify(space)}`,
+    );
+  }
+  const limit = Math.max(1, Math.min(profile.maxTrials, grid.length));
+  if (profile.grid === "one") return [match];
+  if (profile.grid === "full") return grid.slice(0, limit);
+  const others = randomSearch(space, grid.length, seed).filter((p) =>
+    key(p) !== key(match)
+  );
+  return [match, ...others].slice(0, limit);
+}
+
+/** Everything a study CNN search needs. */
+export interface StudyCnnSearch {
+  /** The model's name (the `model` tag); trials are `<name> trial`, the test run `<name> test`. */
+  name: string;
+  /** Study id tag, `000` or `001`. */
+  study: string;
+  /** The `level` tag. */
+  level: ModelLevel;
+  /** The category tag, if any. */
+  category?: string;
+  /** The arrays. */
+  data: LevelData;
+  /** Where they came from. */
+  source: ShopArraysSource;
+  /** Candidates (e.g. from {@link profileCandidates}); their keys are {@link StudyCnnOptions}. */
+  candidates: Params[];
+  /** Options every candidate shares (the architecture). */
+  base: Partial<StudyCnnOptions>;
+  /** Adam's learning rate; default 1e-3. */
+  learningRate?: number;
+  /** Runs root (default `reports/runs`). */
+  runsRoot?: string;
+  /** Called with the test split just before the winner is evaluated on it (tests count calls). */
+  onTest?: (params: Params) => void;
+}
+
+/**
+ * Runs a search of study CNNs: each candidate trained at the profile's
+ * epochs and batch size, validated every epoch (early stopping per the
+ * profile), the winner by validation accuracy evaluated once on the test
+ * split into a run record with the classifier metrics (accuracy, n,
+ * Wilson and t intervals, confusion matrix, per-class report).
+ */
+export async function runStudyCnnSearch(
+  context: StudyRunContext,
+  search: StudyCnnSearch,
+): Promise<SearchResult<Params> & { metrics: ClassifierMetrics }> {
+  const { data, profile } = { data: search.data, profile: context.profile };
+  const classes = data.classNames.length;
+  const result = await runSearch<Params>({
+    name: search.name,
+    seed: context.seed,
+    candidates: search.candidates.map((c) => ({
+      ...c,
+      ...(search.base.architecture
+        ? { architecture: search.base.architecture }
+        : {}),
+      ...(search.learningRate === undefined
+        ? {}
+        : { learningRate: search.learningRate }),
+      epochs: profile.epochs,
+      batchSize: profile.batchSize,
+      profile: profile.name,
+    })),
+    root: search.runsRoot,
+    info: {
+      dataset: {
+        id: search.source.datasetId,
+        fingerprint: search.source.fingerprint,
+      },
+      splits: {
+        train: data.train.labels.length,
+        validation: data.validation.labels.length,
+        test: data.test.labels.length,
+      },
+      backend: {
+        name: context.backend.name,
+        device: context.backend.device,
+        packages: context.backend.packages,
+      },
+      tags: {
+        study: search.study,
+        profile: profile.name,
+        model: search.name,
+        level: search.level,
+        kind: "search",
+        ...(search.category ? { category: search.category } : {}),
+        ...(search.source.standIn ? { standIn: search.source.standIn } : {}),
+      },
+    },
+    train: async (params, { seed, checkpointPath }) => {
+      const options = cnnOptions(search.base, params);
+      const model = buildStudyCnn({ ...options, classes, seed });
+      compileClassifier(model, { learningRate: search.learningRate });
+      const train = toTensors(data.train, classes);
+      const validation = toTensors(data.validation, classes);
+      try {
+        const fitted = await fit(model, train, {
+          ...profileFitOptions(profile, seed),
+          validation,
+          checkpointPath,
+        });
+        return {
+          model,
+          history: fitted.history,
+          valAccuracy: validationAccuracy(fitted),
+        };
+      } finally {
+        tf.dispose([train.x, train.y, validation.x, validation.y]);
+      }
+    },
+    test: async (model, params) => {
+      search.onTest?.(params);
+      const test = toTensors(data.test, classes);
+      try {
+        const [predictions] = await predictClasses(model, test.x);
+        const trueLabels = Array.from(data.test.labels);
+        const metrics = classifierMetrics(
+          trueLabels,
+          predictions.predicted,
+          data.classNames,
+          null,
+        );
+        return {
+          predictions: {
+            classNames: data.classNames,
+            trueLabels,
+            predictedLabels: predictions.predicted,
+            probabilities: predictions.probabilities,
+          },
+          metrics: { ...metrics } as Record<string, unknown>,
+        };
+      } finally {
+        tf.dispose([test.x, test.y]);
+      }
+    },
+  });
+  const metrics = {
+    ...(result.testMetrics as unknown as ClassifierMetrics),
+    validationAccuracy: result.best.valAccuracy,
+  };
+  return { ...result, metrics };
+}
+
+/** The study CNN options of a candidate (only the keys the builder knows). */
+export function cnnOptions(
+  base: Partial<StudyCnnOptions>,
+  params: Params,
+): Partial<StudyCnnOptions> {
+  const options: Partial<StudyCnnOptions> = { ...base };
+  for (
+    const key of [
+      "kernelSize",
+      "kernelSize2",
+      "filters",
+      "denseSize",
+      "l2",
+      "dropout",
+    ] as const
+  ) {
+    if (typeof params[key] === "number") options[key] = params[key] as number;
+  }
+  return options;
+}
+
+/**
+ * The primary model's search space: study 000's space
+ * (`STUDY_000_SPACE`: kernel size, filters, dense size, L2, dropout) on
+ * architecture 3 (Conv-Pool-Conv-Pool-Flatten-Dense-Dropout-Dense, L2 on
+ * every kernel), so that every key of the space changes the model.
+ */
+export const PRIMARY_SPACE: SearchSpace = STUDY_000_SPACE;
+
+/** The primary model's first candidate: the study's best kernel size and filters (3, 64), the space's middle values otherwise. */
+export const PRIMARY_PREFERRED: Params = {
+  kernelSize: PRIMARY_BEST.options.kernelSize!,
+  filters: PRIMARY_BEST.options.filters!,
+  denseSize: 256,
+  l2: 1e-5,
+  dropout: 0.4,
+};
+
+/** A study CNN search's result with the arrays it ran on. */
+export type LevelSearchResult = SearchResult<Params> & {
+  metrics: ClassifierMetrics;
+  data: LevelData;
+};
+
+/**
+ * A search of one model of the shop data: `(context, source, runsRoot?,
+ * onTest?)` → the search's result with its arrays. `runsRoot` defaults to
+ * `reports/runs`; `onTest` is called just before the winner is tested.
+ */
+export type LevelSearch = (
+  context: StudyRunContext,
+  source: ShopArraysSource,
+  runsRoot?: string,
+  onTest?: (params: Params) => void,
+) => Promise<LevelSearchResult>;
+
+/**
+ * A {@linkcode LevelSearch} that loads its arrays with `load` and runs
+ * {@linkcode runStudyCnnSearch} on them with the settings `search` gives
+ * for the context.
+ */
+export function levelSearch(
+  load: (
+    source: ShopArraysSource,
+    context: StudyRunContext,
+  ) => Promise<LevelData>,
+  search: (
+    context: StudyRunContext,
+  ) => Omit<StudyCnnSearch, "data" | "source" | "runsRoot" | "onTest">,
+): LevelSearch {
+  return async (context, source, runsRoot, onTest) => {
+    const data = await load(source, context);
+    const result = await runStudyCnnSearch(context, {
+      ...search(context),
+      data,
+      source,
+      runsRoot,
+      onTest,
+    });
+    return { ...result, data };
+  };
+}
+
+/**
+ * Study 000's primary 3-class model (main categories) with its
+ * hyperparameter search: loads the task at the profile, runs the profile's
+ * candidates of {@link PRIMARY_SPACE}, tests the winner once.
+ */
+export const runPrimarySearch: LevelSearch = levelSearch(
+  (source, context) => loadPrimary(source, context.profile, context.seed),
+  (context) => ({
+    name: PRIMARY_BEST.name,
+    study: "000",
+    level: "Primary",
+    candidates: profileCandidates(
+      PRIMARY_SPACE,
+      context.profile,
+      context.seed,
+      PRIMARY_PREFERRED,
+    ),
+    base: { architecture: "dense-dropout" },
+    learningRate: WIDE_DENSE_LEARNING_RATE,
+  }),
+);

@@ -1,0 +1,59 @@
+/**
+ * Study 001 (same fashion-shop data, second team): one flat label per image
+ * such as `Shoes-Female-Sandals`, and an HParams grid of filter size
+ * {3, 5, 7} x number of filters {32, 64, 96, 128} (`STUDY_001_GRID`), each
+ * trial logged as a run record tagged study `001`, accuracy and confusion
+ * matrix per model.
+ *
+ * Study 001 does not say which head its CNN had; we use study 000's
+ * architecture 1 (Conv-Pool-Conv-Pool-Flatten-Dense(softmax)), whose only
+ * hyperparameters are the two in the grid.
+ *
+ * @module
+ */
+import { STUDY_001_GRID } from "../../train/search.ts";
+import {
+  type LevelData,
+  loadLevel,
+  type ShopArraysSource,
+  type StudyRunContext,
+} from "../s000/study000.ts";
+import {
+  type LevelSearch,
+  levelSearch,
+  profileCandidates,
+} from "../s000/search.ts";
+
+/** The `model` tag (and run name) of study 001's Shoes grid. */
+export const STUDY_001_SHOES_MODEL = "Shoes_Combined_001";
+
+/**
+ * Study 001's grid on the Shoes combined labels (`Shoes-Female-High heels`,
+ * ...): the profile's candidates of `STUDY_001_GRID`, the winner by
+ * validation accuracy, tested once.
+ */
+export const runShoesGrid001: LevelSearch = levelSearch(
+  (source, context) => loadShoes001(source, context),
+  (context) => ({
+    name: STUDY_001_SHOES_MODEL,
+    study: "001",
+    level: "All",
+    category: "Shoes",
+    candidates: profileCandidates(
+      STUDY_001_GRID,
+      context.profile,
+      context.seed,
+    ),
+    base: { architecture: "dense" },
+  }),
+);
+
+/** The Shoes arrays with study 001's flat labels, at the context's profile. */
+export function loadShoes001(
+  source: ShopArraysSource,
+  context: Pick<StudyRunContext, "profile" | "seed">,
+): Promise<LevelData> {
+  return loadLevel(source, "Shoes", "All", context.profile, context.seed, {
+    categoryPrefix: true,
+  });
+}

@@ -1,0 +1,444 @@
+/**
+ * Study 003 on the real product photos (dataset mirror) at smoke size: the
+ * label rule, the stratified seeded split and its caps, decoding and the
+ * cache, the run record with three heads, and the BatchNorm x dropout
+ * sweep's choice by validation accuracy.
+ */
+import { join } from "node:path";
+import { selectBackend } from "../../backend.ts";
+import { getProfile, type Profile } from "../../profiles.ts";
+import { datasetDir } from "../../testing/mirror.ts";
+import { decodeToRgb } from "../../data/images/decode.ts";
+import { readRun } from "../../runs/record.ts";
+import {
+  applyStudy003LabelRule,
+  cleanValidationLogs,
+  headCounts,
+  loadStudy003Data,
+  majorityBaseline,
+  MULTI_OUTPUT_HEADS,
+  type MultiOutputMetrics,
+  multiOutputMetrics,
+  planStudy003Splits,
+  type ProductLabels,
+  readStudy003Catalogue,
+  runStudy003,
+  sampleIndices,
+  study003Stratum,
+  STUDY_003_INPUT,
+  tuneStudy003,
+  tuningCandidates,
+} from "./runs.ts";
+
+const DIR = datasetDir("fashion-product-images");
+const smoke = getProfile("smoke");
+/** Smaller than smoke, for the tests that train. */
+const tiny: Profile = { ...smoke, maxTrainPerClass: 8, maxEvalPerClass: 4 };
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+function assertEquals(actual: unknown, expected: unknown, message: string) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${message}: got ${a}, expected ${e}`);
+}
+
+const close = (a: number, b: number) => Math.abs(a - b) < 1e-12;
+
+Deno.test("label rule: drops rare masterCategories, pools rare subCategories per masterCategory, names every decision", () => {
+  const rows: ProductLabels[] = [];
+  const add = (n: number, m: string, s: string, g: string) => {
+    for (let i = 0; i < n; i++) {
+      rows.push({
+        id: String(rows.length),
+        masterCategory: m,
+        subCategory: s,
+        gender: g,
+      });
+    }
+  };
+  add(6, "Apparel", "Topwear", "Men");
+  add(2, "Apparel", "Saree", "Women");
+  add(2, "Apparel", "Apparel Set", "Women");
+  add(5, "Footwear", "Shoes", "Women");
+  add(1, "Footwear", "Shoe Accessories", "Men");
+  add(2, "Free Items", "Free Gifts", "Men");
+  add(1, "Apparel", "Topwear", "Girls");
+  const { items, decisions, classNames } = applyStudy003LabelRule(rows, 4);
+  const decision = (head: string, name: string) =>
+    decisions.find((d) => d.head === head && d.className === name);
+  assertEquals(
+    decision("masterCategory", "Free Items")?.action,
+    "dropped",
+    "Free Items (2 < 4)",
+  );
+  assertEquals(decision("gender", "Girls")?.action, "dropped", "Girls (1)");
+  assertEquals(
+    decision("subCategory", "Saree"),
+    {
+      head: "subCategory",
+      className: "Saree",
+      count: 2,
+      action: "merged",
+      into: "Other Apparel",
+    },
+    "Saree pooled with Apparel Set (2 + 2 >= 4)",
+  );
+  // One rare Footwear subCategory alone is still too small: dropped.
+  assertEquals(
+    decision("subCategory", "Shoe Accessories")?.action,
+    "dropped",
+    "Shoe Accessories",
+  );
+  assertEquals(
+    classNames.subCategory,
+    ["Other Apparel", "Shoes", "Topwear"],
+    "subCategory classes",
+  );
+  assertEquals(classNames.masterCategory, ["Apparel", "Footwear"], "masters");
+  assertEquals(classNames.gender, ["Men", "Women"], "genders");
+  assertEquals(items.length, 6 + 4 + 5, "items kept");
+});
+
+Deno.test("label rule on the real catalogue: every class of every head has at least minClassSize photos", async () => {
+  const catalogue = await readStudy003Catalogue(DIR, 40);
+  assert(catalogue.items.length > 11_000, `${catalogue.items.length} items`);
+  assertEquals(catalogue.missingImages, [], "styles.csv rows without photo");
+  const counts = headCounts(catalogue.items);
+  for (const h of MULTI_OUTPUT_HEADS) {
+    for (const [name, n] of Object.entries(counts[h])) {
+      assert(n >= 40, `${h} ${name} has ${n} photos`);
+    }
+  }
+  for (const item of catalogue.items) {
+    if (item.subCategory.startsWith("Other ")) {
+      assertEquals(
+        item.subCategory,
+        `Other ${item.masterCategory}`,
+        `pooled class of ${item.id}`,
+      );
+    }
+  }
+  const merged = catalogue.decisions.filter((d) => d.action === "merged");
+  assert(merged.length > 0, "some rare subCategories are merged");
+});
+
+Deno.test("split: stratified by subCategory x gender, seeded, independent of input order; caps per subCategory", async () => {
+  const { items } = await readStudy003Catalogue(DIR);
+  const full = getProfile("full");
+  const plan = planStudy003Splits(items, full, 42);
+  const all = [...plan.train, ...plan.validation, ...plan.test].map((i) =>
+    i.id
+  );
+  assertEquals(all.length, items.length, "every item in exactly one split");
+  assertEquals(new Set(all).size, items.length, "splits are disjoint");
+  const strata = new Map<string, number>();
+  for (const i of items) {
+    strata.set(study003Stratum(i), (strata.get(study003Stratum(i)) ?? 0) + 1);
+  }
+  const count = (list: ProductLabels[], s: string) =>
+    list.filter((i) => study003Stratum(i) === s).length;
+  for (const [s, n] of strata) {
+    assertEquals(
+      count(plan.validation, s),
+      Math.round(n * 0.1),
+      `validation of ${s} (${n})`,
+    );
+    assertEquals(
+      count(plan.test, s),
+      Math.min(n - Math.round(n * 0.1), Math.round(n * 0.1)),
+      `test of ${s} (${n})`,
+    );
+  }
+
+  const shuffled = [...items].reverse();
+  const again = planStudy003Splits(shuffled, smoke, 42);
+  const once = planStudy003Splits(items, smoke, 42);
+  assertEquals(
+    again.test.map((i) => i.id),
+    once.test.map((i) => i.id),
+    "same seed, other input order",
+  );
+  const other = planStudy003Splits(items, smoke, 7);
+  assert(
+    JSON.stringify(other.train.map((i) => i.id)) !==
+      JSON.stringify(once.train.map((i) => i.id)),
+    "another seed gives another sample",
+  );
+  const uncapped = headCounts(plan.train).subCategory;
+  const capped = headCounts(once.train).subCategory;
+  for (const [name, n] of Object.entries(uncapped)) {
+    assertEquals(capped[name], Math.min(n, 24), `smoke train cap of ${name}`);
+  }
+  for (const split of [once.validation, once.test]) {
+    for (const n of Object.values(headCounts(split).subCategory)) {
+      assert(n <= 8, `smoke evaluation cap: ${n}`);
+    }
+  }
+  // The capped sample is drawn from the uncapped split, never across splits.
+  const testIds = new Set(plan.test.map((i) => i.id));
+  assert(once.test.every((i) => testIds.has(i.id)), "capped test ⊂ test");
+});
+
+Deno.test("metrics: averaged accuracy is the mean of the heads'; measured validation accuracies join the logs", () => {
+  const classNames = {
+    masterCategory: ["a", "b"],
+    subCategory: ["x", "y", "z"],
+    gender: ["m", "w"],
+  };
+  const truth = {
+    masterCategory: [0, 1, 1, 0],
+    subCategory: [0, 1, 2, 2],
+    gender: [0, 0, 1, 1],
+  };
+  const predicted = {
+    masterCategory: [0, 1, 1, 0], // 4/4
+    subCategory: [0, 2, 2, 1], // 2/4
+    gender: [1, 0, 1, 0], // 2/4
+  };
+  const m = multiOutputMetrics(truth, predicted, classNames, null);
+  assert(close(m.heads.masterCategory.accuracy, 1), "master");
+  assert(close(m.heads.subCategory.accuracy, 0.5), "sub");
+  assert(close(m.averageAccuracy, (1 + 0.5 + 0.5) / 3), "average");
+  assertEquals(
+    m.heads.subCategory.confusion,
+    [[1, 0, 0], [0, 0, 1], [0, 1, 1]],
+    "confusion",
+  );
+
+  const arrays = (labels: Record<string, number[]>) => ({
+    images: new Uint8Array(0),
+    shape: [1, 1, 3] as [number, number, number],
+    labels: {
+      masterCategory: Int32Array.from(labels.masterCategory),
+      subCategory: Int32Array.from(labels.subCategory),
+      gender: Int32Array.from(labels.gender),
+    },
+    ids: labels.gender.map(String),
+  });
+  // Training majorities: masterCategory 1, subCategory 2, gender 0.
+  const baseline = majorityBaseline(
+    arrays({
+      masterCategory: [1, 1, 0],
+      subCategory: [2, 2, 1],
+      gender: [0, 1, 0],
+    }),
+    arrays(truth),
+  );
+  assertEquals(
+    [baseline.masterCategory, baseline.subCategory, baseline.gender],
+    [0.5, 0.5, 0.5],
+    "majority baseline on the test labels",
+  );
+  assert(close(baseline.average, 0.5), "baseline average");
+  // Rows of a picture grid: per masterCategory, subCategories taken in turn.
+  assertEquals(
+    sampleIndices(arrays(truth), "masterCategory", "subCategory", 3),
+    [[0, 3], [1, 2]],
+    "sample indices",
+  );
+
+  const aligned = {
+    loss: 1,
+    val_loss: 6,
+    val_masterCategory_loss: 1,
+    val_subCategory_loss: 3,
+    val_gender_loss: 2,
+    val_masterCategory_acc: 0.9,
+  };
+  const measured = {
+    masterCategory: 0.5,
+    subCategory: 0.25,
+    gender: 0.75,
+    average: 0.5,
+  };
+  const cleaned = cleanValidationLogs(aligned, measured);
+  assertEquals(cleaned.val_loss, 6, "validation loss kept");
+  assertEquals(cleaned.val_subCategory_acc, 0.25, "measured accuracy");
+  assertEquals(cleaned.val_average_acc, 0.5, "average");
+  assertEquals(cleanValidationLogs(aligned, undefined), aligned, "kept");
+});
+
+Deno.test({
+  name:
+    "data, run record and BN x dropout sweep on real photos: three heads, choice by validation, test once",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const backend = await selectBackend();
+    const cacheDir = await Deno.makeTempDir({ prefix: "study003_cache_" });
+    const root = await Deno.makeTempDir({ prefix: "study003_runs_" });
+    try {
+      const context = { profile: tiny, backend, seed: 42 };
+      const data = await loadStudy003Data(context, {
+        dir: DIR,
+        fingerprint: "test",
+        cacheDir,
+      });
+      const [h, w] = STUDY_003_INPUT;
+      const n = data.train.ids.length;
+      assertEquals(data.skipped, [], "undecodable photos");
+      assertEquals(data.train.images.length, n * h * w * 3, "image bytes");
+      for (const head of MULTI_OUTPUT_HEADS) {
+        const k = data.classNames[head].length;
+        assert(
+          data.test.labels[head].every((l) => l >= 0 && l < k),
+          `${head} labels in range`,
+        );
+      }
+      // Row 0 of the test split is exactly that product's photo, decoded.
+      const first = await decodeToRgb(
+        join(DIR, "images", `${data.test.ids[0]}.jpg`),
+        { width: w, height: h },
+      );
+      assertEquals(
+        Array.from(data.test.images.subarray(0, first.length)),
+        Array.from(first),
+        "decoded row",
+      );
+      // Loading again reads the cache and gives the same arrays.
+      const cached = await loadStudy003Data(context, {
+        dir: DIR,
+        fingerprint: "test",
+        cacheDir,
+      });
+      assert(
+        [...Deno.readDirSync(cacheDir)].some((e) => e.name.endsWith(".npy")),
+        "cache written",
+      );
+      assertEquals(cached.dataKey, data.dataKey, "data key");
+      assert(
+        cached.train.images.every((v, i) => v === data.train.images[i]),
+        "cached pixels",
+      );
+
+      // One run: a complete record with three heads' metrics.
+      const run = await runStudy003(context, data, { runsRoot: root });
+      const info = await readRun(run.dir);
+      assertEquals(info?.status, "complete", "status");
+      assertEquals(
+        info?.tags,
+        { study: "003", profile: "smoke", kind: "multi-output" },
+        "tags",
+      );
+      for (const file of ["history.json", "predictions.json", "metrics.json"]) {
+        assert(info?.files.includes(file), `run has ${file}`);
+      }
+      const written: MultiOutputMetrics = JSON.parse(
+        await Deno.readTextFile(join(run.dir, "metrics.json")),
+      );
+      const testSize = data.test.ids.length;
+      for (const head of MULTI_OUTPUT_HEADS) {
+        const m = written.heads[head];
+        assertEquals(m.n, testSize, `${head} n`);
+        assertEquals(
+          m.confusion.flat().reduce((a, b) => a + b, 0),
+          testSize,
+          `${head} confusion total`,
+        );
+        assertEquals(
+          m.report.perClass.length,
+          data.classNames[head].length,
+          `${head} report rows`,
+        );
+        assert(
+          m.wilson95.low <= m.accuracy && m.accuracy <= m.wilson95.high,
+          `${head} Wilson interval`,
+        );
+      }
+      const mean = MULTI_OUTPUT_HEADS.reduce(
+        (a, head) => a + written.heads[head].accuracy,
+        0,
+      ) / 3;
+      assert(close(written.averageAccuracy, mean), "averaged accuracy");
+      assert(
+        written.validation !== null &&
+          close(
+            written.validation.average,
+            (written.validation.masterCategory +
+              written.validation.subCategory + written.validation.gender) / 3,
+          ),
+        "validation average",
+      );
+      const history = JSON.parse(
+        await Deno.readTextFile(join(run.dir, "history.json")),
+      );
+      assertEquals(history.length, tiny.epochs, "epochs");
+      const h0 = history[0];
+      assert(
+        Math.abs(
+          h0.val_loss -
+            (h0.val_masterCategory_loss + h0.val_subCategory_loss +
+              h0.val_gender_loss),
+        ) < 1e-3 * Math.max(1, h0.val_loss),
+        "history's validation losses line up",
+      );
+      const rerun = await runStudy003(context, data, { runsRoot: root });
+      assert(rerun.reused, "a complete run is reused");
+
+      // Sweep: two candidates, winner by averaged validation accuracy.
+      const candidates = [
+        { batchNorm: "none" as const, dropout: 0.5 },
+        { batchNorm: "both" as const, dropout: 0 },
+      ];
+      const tuned = await tuneStudy003(context, data, {
+        runsRoot: root,
+        candidates,
+      });
+      assertEquals(tuned.trials.length, 2, "trials");
+      const best = tuned.trials.reduce((a, b) =>
+        b.validation.average > a.validation.average ? b : a
+      );
+      assertEquals(tuned.best.runId, best.runId, "winner by validation");
+      const testRun = await readRun(join(root, tuned.testRunId));
+      assertEquals(testRun?.status, "complete", "test run complete");
+      assert(
+        testRun?.files.includes("search.json"),
+        "test run has search.json",
+      );
+      assertEquals(
+        testRun?.params.selectedFrom,
+        best.runId,
+        "test run names the winner",
+      );
+      assertEquals(
+        tuned.testMetrics.validation,
+        best.validation,
+        "the tested model is the chosen one",
+      );
+      for (const head of MULTI_OUTPUT_HEADS) {
+        assertEquals(tuned.testMetrics.heads[head].n, testSize, `${head} n`);
+      }
+      // Again: every trial reused, its validation measured from the saved model.
+      const again = await tuneStudy003(context, data, {
+        runsRoot: root,
+        candidates,
+      });
+      assert(again.trials.every((t) => t.reused), "trials reused");
+      assertEquals(
+        again.trials.map((t) => t.validation),
+        tuned.trials.map((t) => t.validation),
+        "saved models give the same validation accuracies",
+      );
+      assertEquals(again.testRunId, tuned.testRunId, "test evaluated once");
+    } finally {
+      await Deno.remove(cacheDir, { recursive: true });
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test("tuning candidates follow the profile's grid size", () => {
+  assertEquals(tuningCandidates(getProfile("smoke"), 1).length, 1, "one");
+  const course = tuningCandidates(getProfile("course"), 1);
+  assertEquals(course.length, 3, "subset");
+  assertEquals(course, tuningCandidates(getProfile("course"), 1), "seeded");
+  assertEquals(
+    new Set(course.map((c) => JSON.stringify(c))).size,
+    3,
+    "distinct",
+  );
+  assertEquals(tuningCandidates(getProfile("full"), 1).length, 12, "full");
+});

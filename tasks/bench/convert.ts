@@ -1,0 +1,69 @@
+/**
+ * Conversion throughput: this workspace's sharp pipeline (lib/data/convert.ts)
+ * against the studies' PIL `thumbnail` + `np.asarray` on the same images.
+ *
+ *   deno run -A tasks/bench/convert.ts [--n 1000] [--concurrency 4] [--dir <images folder>]
+ *
+ * The PIL side runs tasks/bench/pil_convert.py with Debian's
+ * `/usr/bin/python3` (apt-get install -y python3-pil python3-numpy); it is
+ * skipped with a message when that is missing. Each side runs once after a
+ * warm-up pass over the same files (so both read from the page cache).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { convertImages } from "../../lib/data/images/convert.ts";
+import { datasetDir } from "../../lib/testing/mirror.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    n: { type: "string", default: "1000" },
+    concurrency: { type: "string", default: "4" },
+    dir: { type: "string" },
+  },
+});
+const dir = values.dir ?? join(datasetDir("fashion-product-images"), "images");
+const files = [...Deno.readDirSync(dir)].map((e) => e.name)
+  .filter((name) => /\.(jpe?g|png|webp)$/i.test(name)).sort()
+  .slice(0, Number(values.n)).map((f) => join(dir, f));
+const list = await Deno.makeTempFile({ suffix: ".txt" });
+await Deno.writeTextFile(list, files.join("\n"));
+for (const f of files) await Deno.readFile(f); // warm the page cache
+
+const items = files.map((path) => ({ id: path, path, label: "x" }));
+const concurrency = Number(values.concurrency);
+const result = await convertImages(items, { concurrency });
+const r = result.report;
+console.log(JSON.stringify({
+  tool:
+    `sharp ${r.versions.sharp} (libvips ${r.versions.vips}), fit contain + pad`,
+  images: r.total,
+  seconds: r.elapsedSeconds,
+  imagesPerSecond: r.imagesPerSecond,
+  concurrency,
+  sharpThreads: r.sharpThreads,
+  skipped: r.skipped.length,
+}));
+
+const script = fileURLToPath(
+  new URL("./pil_convert.py", import.meta.url),
+);
+try {
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: [script, list],
+  })
+    .output();
+  const text = new TextDecoder().decode(out.success ? out.stdout : out.stderr);
+  console.log(text.trim());
+} catch (error) {
+  console.log(
+    `PIL side skipped: /usr/bin/python3 not runnable (${
+      (error as Error).message
+    }); ` +
+      "apt-get install -y python3-pil python3-numpy",
+  );
+}
+await Deno.remove(list);
