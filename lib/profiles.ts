@@ -35,6 +35,16 @@ export interface Profile {
   grid: "one" | "subset" | "full";
   /** Hyperparameter trials at most, for grid/random search. */
   maxTrials: number;
+  /**
+   * Whether a model whose study gives its training length trains that long
+   * (with the profile's early stopping) instead of {@link Profile.epochs}
+   * (study 002's transfer head: "20 epochs twice").
+   */
+  studyEpochs: boolean;
+  /** Blocks of a pretrained base fine-tuned with the new head (study 002's MobileNetV2). */
+  fineTuneBlocks: number;
+  /** Product photos notebook 01 surveys (file formats, PIL's array shapes); `null`: all. */
+  conversionSurvey: number | null;
   /** One sentence for notebooks and logs. */
   description: string;
 }
@@ -49,6 +59,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 16,
     grid: "one",
     maxTrials: 1,
+    studyEpochs: false,
+    fineTuneBlocks: 0,
+    conversionSurvey: 48,
     description:
       "smoke: a few dozen images per class, 1 epoch, one setting per grid; checks that everything runs (numbers mean nothing)",
   },
@@ -61,6 +74,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 32,
     grid: "subset",
     maxTrials: 3,
+    studyEpochs: true,
+    fineTuneBlocks: 0,
+    conversionSurvey: 1000,
     description:
       "course: up to 200 training images per class, up to 4 epochs, a small part of each grid; minutes per notebook on a laptop CPU",
   },
@@ -73,6 +89,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 32,
     grid: "full",
     maxTrials: Number.POSITIVE_INFINITY,
+    studyEpochs: true,
+    fineTuneBlocks: 2,
+    conversionSurvey: null,
     description:
       "full: all data, up to 30 epochs with early stopping, the studies' full grids; a GPU is recommended",
   },

@@ -10,7 +10,7 @@
  *
  * The raw folder defaults to `data/raw/<dataset>` (written by `deno task
  * data`) and falls back to `$FASHION_MIRROR/<dataset>` (default
- * `../shared/datasets`). See lib/data/convert_dataset.ts for the outputs.
+ * `../shared/datasets`). See lib/data/images/convert_dataset.ts for the outputs.
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
@@ -20,6 +20,7 @@ import {
   type ConvertibleDataset,
   summarizeReport,
 } from "../lib/data/images/convert_dataset.ts";
+import { existsOrFalseSync as exists } from "../lib/io/exists.ts";
 
 function fail(message: string): never {
   console.error(`convert: ${message}`);
@@ -36,15 +37,6 @@ function positiveInt(
     fail(`--${name} must be a positive integer, got '${value}'`);
   }
   return n;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 /**
  * `deno task data [--mirror DIR] [--from DIR] [--force] <id...>`: installs
  * catalog datasets into `data/raw/<id>/`, verified; `--list` prints the
- * catalog. See `lib/data/acquire.ts`.
+ * catalog. See `lib/data/acquire/acquire.ts`.
  *
  * Environment: `FASHION_MIRROR` (mirror root when `--mirror` is not given),
  * `FASHION_DATA_DIR` (install root instead of `data/raw`).

@@ -25,6 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import type { BackendChoice } from "../backend.ts";
 import type { Profile } from "../profiles.ts";
+import type { LabelledArrays } from "../data/labelled_arrays.ts";
 import { compileClassifier, type CompileOptions } from "../train/compile.ts";
 import {
   type BatchAugment,
@@ -35,27 +36,20 @@ import {
 import { predictClasses } from "../train/predict.ts";
 import {
   completeRunMetrics,
-  type DatasetRef,
   DEFAULT_RUNS_ROOT,
-  type HeadPredictions,
-  type Predictions,
   RunRecord,
 } from "../runs/record.ts";
-import { runId } from "../runs/run_id.ts";
+import type {
+  DatasetRef,
+  HeadPredictions,
+  Predictions,
+} from "../runs/run_json.ts";
 import {
-  accuracy,
-  type ClassificationReport,
-  classificationReport,
-  confusionMatrix,
-} from "../eval/metrics.ts";
-import { type Interval, tInterval, wilsonInterval } from "../eval/intervals.ts";
-
-/** Labelled images in memory: `images` is N x H x W x C (uint8 0..255 or float 0..1). */
-export interface LabelledArrays {
-  images: Uint8Array | Float32Array;
-  shape: [number, number, number];
-  labels: Int32Array | number[];
-}
+  type ClassifierMetrics,
+  classifierMetrics,
+} from "../runs/classifier_metrics.ts";
+import { runId } from "../runs/run_id.ts";
+import { backendRef } from "../runs/lab_context.ts";
 
 /** What {@linkcode runClassifier} trains and evaluates. */
 export interface ClassifierRunSpec {
@@ -97,28 +91,6 @@ export interface ClassifierRunSpec {
   tags?: Record<string, string>;
 }
 
-/** The metrics written to `metrics.json`. */
-export interface ClassifierMetrics {
-  /** Test accuracy. */
-  accuracy: number;
-  /** Test images. */
-  n: number;
-  /** Correct test images. */
-  correct: number;
-  /** 95% Wilson interval of the test accuracy. */
-  wilson95: Interval;
-  /** 95% t-based interval (study 002's method). */
-  t95: Interval;
-  /** Best validation accuracy of the fit (the epoch whose weights were kept). */
-  validationAccuracy: number | null;
-  /** Confusion matrix counts, `[true][predicted]`. */
-  confusion: number[][];
-  /** Per-class precision / recall / F1 / support. */
-  report: ClassificationReport;
-  /** Class names. */
-  classNames: string[];
-}
-
 /** The result of a run, fresh or reused. */
 export interface ClassifierRunResult {
   runId: string;
@@ -151,28 +123,6 @@ export function toTensors(
     ) as tf.Tensor2D;
     return { x, y };
   });
-}
-
-/** Test-set metrics from true and predicted labels. */
-export function classifierMetrics(
-  trueLabels: number[],
-  predicted: number[],
-  classNames: string[],
-  validationAccuracy: number | null,
-): ClassifierMetrics {
-  const n = trueLabels.length;
-  const correct = trueLabels.filter((t, i) => t === predicted[i]).length;
-  return {
-    accuracy: accuracy(trueLabels, predicted),
-    n,
-    correct,
-    wilson95: wilsonInterval(correct, n),
-    t95: tInterval(correct, n),
-    validationAccuracy,
-    confusion: confusionMatrix(trueLabels, predicted, classNames.length),
-    report: classificationReport(trueLabels, predicted, classNames),
-    classNames,
-  };
 }
 
 /**
@@ -314,11 +264,7 @@ export async function runClassifier(
       validation: data.validation.labels.length,
       test: data.test.labels.length,
     },
-    backend: {
-      name: spec.backend.name,
-      device: spec.backend.device,
-      packages: spec.backend.packages,
-    },
+    backend: backendRef(spec.backend),
     tags: {
       ...spec.tags,
       study: spec.study,

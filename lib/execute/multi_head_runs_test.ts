@@ -20,10 +20,10 @@ import { compileClassifier } from "../train/compile.ts";
 import { fit } from "../train/fit.ts";
 import { predictClasses } from "../train/predict.ts";
 import { readRun, RunRecord } from "../runs/record.ts";
-import { readStylesCsv } from "../data/labels/taxonomy.ts";
+import { readStylesCsv } from "../data/labels/styles_csv.ts";
 import { decodeToRgb } from "../data/images/decode.ts";
 import { datasetDir } from "../testing/mirror.ts";
-import { classifierMetrics } from "./classifier_run.ts";
+import { classifierMetrics } from "../runs/classifier_metrics.ts";
 
 const backend = await selectBackend("wasm");
 const backendRef = {

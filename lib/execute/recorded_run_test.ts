@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { selectBackend } from "../backend.ts";
 import { getProfile } from "../profiles.ts";
 import { buildFashionMnistCnn } from "../models/fashion_mnist_cnn.ts";
-import { readRun, type RunInfo, RunRecord } from "../runs/record.ts";
+import { readRun, RunRecord } from "../runs/record.ts";
+import type { RunInfo } from "../runs/run_json.ts";
 import {
   evaluateClassifier,
   profileFitOptions,

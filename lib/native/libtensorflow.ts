@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { homedir } from "node:os";
 import { hashFile } from "../data/acquire/checksums.ts";
 import { writeJsonAtomic } from "../io/atomic.ts";
+import { existsOrFalse as exists } from "../io/exists.ts";
 
 /** The TensorFlow wheel fetched when the user gives none. */
 export const PINNED_WHEEL = {
@@ -93,15 +94,6 @@ export interface NativeBuildStamp {
 }
 
 const STAMP_FILE = "fashion-lab-native.json";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function run(
   command: string,

@@ -5,6 +5,7 @@
  * @module
  */
 import { rgbToPng } from "../data/images/decode.ts";
+import type { ImageRow } from "../data/labelled_arrays.ts";
 import { jupyterDisplay } from "../train/progress.ts";
 
 /** A markdown table from a header row and body rows. */
@@ -28,12 +29,6 @@ export function confusionTable(
     ["true \\ predicted", ...classNames],
     matrix.map((row, i) => [classNames[i], ...row]),
   );
-}
-
-/** One labelled row of RGB images (`height x width x 3` uint8 each). */
-export interface ImageRow {
-  label: string;
-  images: Uint8Array[];
 }
 
 /** An HTML grid of images, one row per label, each image a PNG data URL. */

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { existsOrFalseSync } from "../io/exists.ts";
 
 /** The largest peak resident set of any process in a watched tree. */
 export interface PeakMemory {
@@ -88,12 +89,7 @@ export function watchPeakMemory(
   root: number,
   intervalMs = 500,
 ): PeakMemoryWatch {
-  let hasProc = true;
-  try {
-    Deno.statSync("/proc/self/status");
-  } catch {
-    hasProc = false;
-  }
+  const hasProc = existsOrFalseSync("/proc/self/status");
   let peak: PeakMemory | null = null;
   const sample = () => {
     for (const pid of processTree(root)) {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { executeNotebook, notebookToolsMissing, readNotebook } from "./run.ts";
 import { notebookJson, showCell } from "../testing/notebook_fixture.ts";
+import { existsOrFalse } from "../io/exists.ts";
 
 const missing = await notebookToolsMissing();
 if (missing) console.log(`notebook execution tests skipped: ${missing}`);
@@ -58,10 +59,7 @@ Deno.test({
     ) {
       throw new Error(`cell ${result.cell}: ${result.error}`);
     }
-    const written = await Deno.stat(join(dir, "out", "bad.ipynb")).then(
-      () => true,
-      () => false,
-    );
+    const written = await existsOrFalse(join(dir, "out", "bad.ipynb"));
     if (written) {
       throw new Error("an executed copy of a failed notebook was written");
     }

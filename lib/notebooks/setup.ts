@@ -7,24 +7,18 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  type BackendChoice,
-  describeBackend,
-  selectBackend,
-} from "../backend.ts";
-import { getProfile, type Profile } from "../profiles.ts";
+import { describeBackend, selectBackend } from "../backend.ts";
+import { getProfile } from "../profiles.ts";
 import { show } from "./display.ts";
+import type { LabContext } from "../runs/lab_context.ts";
 
 /** The repository root. */
 export const REPO_ROOT: string = fileURLToPath(
   new URL("../../", import.meta.url),
 );
 
-/** What a notebook starts with. */
-export interface NotebookContext {
-  profile: Profile;
-  backend: BackendChoice;
-  seed: number;
+/** What a notebook starts with: the lab context and the dataset mirror. */
+export interface NotebookContext extends LabContext {
   /** The dataset mirror folder (`FASHION_MIRROR`, relative to the repository root; default `../shared/datasets`). */
   mirror: string;
 }

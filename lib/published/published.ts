@@ -1,7 +1,10 @@
 /**
  * The studies' published numbers, the first column of every comparison in
  * the report, each with where it was found in the study text
- * (`../shared/studies/`).
+ * (`../shared/studies/`, files {@linkcode STUDY_FILES}): its section
+ * (`source`) and the line that states it (`line`). Every number is stored
+ * once, here: the studies, their notebooks and the report read it from this
+ * module.
  *
  * @module
  */
@@ -22,10 +25,20 @@ export interface PublishedNumber {
   value: number;
   /** Where in the study text. */
   source: string;
+  /**
+   * The line of the study's file ({@linkcode STUDY_FILES}) that states the
+   * value, counted from 1.
+   */
+  line: number;
   /** Test images behind the value, where the study says. */
   n?: number;
   /** The study's own 95% interval, where it gives one (study 002: t-based, on validation). */
   interval?: { low: number; high: number; of: string };
+  /**
+   * The line of the study's file that states `interval`, counted from 1,
+   * where the interval is given on another line than the value.
+   */
+  intervalLine?: number;
   /**
    * Tags our runs of this model carry, when their names differ from the
    * study's (study 002's VGG16 rows are our MobileNetV2 runs at the same
@@ -34,11 +47,13 @@ export interface PublishedNumber {
   ours?: Record<string, string>;
 }
 
+/** A model's validation and test accuracy, both stated on `line`. */
 const acc = (
   study: string,
   model: string,
   validation: number,
   test: number,
+  line: number,
 ): PublishedNumber[] => [
   {
     study,
@@ -46,6 +61,7 @@ const acc = (
     metric: "validation accuracy",
     value: validation,
     source: "Results · Accuracy",
+    line,
   },
   {
     study,
@@ -53,46 +69,142 @@ const acc = (
     metric: "test accuracy",
     value: test,
     source: "Results · Accuracy",
+    line,
   },
 ];
 
-const study002 = (
-  model: string,
-  value: number,
-  low: number,
-  high: number,
-  ours: Record<string, string>,
-): PublishedNumber => ({
-  study: "002",
-  model,
-  metric: "test accuracy",
-  value,
-  source: "results table, 'Test Accuracy' row; 600 test images (20%)",
-  n: 600,
-  interval: { low, high, of: "its range with 95% confidence, t-based" },
-  ours,
-});
+/** Study 002's train / validation split schemes. */
+export const SPLIT_SCHEMES = ["80/20", "50/50"] as const;
+
+/** `80/20` or `50/50`. */
+export type SplitScheme = typeof SPLIT_SCHEMES[number];
+
+/** Study 002's two models. */
+export const STUDY_002_MODELS = ["baseline", "mobilenetv2"] as const;
+
+/** `baseline` (CNN from scratch) or `mobilenetv2` (pretrained base + new head). */
+export type Study002Model = typeof STUDY_002_MODELS[number];
+
+/** One published result of study 002 (its "Final results table"). */
+export interface Study002Published {
+  /** The study's model name. */
+  model: string;
+  /** Midterm or final phase. */
+  phase: "midterm" | "final";
+  /** Its train/validation split. */
+  split: SplitScheme;
+  /** Test accuracy, when reported. */
+  testAccuracy: number | null;
+  /** The "accuracy range with 95% confidence" the study gives. */
+  interval: { low: number; high: number };
+  /** Which of our runs it corresponds to. */
+  ours: Study002Model;
+  /**
+   * The line of the study's file that states `testAccuracy` (the table's
+   * "Test Accuracy" row, `NA` where there is none), counted from 1.
+   */
+  line: number;
+  /**
+   * The line of the study's file that states `interval` (the table's
+   * "accuracy range with 95% confidence" row), counted from 1.
+   */
+  intervalLine: number;
+}
+
+/** The study's results table. */
+export const STUDY_002_PUBLISHED: readonly Study002Published[] = [
+  {
+    model: "Basic CNN",
+    phase: "midterm",
+    split: "80/20",
+    testAccuracy: 0.30,
+    interval: { low: 0.27, high: 0.33 },
+    ours: "baseline",
+    line: 112,
+    intervalLine: 111,
+  },
+  {
+    model: "VGG16 v1",
+    phase: "midterm",
+    split: "80/20",
+    testAccuracy: 0.76,
+    interval: { low: 0.75, high: 0.78 },
+    ours: "mobilenetv2",
+    line: 112,
+    intervalLine: 111,
+  },
+  {
+    model: "VGG16 v2",
+    phase: "final",
+    split: "80/20",
+    testAccuracy: 0.95,
+    interval: { low: 0.85, high: 1 },
+    ours: "mobilenetv2",
+    line: 112,
+    intervalLine: 111,
+  },
+  {
+    model: "VGG16 v3",
+    phase: "final",
+    split: "50/50",
+    testAccuracy: 0.85,
+    interval: { low: 0.58, high: 0.91 },
+    ours: "mobilenetv2",
+    line: 112,
+    intervalLine: 111,
+  },
+  {
+    model: "ResNet50",
+    phase: "final",
+    split: "80/20",
+    testAccuracy: null,
+    interval: { low: 0.57, high: 0.80 },
+    ours: "mobilenetv2",
+    line: 112,
+    intervalLine: 111,
+  },
+];
+
+/** Study 002's results-table rows with a test accuracy, as comparison numbers. */
+const study002Numbers = (): PublishedNumber[] =>
+  STUDY_002_PUBLISHED.filter((row) => row.testAccuracy !== null).map((row) => ({
+    study: "002",
+    model: row.phase === "final" ? `${row.model} (${row.split})` : row.model,
+    metric: "test accuracy",
+    value: row.testAccuracy!,
+    source: "results table, 'Test Accuracy' row; 600 test images (20%)",
+    n: 600,
+    interval: {
+      low: row.interval.low,
+      high: row.interval.high,
+      of: "its range with 95% confidence, t-based",
+    },
+    ours: { model: row.ours, split: row.split },
+    line: row.line,
+    intervalLine: row.intervalLine,
+  }));
 
 /** Every published number the report compares against. */
 export const PUBLISHED: PublishedNumber[] = [
-  ...acc("000", "Primary_Classification", 1.0, 0.9975),
-  ...acc("000", "Glasses&Sunglasses", 0.964, 0.956),
-  ...acc("000", "Shoes_All_Dropout", 0.762, 0.7512),
-  ...acc("000", "Shoes_Gender_L2", 0.835, 0.8223),
-  ...acc("000", "Shoes_Male_L2", 0.882, 0.8764),
-  ...acc("000", "Shoes_Female_L2", 0.899, 0.8528),
-  ...acc("000", "Trousers&Jeans_All", 0.774, 0.762),
-  ...acc("000", "Trousers&Jeans_All_L2", 0.748, 0.746),
-  ...acc("000", "Trousers&Jeans_All_Dropout", 0.722, 0.736),
-  ...acc("000", "Trousers&Jeans_Gender", 0.908, 0.906),
-  ...acc("000", "Trousers&Jeans_Male", 0.896, 0.872),
-  ...acc("000", "Trousers&Jeans_Female", 0.84, 0.86),
+  ...acc("000", "Primary_Classification", 1.0, 0.9975, 16),
+  ...acc("000", "Glasses&Sunglasses", 0.964, 0.956, 17),
+  ...acc("000", "Shoes_All_Dropout", 0.762, 0.7512, 18),
+  ...acc("000", "Shoes_Gender_L2", 0.835, 0.8223, 19),
+  ...acc("000", "Shoes_Male_L2", 0.882, 0.8764, 20),
+  ...acc("000", "Shoes_Female_L2", 0.899, 0.8528, 21),
+  ...acc("000", "Trousers&Jeans_All", 0.774, 0.762, 22),
+  ...acc("000", "Trousers&Jeans_All_L2", 0.748, 0.746, 23),
+  ...acc("000", "Trousers&Jeans_All_Dropout", 0.722, 0.736, 24),
+  ...acc("000", "Trousers&Jeans_Gender", 0.908, 0.906, 25),
+  ...acc("000", "Trousers&Jeans_Male", 0.896, 0.872, 26),
+  ...acc("000", "Trousers&Jeans_Female", 0.84, 0.86, 27),
   {
     study: "000",
     model: "Trousers&Jeans combined",
     metric: "points",
     value: 869,
     source: "Combined model vs Hierarchical model",
+    line: 44,
   },
   {
     study: "000",
@@ -100,6 +212,7 @@ export const PUBLISHED: PublishedNumber[] = [
     metric: "points",
     value: 868,
     source: "Combined model vs Hierarchical model",
+    line: 44,
   },
   {
     study: "000",
@@ -107,6 +220,7 @@ export const PUBLISHED: PublishedNumber[] = [
     metric: "points",
     value: 981,
     source: "Combined model vs Hierarchical model",
+    line: 45,
   },
   {
     study: "000",
@@ -114,29 +228,16 @@ export const PUBLISHED: PublishedNumber[] = [
     metric: "points",
     value: 991,
     source: "Combined model vs Hierarchical model",
+    line: 45,
   },
-  study002("Basic CNN", 0.30, 0.27, 0.33, {
-    model: "baseline",
-    split: "80/20",
-  }),
-  study002("VGG16 v1", 0.76, 0.75, 0.78, {
-    model: "mobilenetv2",
-    split: "80/20",
-  }),
-  study002("VGG16 v2 (80/20)", 0.95, 0.85, 1.0, {
-    model: "mobilenetv2",
-    split: "80/20",
-  }),
-  study002("VGG16 v3 (50/50)", 0.85, 0.58, 0.91, {
-    model: "mobilenetv2",
-    split: "50/50",
-  }),
+  ...study002Numbers(),
   {
     study: "003",
     model: "final multi-output model, masterCategory",
     metric: "test accuracy",
     value: 0.992,
     source: "Project Overview",
+    line: 32,
   },
   {
     study: "003",
@@ -144,6 +245,7 @@ export const PUBLISHED: PublishedNumber[] = [
     metric: "test accuracy",
     value: 0.973,
     source: "Project Overview",
+    line: 32,
   },
   {
     study: "003",
@@ -151,6 +253,7 @@ export const PUBLISHED: PublishedNumber[] = [
     metric: "test accuracy",
     value: 0.921,
     source: "Project Overview",
+    line: 32,
   },
   {
     study: "003",
@@ -158,6 +261,7 @@ export const PUBLISHED: PublishedNumber[] = [
     metric: "average accuracy",
     value: 0.962,
     source: "Project Overview",
+    line: 32,
   },
   {
     study: "004",
@@ -165,9 +269,23 @@ export const PUBLISHED: PublishedNumber[] = [
     metric: "test accuracy",
     value: 0.89,
     source: "Performance Evaluation; the 10,000 official test images",
+    line: 79,
     n: 10000,
   },
 ];
+
+/**
+ * Each study's write-up, by study id: the file, in the studies folder
+ * (`../shared/studies/` beside the repository, or `$FASHION_STUDIES`),
+ * whose lines `line` and `intervalLine` count.
+ */
+export const STUDY_FILES: Record<string, string> = {
+  "000": "000_5ba39e152207de9d.txt",
+  "001": "001_b77aaac72c1c95b4.txt",
+  "002": "002_25f10913abae18c5.txt",
+  "003": "003_5064fbb10f297324.txt",
+  "004": "004_f6479cd675b21133.txt",
+};
 
 /** The studies, as the report titles them. */
 export const STUDY_TITLES: Record<string, string> = {
@@ -177,3 +295,28 @@ export const STUDY_TITLES: Record<string, string> = {
   "003": "Multi-output network (masterCategory, subCategory, gender)",
   "004": "Fashion-MNIST CNN",
 };
+
+/**
+ * The published value of one study's model and metric; throws when the
+ * study has no such number (a typo in a name should not pass quietly).
+ *
+ * @example
+ * ```ts
+ * publishedValue("004", "Fashion-MNIST CNN", "test accuracy"); // 0.89
+ * ```
+ */
+export function publishedValue(
+  study: string,
+  model: string,
+  metric: PublishedNumber["metric"],
+): number {
+  const found = PUBLISHED.find((p) =>
+    p.study === study && p.model === model && p.metric === metric
+  );
+  if (!found) {
+    throw new Error(
+      `No published ${metric} of "${model}" in study ${study} (lib/published/published.ts)`,
+    );
+  }
+  return found.value;
+}

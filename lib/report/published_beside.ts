@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ClassifierMetrics } from "../execute/classifier_run.ts";
+import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
 import { formatPercent as percent } from "../eval/format.ts";
 import { PUBLISHED, type PublishedNumber } from "../published/published.ts";
 import {

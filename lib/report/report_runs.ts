@@ -5,9 +5,8 @@
  * @module
  */
 import { join } from "node:path";
-import type { RunJson } from "../runs/record.ts";
-import type { ClassifierMetrics } from "../execute/classifier_run.ts";
-import { isTrialRun } from "./searches.ts";
+import type { RunJson } from "../runs/run_json.ts";
+import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
 
 /** One complete run as the report reads it. */
 export interface ReportRun {
@@ -114,4 +113,14 @@ export function runKind(r: ReportRun): Kind {
 export function heads(r: ReportRun): [string, ClassifierMetrics][] {
   return Object.entries((r.metrics as unknown as MultiHeadMetrics).heads)
     .filter(([, m]) => isClassifierMetrics(m));
+}
+
+/** A search trial's run name ends with ` trial`. */
+export const TRIAL = / trial$/;
+
+/** Whether a run is a search trial (name `… trial`, metrics `valAccuracy`). */
+export function isTrialRun(r: ReportRun): boolean {
+  return TRIAL.test(r.run.name) &&
+    typeof r.metrics.valAccuracy === "number" &&
+    typeof r.metrics.accuracy !== "number" && !("heads" in r.metrics);
 }

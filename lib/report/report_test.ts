@@ -21,7 +21,7 @@ import {
   sampleValAccuracy,
   writeSampleRecords,
 } from "../testing/sample_records.ts";
-import type { ClassifierMetrics } from "../execute/classifier_run.ts";
+import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
 import { mcnemarExact } from "../eval/mcnemar.ts";
 
 function assert(condition: unknown, message: string): asserts condition {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ClassifierMetrics } from "../execute/classifier_run.ts";
+import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
 import { formatPercent as percent } from "../eval/format.ts";
 import { PUBLISHED } from "../published/published.ts";
 import { confusionMatrixSvg, trainingCurveSvg } from "./charts.ts";

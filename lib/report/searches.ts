@@ -1,6 +1,6 @@
 /**
  * Hyperparameter searches as the report reads them back from run records:
- * `runSearch` (lib/train/search.ts) writes one record per trial, named
+ * `runSearch` (lib/execute/search_runs.ts) writes one record per trial, named
  * `<search name> trial` with metrics `{ valAccuracy }`, and one
  * `<search name> test` record for the chosen configuration, whose params
  * name the chosen trial (`selectedFrom`). This module groups them again by
@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ReportRun } from "./report_runs.ts";
+import { isTrialRun, type ReportRun, TRIAL } from "./report_runs.ts";
 import type { HyperValue } from "./vega_charts.ts";
 
 /** One trial of a search. */
@@ -46,19 +46,11 @@ export interface SearchGroup {
   chosenId: string;
 }
 
-const TRIAL = / trial$/;
 const TEST = / test$/;
 
 function isHyperValue(v: unknown): v is HyperValue {
   return typeof v === "number" || typeof v === "string" ||
     typeof v === "boolean";
-}
-
-/** Whether a run is a search trial (name `… trial`, metrics `valAccuracy`). */
-export function isTrialRun(r: ReportRun): boolean {
-  return TRIAL.test(r.run.name) &&
-    typeof r.metrics.valAccuracy === "number" &&
-    typeof r.metrics.accuracy !== "number" && !("heads" in r.metrics);
 }
 
 function groupKey(r: ReportRun, name: string): string {

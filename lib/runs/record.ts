@@ -20,87 +20,17 @@ import { writeJsonAtomic } from "../io/atomic.ts";
 import { saveModel } from "../models/model_files.ts";
 import { runId } from "./run_id.ts";
 import { rebuildRunIndex } from "./run_index.ts";
+import type {
+  HeadPredictions,
+  Predictions,
+  RunInfo,
+  RunJson,
+} from "./run_json.ts";
 
 /** `reports/runs` of this repository. */
 export const DEFAULT_RUNS_ROOT = fileURLToPath(
   new URL("../../reports/runs", import.meta.url),
 );
-
-/** The dataset a run used: its catalog id and content fingerprint (from the data step). */
-export interface DatasetRef {
-  /** Catalog id, e.g. `fashion-mnist`. */
-  id: string;
-  /** Fingerprint of the installed files (e.g. `readFingerprint(id)` of lib/data). */
-  fingerprint: string;
-}
-
-/** The backend a run computed on (the result of `selectBackend`). */
-export interface BackendRef {
-  /** Backend name, e.g. `wasm`. */
-  name: string;
-  /** Device description, e.g. `CPU (2 cores)`. */
-  device: string;
-  /** Versions of the backend's packages (`BackendChoice.packages`). */
-  packages?: Record<string, string>;
-}
-
-/** What describes a run before it starts. */
-export interface RunInfo {
-  /** Human name of the experiment, e.g. `Primary classification`. */
-  name: string;
-  /** Hyperparameters and settings; part of the run id. */
-  params: Record<string, unknown>;
-  /** The run seed; part of the run id. */
-  seed: number;
-  /** The dataset used. */
-  dataset: DatasetRef;
-  /** Samples per split, e.g. `{ train: 800, validation: 200, test: 250 }`. */
-  splits: Record<string, number>;
-  /** Where it ran. */
-  backend: BackendRef;
-  /** Profile (`smoke`, `course`, `full`) or other free-form context. */
-  tags?: Record<string, string>;
-}
-
-/** Status of a run folder. */
-export type RunStatus = "running" | "complete" | "failed";
-
-/** The content of `run.json`. */
-export interface RunJson extends RunInfo {
-  /** The run id (folder name). */
-  id: string;
-  /** `complete` only once every other file is written. */
-  status: RunStatus;
-  /** Package and runtime versions. */
-  versions: Record<string, string>;
-  /** ISO time the run (last) started. */
-  startedAt: string;
-  /** ISO time it completed or failed. */
-  finishedAt?: string;
-  /** Wall-clock seconds from start to finish. */
-  durationSeconds?: number;
-  /** Error message of a failed run. */
-  error?: string;
-  /** Files written into the folder, relative to it. */
-  files: string[];
-}
-
-/** Test-set predictions of one output. */
-export interface HeadPredictions {
-  /** Class names by index, when known. */
-  classNames?: string[];
-  /** True class per sample. */
-  trueLabels: number[];
-  /** Predicted class per sample. */
-  predictedLabels: number[];
-  /** Class probabilities per sample. */
-  probabilities: number[][];
-}
-
-/** Predictions of a single-output model, or of each head of a multi-output one. */
-export type Predictions = HeadPredictions | {
-  heads: Record<string, HeadPredictions>;
-};
 
 /** Package and runtime versions recorded with every run. */
 export function runtimeVersions(): Record<string, string> {

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { writeJsonAtomic } from "../io/atomic.ts";
-import type { RunJson } from "./record.ts";
+import type { RunJson } from "./run_json.ts";
 
 /** One run in the index. */
 export interface RunIndexEntry {

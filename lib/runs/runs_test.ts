@@ -14,9 +14,9 @@ import {
   readHeadPredictions,
   readRun,
   readTestCorrectness,
-  type RunInfo,
   RunRecord,
 } from "./record.ts";
+import type { RunInfo } from "./run_json.ts";
 import { readRunFolders, scanRuns } from "./run_index.ts";
 
 const backend = await selectBackend("cpu");

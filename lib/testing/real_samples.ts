@@ -6,15 +6,13 @@
  * @module
  */
 import { join } from "node:path";
-import {
-  MAIN_CATEGORIES,
-  mapStyleRow,
-  readStylesCsv,
-} from "../data/labels/taxonomy.ts";
+import { MAIN_CATEGORIES } from "../data/labels/label_tree.ts";
+import { mapStyleRow } from "../data/labels/style_rules.ts";
+import { readStylesCsv } from "../data/labels/styles_csv.ts";
 import { decodeToRgb } from "../data/images/decode.ts";
 import { loadFashionMnist } from "../data/formats/idx.ts";
 import { datasetDir } from "./mirror.ts";
-import type { LabelledArrays } from "../execute/classifier_run.ts";
+import type { LabelledArrays } from "../data/labelled_arrays.ts";
 
 /**
  * The first `perClass` product photos (by id, after `skip`) of each main

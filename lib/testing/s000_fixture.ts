@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { convertDataset } from "../data/images/convert_dataset.ts";
 import { datasetDir } from "./mirror.ts";
 import { getProfile, type Profile } from "../profiles.ts";
-import type { ShopArraysSource } from "../studies/s000/study000.ts";
+import type { ShopArraysSource } from "../studies/s000/data.ts";
 
 let cached: Promise<ShopArraysSource> | undefined;
 

@@ -10,8 +10,8 @@
  * @module
  */
 import { join } from "node:path";
-import type { RunJson } from "../runs/record.ts";
-import { classifierMetrics } from "../execute/classifier_run.ts";
+import type { RunJson } from "../runs/run_json.ts";
+import { classifierMetrics } from "../runs/classifier_metrics.ts";
 import { mcnemarExact } from "../eval/mcnemar.ts";
 import { createRng } from "../random.ts";
 import { FASHION_MNIST_CLASSES } from "../data/acquire/catalog.ts";

@@ -1,6 +1,6 @@
 /**
  * Adapts a typed-array batch augmentation (such as `augmentBatch` or
- * `randomFlipBatch` of `lib/data/augment.ts`) to the training loop's
+ * `randomFlipBatch` of `lib/data/images/augment.ts`) to the training loop's
  * tensor-based {@linkcode BatchAugment}. The batch is read asynchronously,
  * so it works on every backend.
  *

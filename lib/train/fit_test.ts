@@ -10,7 +10,8 @@ import { buildStudyCnn } from "../models/study_cnn.ts";
 import { buildMultiOutputCnn } from "../models/multi_output.ts";
 import { predictClasses } from "./predict.ts";
 import { compileClassifier } from "./compile.ts";
-import { type EpochLogs, epochOrder, fit } from "./fit.ts";
+import { epochOrder, fit } from "./fit.ts";
+import type { EpochLogs } from "./epoch_logs.ts";
 import { fashionMnistSample } from "../testing/fashion_mnist_sample.ts";
 import type { Rng } from "../random.ts";
 
@@ -245,4 +246,41 @@ Deno.test("training leaks no tensors: memory after 1 and 3 epochs is the same", 
   const three = await leftAfter(3);
   await Deno.remove(dir, { recursive: true });
   assertEquals(three, one);
+});
+
+Deno.test("progress gets every batch, each epoch's final metrics and how training ended", async () => {
+  const events: string[] = [];
+  const ends: Record<string, number>[] = [];
+  let done = "";
+  await fit(smallCnn(12), train, {
+    epochs: 2,
+    batchSize: 32,
+    seed: 12,
+    validation: val,
+    progress: {
+      update: (s) => void events.push(`${s.epoch}:${s.batch}/${s.batches}`),
+      epochEnd: (s) => {
+        events.push(`${s.epoch}:end`);
+        ends.push(s.metrics);
+      },
+      done: (message) => void (done = message),
+    },
+  });
+  assertEquals(events, [
+    "0:1/3",
+    "0:2/3",
+    "0:3/3",
+    "0:end",
+    "1:1/3",
+    "1:2/3",
+    "1:3/3",
+    "1:end",
+  ]);
+  assertEquals(Object.keys(ends[0]).sort(), [
+    "acc",
+    "loss",
+    "val_acc",
+    "val_loss",
+  ]);
+  assertEquals(done, "finished 2 epochs");
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { selectBackend } from "../backend.ts";
 import { readCheckpoint } from "./checkpoint.ts";
+import { existsOrFalse as exists } from "../io/exists.ts";
 
 await selectBackend("cpu"); // reading the checkpoint decodes tensors
 
@@ -19,15 +20,6 @@ function spawnChild(checkpoint: string, result: string): Deno.ChildProcess {
     stdout: "null",
     stderr: "piped",
   }).spawn();
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function runToEnd(checkpoint: string, result: string) {

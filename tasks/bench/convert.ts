@@ -1,5 +1,5 @@
 /**
- * Conversion throughput: this workspace's sharp pipeline (lib/data/convert.ts)
+ * Conversion throughput: this workspace's sharp pipeline (lib/data/images/convert.ts)
  * against the studies' PIL `thumbnail` + `np.asarray` on the same images.
  *
  *   deno run -A tasks/bench/convert.ts [--n 1000] [--concurrency 4] [--dir <images folder>]

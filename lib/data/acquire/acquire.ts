@@ -48,6 +48,7 @@ import {
   listFiles,
   makePlan,
   MANIFEST_FILE,
+  type Plan,
   type PlannedFile,
   type PlanOptions,
 } from "./install_plan.ts";
@@ -218,9 +219,39 @@ function progressReporter(
   };
 }
 
+/** The throttled progress line of one install, see {@link progressReporter}. */
+type Progress = ReturnType<typeof progressReporter>;
+
+/** What the steps of one install share. */
+interface Install {
+  /** Dataset id. */
+  id: string;
+  /** Install folder. */
+  dest: string;
+  /** Which files to install, from where, verified against what. */
+  plan: Plan;
+  /** The caller's options. */
+  options: AcquireOptions;
+  /** Progress lines. */
+  log: (line: string) => void;
+  /** Verified hashes by path; updated as files are installed, saved after. */
+  cache: VerifiedCache;
+  /** What each installed file holds, by path. */
+  records: Map<string, FileRecord>;
+  /** Files done so far. */
+  progress: Progress;
+  /** When a download last logged its bytes (one line per 2 s, all files together). */
+  lastByteLog: number;
+}
+
 /**
  * Installs and verifies one dataset; see the module documentation for where
  * files come from. Safe to run again: verified files are skipped.
+ *
+ * Steps: plan the files ({@link makePlan}), install each one
+ * ({@link installFiles}), write `SHA256SUMS` ({@link writeManifest}), tidy
+ * the folder ({@link tidyInstallFolder}) and write `FINGERPRINT.json`
+ * ({@link writeInstallFingerprint}).
  *
  * @throws on an unknown id (listing the valid ids), a checksum mismatch
  * (naming each file; nothing unverified is left at the destination), or when
@@ -241,117 +272,77 @@ export async function acquireDataset(
       `Nothing to install for '${id}': the source lists no files`,
     );
   }
+  const install = await startInstall(id, dest, plan, options, log);
+  await installFiles(install);
+  const list = [...install.records.values()];
+  await writeManifest(dest, list);
+  await tidyInstallFolder(install);
+  const fingerprint = await writeInstallFingerprint(install, root, list);
+  const seconds = (performance.now() - started) / 1000;
+  log(
+    `${id}: ${list.length} files verified (${plan.verifiedAgainst}), ${
+      (fingerprint.bytes / 1e6).toFixed(1)
+    } MB, fingerprint ${fingerprint.sha256.slice(0, 16)}, ${
+      seconds.toFixed(1)
+    } s`,
+  );
+  return {
+    id,
+    dir: dest,
+    fingerprint,
+    fetched: install.progress.fetched,
+    skipped: list.length - install.progress.fetched,
+    seconds,
+  };
+}
+
+/**
+ * Prepares an install: creates the folder, loads the verified-hash cache
+ * (none with `force`), starts the progress line and says what is installed
+ * from where.
+ */
+async function startInstall(
+  id: string,
+  dest: string,
+  plan: Plan,
+  options: AcquireOptions,
+  log: (line: string) => void,
+): Promise<Install> {
   await Deno.mkdir(dest, { recursive: true });
   const cache = options.force ? {} : await loadCache(dest);
-  const records = new Map<string, FileRecord>();
-  const progress = progressReporter(id, plan.files.length, log);
+  const install: Install = {
+    id,
+    dest,
+    plan,
+    options,
+    log,
+    cache,
+    records: new Map(),
+    progress: progressReporter(id, plan.files.length, log),
+    lastByteLog: 0,
+  };
   log(
     `${id}: installing ${plan.files.length} files into ${dest} from ${plan.source}`,
   );
+  return install;
+}
 
-  let lastByteLog = 0;
-  const installOne = async (file: PlannedFile) => {
-    const target = join(dest, ...file.path.split("/"));
-    if (!resolve(target).startsWith(resolve(dest) + sep)) {
-      throw new Error(`${file.path}: path leaves the dataset folder; refused`);
-    }
-    const algorithm = file.expected?.algorithm ?? "sha256";
-    // 1. Already installed and verified?
-    const stat = await Deno.stat(target).catch(() => undefined);
-    if (stat?.isFile) {
-      const cached = cache[file.path];
-      const mtimeMs = stat.mtime?.getTime() ?? 0;
-      let entryNow: CacheEntry | undefined = cached &&
-          cached.size === stat.size && cached.mtimeMs === mtimeMs &&
-          cacheDigest(cached, algorithm) !== undefined
-        ? cached
-        : undefined;
-      if (!entryNow && file.expected) {
-        const digest = await hashFile(target, algorithm);
-        entryNow = {
-          size: stat.size,
-          mtimeMs,
-          sha256: algorithm === "sha256" ? digest : await hashFile(target),
-          ...(algorithm === "md5" ? { md5: digest } : {}),
-        };
-      }
-      if (
-        entryNow && file.expected &&
-        cacheDigest(entryNow, algorithm) === file.expected.hex
-      ) {
-        cache[file.path] = entryNow;
-        records.set(file.path, {
-          path: file.path,
-          sha256: entryNow.sha256,
-          bytes: stat.size,
-        });
-        progress.file(stat.size, false);
-        return;
-      }
-    }
-    // 2. Fetch into a temporary name, verify, rename.
-    let sha256: string;
-    let md5: string | undefined;
-    if ("url" in file.source) {
-      await downloadFile(file.source.url, target, {
-        expected: file.expected,
-        label: `${id}/${file.path}`,
-        retries: options.download?.retries,
-        retryDelayMs: options.download?.retryDelayMs,
-        onProgress: (received, total) => {
-          const now = performance.now();
-          if (now - lastByteLog < 2000) return;
-          lastByteLog = now;
-          log(
-            `${id}/${file.path}: ${(received / 1e6).toFixed(1)}${
-              total ? ` of ${(total / 1e6).toFixed(1)}` : ""
-            } MB`,
-          );
-        },
-        onRetry: (n, reason) =>
-          log(`${id}/${file.path}: retry ${n} (${reason})`),
-      });
-      sha256 = await hashFile(target);
-      if (algorithm === "md5") md5 = file.expected?.hex;
-    } else {
-      const algorithms: HashAlgorithm[] = algorithm === "md5"
-        ? ["sha256", "md5"]
-        : ["sha256"];
-      const { digests, temp } = await copyHashed(
-        file.source.file,
-        target,
-        algorithms,
-      );
-      if (file.expected && digests[algorithm] !== file.expected.hex) {
-        await Deno.remove(temp).catch(() => {});
-        throw new Error(
-          `Checksum mismatch: ${file.source.file} has ${algorithm} ${
-            digests[algorithm]
-          }, expected ${file.expected.hex} (${plan.verifiedAgainst}). ` +
-            `The file is damaged or was changed; it was not installed. Restore it from its source (or re-create the mirror) and run again.`,
-        );
-      }
-      await Deno.rename(temp, target);
-      sha256 = digests.sha256;
-      md5 = digests.md5;
-    }
-    const after = await Deno.stat(target);
-    cache[file.path] = {
-      size: after.size,
-      mtimeMs: after.mtime?.getTime() ?? 0,
-      sha256,
-      ...(md5 ? { md5 } : {}),
-    };
-    records.set(file.path, { path: file.path, sha256, bytes: after.size });
-    progress.file(after.size, true);
-  };
-
+/**
+ * Installs every planned file ({@link installFile}), `concurrency` (default
+ * 8) at once, then saves the verified-hash cache. A file that fails does not
+ * stop the others.
+ *
+ * @throws if any file failed, with up to ten of the reasons; the fingerprint
+ * is removed first, so no run records data that was only partly installed.
+ */
+async function installFiles(install: Install): Promise<void> {
+  const { id, dest, plan, options } = install;
   const errors = await runPool(
     plan.files,
     options.concurrency ?? 8,
-    installOne,
+    (file) => installFile(install, file),
   );
-  await writeJsonAtomic(join(dest, VERIFIED_CACHE_FILE), cache);
+  await writeJsonAtomic(join(dest, VERIFIED_CACHE_FILE), install.cache);
   if (errors.length > 0) {
     // The folder no longer matches any verified whole: drop the fingerprint so
     // no run records data that was only partly installed.
@@ -367,12 +358,177 @@ export async function acquireDataset(
       }`,
     );
   }
+}
 
-  const list = [...records.values()];
+/**
+ * Installs one planned file: keeps the installed copy when it is verified
+ * ({@link keepVerified}); otherwise fetches it into a temporary name,
+ * verifies it and renames it into place ({@link downloadVerified},
+ * {@link copyVerified}). Either way the file is recorded and counted.
+ *
+ * @throws if the file's path leaves the dataset folder, or when it cannot be
+ * fetched or verified.
+ */
+async function installFile(
+  install: Install,
+  file: PlannedFile,
+): Promise<void> {
+  const { dest } = install;
+  const target = join(dest, ...file.path.split("/"));
+  if (!resolve(target).startsWith(resolve(dest) + sep)) {
+    throw new Error(`${file.path}: path leaves the dataset folder; refused`);
+  }
+  const algorithm = file.expected?.algorithm ?? "sha256";
+  if (await keepVerified(install, file, target, algorithm)) return;
+  const { sha256, md5 } = "url" in file.source
+    ? await downloadVerified(install, file, file.source.url, target, algorithm)
+    : await copyVerified(install, file, file.source.file, target, algorithm);
+  const after = await Deno.stat(target);
+  install.cache[file.path] = {
+    size: after.size,
+    mtimeMs: after.mtime?.getTime() ?? 0,
+    sha256,
+    ...(md5 ? { md5 } : {}),
+  };
+  install.records.set(file.path, {
+    path: file.path,
+    sha256,
+    bytes: after.size,
+  });
+  install.progress.file(after.size, true);
+}
+
+/**
+ * Keeps an already installed file whose digest matches the expected one:
+ * the digest comes from the cache while the file's size and modification
+ * time are unchanged, else the file is hashed. Returns whether the file was
+ * kept (then it is recorded and counted as already installed). A file with
+ * no expected digest is never kept: it is fetched again.
+ */
+async function keepVerified(
+  install: Install,
+  file: PlannedFile,
+  target: string,
+  algorithm: HashAlgorithm,
+): Promise<boolean> {
+  const stat = await Deno.stat(target).catch(() => undefined);
+  if (!stat?.isFile) return false;
+  const cached = install.cache[file.path];
+  const mtimeMs = stat.mtime?.getTime() ?? 0;
+  let entryNow: CacheEntry | undefined = cached &&
+      cached.size === stat.size && cached.mtimeMs === mtimeMs &&
+      cacheDigest(cached, algorithm) !== undefined
+    ? cached
+    : undefined;
+  if (!entryNow && file.expected) {
+    const digest = await hashFile(target, algorithm);
+    entryNow = {
+      size: stat.size,
+      mtimeMs,
+      sha256: algorithm === "sha256" ? digest : await hashFile(target),
+      ...(algorithm === "md5" ? { md5: digest } : {}),
+    };
+  }
+  if (
+    !entryNow || !file.expected ||
+    cacheDigest(entryNow, algorithm) !== file.expected.hex
+  ) {
+    return false;
+  }
+  install.cache[file.path] = entryNow;
+  install.records.set(file.path, {
+    path: file.path,
+    sha256: entryNow.sha256,
+    bytes: stat.size,
+  });
+  install.progress.file(stat.size, false);
+  return true;
+}
+
+/**
+ * Downloads `url` to `target` with {@link downloadFile}, which verifies the
+ * expected digest before renaming into place; logs the bytes received at
+ * most every two seconds. Returns the digests to cache.
+ */
+async function downloadVerified(
+  install: Install,
+  file: PlannedFile,
+  url: string,
+  target: string,
+  algorithm: HashAlgorithm,
+): Promise<{ sha256: string; md5?: string }> {
+  const { id, options, log } = install;
+  await downloadFile(url, target, {
+    expected: file.expected,
+    label: `${id}/${file.path}`,
+    retries: options.download?.retries,
+    retryDelayMs: options.download?.retryDelayMs,
+    onProgress: (received, total) => {
+      const now = performance.now();
+      if (now - install.lastByteLog < 2000) return;
+      install.lastByteLog = now;
+      log(
+        `${id}/${file.path}: ${(received / 1e6).toFixed(1)}${
+          total ? ` of ${(total / 1e6).toFixed(1)}` : ""
+        } MB`,
+      );
+    },
+    onRetry: (n, reason) => log(`${id}/${file.path}: retry ${n} (${reason})`),
+  });
+  const sha256 = await hashFile(target);
+  return { sha256, md5: algorithm === "md5" ? file.expected?.hex : undefined };
+}
+
+/**
+ * Copies the local file `src` to a temporary name beside `target` while
+ * hashing it, and renames it into place only if the digest matches.
+ * Returns the digests to cache.
+ *
+ * @throws on a checksum mismatch, naming the file (the copy is removed).
+ */
+async function copyVerified(
+  install: Install,
+  file: PlannedFile,
+  src: string,
+  target: string,
+  algorithm: HashAlgorithm,
+): Promise<{ sha256: string; md5?: string }> {
+  const algorithms: HashAlgorithm[] = algorithm === "md5"
+    ? ["sha256", "md5"]
+    : ["sha256"];
+  const { digests, temp } = await copyHashed(src, target, algorithms);
+  if (file.expected && digests[algorithm] !== file.expected.hex) {
+    await Deno.remove(temp).catch(() => {});
+    throw new Error(
+      `Checksum mismatch: ${src} has ${algorithm} ${
+        digests[algorithm]
+      }, expected ${file.expected.hex} (${install.plan.verifiedAgainst}). ` +
+        `The file is damaged or was changed; it was not installed. Restore it from its source (or re-create the mirror) and run again.`,
+    );
+  }
+  await Deno.rename(temp, target);
+  return { sha256: digests.sha256, md5: digests.md5 };
+}
+
+/** Writes `SHA256SUMS` into `dest`, listing what was installed. */
+async function writeManifest(
+  dest: string,
+  list: readonly FileRecord[],
+): Promise<void> {
   await writeTextAtomic(
     join(dest, MANIFEST_FILE),
     formatSha256Sums(list.map((r) => [r.path, r.sha256])),
   );
+}
+
+/**
+ * Tidies the install folder: removes temporary files of interrupted copies
+ * older than ten minutes (younger ones may belong to a concurrent install),
+ * warns about files that are not part of the install, and deletes the
+ * plan's staging folder.
+ */
+async function tidyInstallFolder(install: Install): Promise<void> {
+  const { id, dest, plan, log } = install;
   const planned = new Set(plan.files.map((f) => f.path));
   const staleTemps: string[] = [];
   const extra = (await listFiles(dest, "", staleTemps)).filter((p) =>
@@ -395,6 +551,19 @@ export async function acquireDataset(
     );
   }
   if (plan.staging) await Deno.remove(plan.staging, { recursive: true });
+}
+
+/**
+ * Writes `FINGERPRINT.json` for the installed files and returns it. An
+ * unchanged dataset from the same source keeps its previous install time,
+ * so the file only changes with the data.
+ */
+async function writeInstallFingerprint(
+  install: Install,
+  root: string,
+  list: readonly FileRecord[],
+): Promise<DatasetFingerprint> {
+  const { id, dest, plan } = install;
   const digest = computeFingerprint(list);
   const fingerprint: DatasetFingerprint = {
     id,
@@ -412,20 +581,7 @@ export async function acquireDataset(
     fingerprint.installedAt = previous.installedAt;
   }
   await writeFingerprint(dest, fingerprint);
-  const seconds = (performance.now() - started) / 1000;
-  log(
-    `${id}: ${list.length} files verified (${plan.verifiedAgainst}), ${
-      (digest.bytes / 1e6).toFixed(1)
-    } MB, fingerprint ${digest.sha256.slice(0, 16)}, ${seconds.toFixed(1)} s`,
-  );
-  return {
-    id,
-    dir: dest,
-    fingerprint,
-    fetched: progress.fetched,
-    skipped: list.length - progress.fetched,
-    seconds,
-  };
+  return fingerprint;
 }
 
 /** Installs several datasets in order; stops at the first failure. */

@@ -11,14 +11,11 @@ import { FASHION_SHOP_FILES } from "./catalog.ts";
 import { hashFile } from "./checksums.ts";
 import { FINGERPRINT_FILE } from "./fingerprint.ts";
 import { writeFashionNpz } from "../formats/npz.ts";
+import { exists } from "../../io/exists.ts";
 import { mirrorDir } from "../../testing/mirror.ts";
 
 const MIRROR = mirrorDir();
 const quiet = () => {};
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
 
 /** The documented fingerprint: sha256 of `LC_ALL=C sort -k2 SHA256SUMS`. */
 async function fingerprintOfSums(path: string): Promise<string> {

@@ -6,6 +6,7 @@ import {
   PermanentDownloadError,
 } from "./download.ts";
 import { hashFile, parseSha256Sums } from "./checksums.ts";
+import { exists } from "../../io/exists.ts";
 import { mirrorDir } from "../../testing/mirror.ts";
 
 /**
@@ -91,10 +92,6 @@ async function expectedSha(): Promise<string> {
     "SHA256SUMS",
   );
   return sums.get(FILE)!;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 Deno.test("download over loopback: a connection closed half-way is resumed with Range and verified", async () => {

@@ -17,6 +17,7 @@ import { downloadFile } from "./download.ts";
 import { readFingerprint } from "./fingerprint.ts";
 import { parseFashionNpzName, readFashionNpz } from "../formats/npz.ts";
 import { extractZip } from "./unzip.ts";
+import { exists } from "../../io/exists.ts";
 
 /** File listing what an install holds, in `sha256sum` format. */
 export const MANIFEST_FILE = "SHA256SUMS";
@@ -59,17 +60,6 @@ export interface Plan {
 }
 
 type KaggleSource = Extract<DatasetSource, { kind: "kaggle" }>;
-
-/** Whether `path` exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
 
 /** Temporary names left by an interrupted copy: `.<name>.<pid>.<8 hex>.tmp`. */
 const STALE_TEMP = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;

@@ -6,10 +6,11 @@
  *
  * Datasets and outputs (in `outDir`):
  *
- * - `fashion-product-images`: `styles.csv` mapped onto the taxonomy
- *   (lib/data/taxonomy.ts), small classes merged or dropped, split 80/10/10
- *   stratified by flat label; one file per category, subset and split in the
- *   authors' naming: `Shoes - All - Train.npz`, `Shoes - Male - Train.npz`,
+ * - `fashion-product-images`: `styles.csv` mapped onto the label tree
+ *   (lib/data/labels/style_rules.ts), small classes merged or dropped
+ *   (lib/data/labels/class_size.ts), split 80/10/10 stratified by flat
+ *   label; one file per category, subset and split in the authors' naming:
+ *   `Shoes - All - Train.npz`, `Shoes - Male - Train.npz`,
  *   `Shoes - Female - Train.npz`, the same for `Trousers & Jeans`, and
  *   `Glasses & Sunglasses - All - Train.npz` (each also for `Validation` and
  *   `Test`). `labels` hold the type (`High heels`), `genders` the gender
@@ -22,9 +23,10 @@
  *   test folders; `Clothing - All - <Split>.npz` with `labels` = class folder
  *   (`dress`, `longsleeve`, ...) and `genders` = `Unknown`.
  *
- * Always written: `split.json` (ids per split, see lib/data/splits.ts) and
- * `conversion-report.json` (every skipped file with its reason, taxonomy
- * counts table, near-duplicates, timings), both atomically.
+ * Always written: `split.json` (ids per split, see
+ * lib/data/labels/splits.ts) and `conversion-report.json` (every skipped
+ * file with its reason, taxonomy counts table, near-duplicates, timings),
+ * both atomically.
  *
  * @module
  */
@@ -34,6 +36,7 @@ import { createRng, shuffleInPlace } from "../../random.ts";
 import { shoeFacing } from "./augment.ts";
 import {
   type ConversionReport,
+  type ConversionResult,
   type ConvertedImage,
   convertImages,
   type ConvertItem,
@@ -60,15 +63,13 @@ import {
   stratifiedSplit,
 } from "../labels/splits.ts";
 import {
-  applyClassSizeRule,
-  type ClassCount,
   flatLabel,
-  type MalformedRow,
-  mapStyleRow,
-  readStylesCsv,
   TAXONOMY,
   type TaxonomyLabel,
-} from "../labels/taxonomy.ts";
+} from "../labels/label_tree.ts";
+import { type MalformedRow, readStylesCsv } from "../labels/styles_csv.ts";
+import { mapStyleRow } from "../labels/style_rules.ts";
+import { applyClassSizeRule, type ClassCount } from "../labels/class_size.ts";
 
 /** Datasets {@link convertDataset} knows. */
 export const CONVERTIBLE_DATASETS = [
@@ -158,6 +159,7 @@ export interface DatasetConversionReport {
   files: WrittenFile[];
 }
 
+/** One image to convert, with what the split and the output files need. */
 interface Planned extends ConvertItem {
   /** Stratum for the split (flat label). */
   stratum: string;
@@ -169,19 +171,28 @@ interface Planned extends ConvertItem {
   presetSplit?: SplitName;
 }
 
+/** A dataset's images before conversion, see {@link planDataset}. */
 interface Plan {
+  /** Images with a usable label. */
   items: Planned[];
   /** Files whose label could not be used, listed before conversion. */
   labelSkips: ConvertItem[];
+  /** Label-file problems and taxonomy decisions (product images only). */
   labels?: DatasetConversionReport["labels"];
 }
 
+/** Split names as the authors' file names spell them. */
 const SPLIT_TITLES: Record<SplitName, SplitTitle> = {
   train: "Train",
   validation: "Validation",
   test: "Test",
 };
 
+/**
+ * Names of the files in `dir` matching `pattern`, sorted.
+ *
+ * @throws if `dir` cannot be listed, saying how to get the data.
+ */
 function listFiles(dir: string, pattern: RegExp): string[] {
   try {
     return [...Deno.readDirSync(dir)]
@@ -197,8 +208,14 @@ function listFiles(dir: string, pattern: RegExp): string[] {
   }
 }
 
+/** Image file names the converter reads. */
 const IMAGE_FILE = /\.(jpe?g|png|webp|gif|tiff?)$/i;
 
+/**
+ * `fashion-product-images`: maps each `styles.csv` row onto the label tree,
+ * applies the class-size rule and counts every exclusion by reason. Image
+ * files without a row are listed as label skips.
+ */
 async function planProductImages(
   inDir: string,
   minClassSize: number,
@@ -275,12 +292,17 @@ async function planProductImages(
   };
 }
 
+/** Main category by the name in a shop sample's file name. */
 const SHOP_CATEGORY: Record<string, string> = {
   "Glasses & Sunglasses": "Glasses&Sunglasses",
   "Trousers & Jeans": "Trousers&Jeans",
   Shoes: "Shoes",
 };
 
+/**
+ * `fashion-shop-samples`: the main category comes from the file name
+ * (`NNNNN_<productId>_<Category>.jpg`); other names are label skips.
+ */
 function planShopSamples(inDir: string): Plan {
   const items: Planned[] = [];
   const labelSkips: ConvertItem[] = [];
@@ -305,6 +327,10 @@ function planShopSamples(inDir: string): Plan {
   return { items, labelSkips };
 }
 
+/**
+ * `clothing-dataset-small`: one class folder per label inside each of the
+ * dataset's own `train`, `validation` and `test` folders.
+ */
 function planClothingSmall(inDir: string): Plan {
   const items: Planned[] = [];
   for (const split of ["train", "validation", "test"] as const) {
@@ -329,6 +355,10 @@ function planClothingSmall(inDir: string): Plan {
   return { items, labelSkips: [] };
 }
 
+/**
+ * Keeps at most `limit` images per class (a seeded choice; for a preset
+ * split, 80% / 10% / 10% of `limit` per split), or all without a limit.
+ */
 function limitPerClass(
   items: Planned[],
   limit: number | undefined,
@@ -357,11 +387,13 @@ function limitPerClass(
   return items.filter((i) => keep.has(i.id));
 }
 
+/** Output subsets of a group: `All`, plus `Male` and `Female` when gendered. */
 function subsetsOf(group: string): string[] {
   const info = Object.values(TAXONOMY).find((c) => c.name === group);
   return info?.gendered ? ["All", "Male", "Female"] : ["All"];
 }
 
+/** A group's name in the authors' file names, e.g. `Trousers & Jeans`. */
 function fileCategoryName(group: string): string {
   const info = Object.values(TAXONOMY).find((c) => c.name === group);
   return info ? info.fileName : group;
@@ -370,6 +402,13 @@ function fileCategoryName(group: string): string {
 /**
  * Converts one dataset folder (see module docs). Returns the report that is
  * also written to `conversion-report.json`.
+ *
+ * Steps: list the images with their labels ({@link planDataset}, then
+ * {@link limitPerClass}), convert them ({@link convertPlanned}), split the
+ * ones that converted ({@link splitConverted}), look for near-duplicates
+ * across the splits ({@link checkNearDuplicates}), count which way the shoes
+ * face ({@link countShoeOrientation}, product images only), write the `.npz`
+ * files ({@link writeNpzFiles}), then `split.json` and the report.
  */
 export async function convertDataset(
   options: ConvertDatasetOptions,
@@ -378,122 +417,37 @@ export async function convertDataset(
   const height = options.height ?? 120;
   const seed = options.seed ?? 42;
   const threshold = options.phashThreshold ?? DEFAULT_PHASH_THRESHOLD;
-  const plan = options.dataset === "fashion-product-images"
-    ? await planProductImages(options.inDir, options.minClassSize ?? 40)
-    : options.dataset === "fashion-shop-samples"
-    ? planShopSamples(options.inDir)
-    : planClothingSmall(options.inDir);
+  const plan = await planDataset(options);
   const planned = limitPerClass(plan.items, options.limitPerClass, seed);
   const byId = new Map(planned.map((p) => [p.id, p]));
-
-  // Label problems go through the converter too, so they land in the same
-  // skip list (label-missing / unknown-class) as unreadable files.
-  const result = await convertImages([...planned, ...plan.labelSkips], {
+  const result = await convertPlanned(
+    planned,
+    plan.labelSkips,
+    options,
     width,
     height,
-    background: options.background,
-    concurrency: options.concurrency,
-    knownLabels: new Set(planned.map((p) => p.label!)),
-    onProgress: options.onProgress,
-  });
+  );
   const converted = result.converted.filter((c) => byId.has(c.item.id));
-
-  // Split the images that converted (skipped files must not unbalance it).
-  let split: SplitFile;
-  if (options.dataset === "clothing-dataset-small") {
-    const strata: SplitFile["strata"] = {};
-    const ids: Record<SplitName, string[]> = {
-      train: [],
-      validation: [],
-      test: [],
-    };
-    for (const c of converted) {
-      const p = byId.get(c.item.id)!;
-      ids[p.presetSplit!].push(p.id);
-      strata[p.stratum] ??= { train: 0, validation: 0, test: 0 };
-      strata[p.stratum][p.presetSplit!]++;
-    }
-    split = {
-      dataset: options.dataset,
-      seed,
-      fractions: { train: NaN, validation: NaN, test: NaN },
-      strata,
-      ...ids,
-    };
-    split.fractions = {
-      train: ids.train.length / converted.length,
-      validation: ids.validation.length / converted.length,
-      test: ids.test.length / converted.length,
-    };
-  } else {
-    split = {
-      dataset: options.dataset,
-      ...stratifiedSplit(
-        converted.map((c) => ({
-          id: c.item.id,
-          stratum: byId.get(c.item.id)!.stratum,
-        })),
-        { seed },
-      ),
-    };
-  }
-
-  // Near-duplicates across splits, hashed from the converted arrays.
-  const where = splitLookup(split);
-  const hashed = await Promise.all(converted.map(async (c) => ({
-    id: c.item.id,
-    group: where.get(c.item.id)!,
-    ...(await imageSignature(c.pixels, width, height)),
-  })));
-  const pairs = findCrossGroupDuplicates(hashed, {
+  const { split, pairs } = await checkNearDuplicates(
+    splitConverted(options.dataset, converted, byId, seed),
+    converted,
+    width,
+    height,
     threshold,
-    groupOrder: ["train", "validation", "test"],
-  });
-  if (options.removeNearDuplicates) split = removeNearDuplicates(split, pairs);
-  else split = { ...split, nearDuplicates: pairs };
-  const finalWhere = splitLookup(split);
-
-  let shoeOrientation: Record<string, number> | undefined;
-  if (options.dataset === "fashion-product-images") {
-    shoeOrientation = { left: 0, right: 0, unknown: 0 };
-    for (const c of converted) {
-      if (byId.get(c.item.id)!.group !== "Shoes") continue;
-      shoeOrientation[shoeFacing(c.pixels, width, height, 3).facing]++;
-    }
-  }
-
-  // One .npz per group, subset and split, in the authors' naming.
-  const files: WrittenFile[] = [];
-  const groups = [...new Set(planned.map((p) => p.group))].sort();
-  for (const group of groups) {
-    for (const subset of subsetsOf(group)) {
-      for (const splitName of ["train", "validation", "test"] as const) {
-        const members: ConvertedImage[] = converted.filter((c) => {
-          const p = byId.get(c.item.id)!;
-          return p.group === group && finalWhere.get(p.id) === splitName &&
-            (subset === "All" || p.gender === subset);
-        });
-        if (members.length === 0) continue;
-        const file = fashionNpzName(
-          fileCategoryName(group),
-          subset,
-          SPLIT_TITLES[splitName],
-        );
-        const labels = members.map((m) => m.item.label!);
-        await writeFashionNpz(join(options.outDir, file), {
-          images: stackImages(members),
-          height,
-          width,
-          labels,
-          genders: members.map((m) => m.item.gender ?? "Unknown"),
-        });
-        const counts: Record<string, number> = {};
-        for (const l of labels) counts[l] = (counts[l] ?? 0) + 1;
-        files.push({ file, count: members.length, labels: counts });
-      }
-    }
-  }
-
+    options.removeNearDuplicates,
+  );
+  const shoeOrientation = options.dataset === "fashion-product-images"
+    ? countShoeOrientation(converted, byId, width, height)
+    : undefined;
+  const files = await writeNpzFiles(
+    options.outDir,
+    planned,
+    converted,
+    byId,
+    splitLookup(split),
+    width,
+    height,
+  );
   await writeJsonAtomic(join(options.outDir, "split.json"), {
     version: 1,
     ...split,
@@ -520,6 +474,182 @@ export async function convertDataset(
   };
   await writeJsonAtomic(join(options.outDir, "conversion-report.json"), report);
   return report;
+}
+
+/** Lists the dataset's images with their labels, the way its dataset needs. */
+async function planDataset(options: ConvertDatasetOptions): Promise<Plan> {
+  return options.dataset === "fashion-product-images"
+    ? await planProductImages(options.inDir, options.minClassSize ?? 40)
+    : options.dataset === "fashion-shop-samples"
+    ? planShopSamples(options.inDir)
+    : planClothingSmall(options.inDir);
+}
+
+/**
+ * Converts the planned images to `width` x `height`. The files whose label
+ * could not be used go through the converter too, so they land in the same
+ * skip list (label-missing / unknown-class) as unreadable files.
+ */
+function convertPlanned(
+  planned: readonly Planned[],
+  labelSkips: readonly ConvertItem[],
+  options: ConvertDatasetOptions,
+  width: number,
+  height: number,
+): Promise<ConversionResult> {
+  return convertImages([...planned, ...labelSkips], {
+    width,
+    height,
+    background: options.background,
+    concurrency: options.concurrency,
+    knownLabels: new Set(planned.map((p) => p.label!)),
+    onProgress: options.onProgress,
+  });
+}
+
+/**
+ * Splits the images that converted (skipped files must not unbalance the
+ * split): `clothing-dataset-small` keeps its own train / validation / test
+ * folders; the others are split 80/10/10 by {@link stratifiedSplit},
+ * stratified by flat label.
+ */
+function splitConverted(
+  dataset: ConvertibleDataset,
+  converted: readonly ConvertedImage[],
+  byId: ReadonlyMap<string, Planned>,
+  seed: number,
+): SplitFile {
+  if (dataset === "clothing-dataset-small") {
+    const strata: SplitFile["strata"] = {};
+    const ids: Record<SplitName, string[]> = {
+      train: [],
+      validation: [],
+      test: [],
+    };
+    for (const c of converted) {
+      const p = byId.get(c.item.id)!;
+      ids[p.presetSplit!].push(p.id);
+      strata[p.stratum] ??= { train: 0, validation: 0, test: 0 };
+      strata[p.stratum][p.presetSplit!]++;
+    }
+    const split: SplitFile = {
+      dataset,
+      seed,
+      fractions: { train: NaN, validation: NaN, test: NaN },
+      strata,
+      ...ids,
+    };
+    split.fractions = {
+      train: ids.train.length / converted.length,
+      validation: ids.validation.length / converted.length,
+      test: ids.test.length / converted.length,
+    };
+    return split;
+  }
+  return {
+    dataset,
+    ...stratifiedSplit(
+      converted.map((c) => ({
+        id: c.item.id,
+        stratum: byId.get(c.item.id)!.stratum,
+      })),
+      { seed },
+    ),
+  };
+}
+
+/**
+ * Finds near-duplicate pairs across the splits (pHash distance at most
+ * `threshold` bits), hashed from the converted `width` x `height` arrays.
+ * With `remove` they are removed from validation / test; otherwise the split
+ * only lists them. Returns the split to write and the pairs.
+ */
+async function checkNearDuplicates(
+  split: SplitFile,
+  converted: readonly ConvertedImage[],
+  width: number,
+  height: number,
+  threshold: number,
+  remove: boolean | undefined,
+): Promise<{ split: SplitFile; pairs: NearDuplicate[] }> {
+  const where = splitLookup(split);
+  const hashed = await Promise.all(converted.map(async (c) => ({
+    id: c.item.id,
+    group: where.get(c.item.id)!,
+    ...(await imageSignature(c.pixels, width, height)),
+  })));
+  const pairs = findCrossGroupDuplicates(hashed, {
+    threshold,
+    groupOrder: ["train", "validation", "test"],
+  });
+  return {
+    split: remove
+      ? removeNearDuplicates(split, pairs)
+      : { ...split, nearDuplicates: pairs },
+    pairs,
+  };
+}
+
+/** How many converted shoes face left, right or neither ({@link shoeFacing}). */
+function countShoeOrientation(
+  converted: readonly ConvertedImage[],
+  byId: ReadonlyMap<string, Planned>,
+  width: number,
+  height: number,
+): Record<string, number> {
+  const shoeOrientation = { left: 0, right: 0, unknown: 0 };
+  for (const c of converted) {
+    if (byId.get(c.item.id)!.group !== "Shoes") continue;
+    shoeOrientation[shoeFacing(c.pixels, width, height, 3).facing]++;
+  }
+  return shoeOrientation;
+}
+
+/**
+ * Writes one `.npz` per group, subset and split, in the authors' naming
+ * (`Shoes - Female - Train.npz`); a combination with no images gets no
+ * file. `where` gives each image's final split.
+ */
+async function writeNpzFiles(
+  outDir: string,
+  planned: readonly Planned[],
+  converted: readonly ConvertedImage[],
+  byId: ReadonlyMap<string, Planned>,
+  where: ReadonlyMap<string, SplitName>,
+  width: number,
+  height: number,
+): Promise<WrittenFile[]> {
+  const files: WrittenFile[] = [];
+  const groups = [...new Set(planned.map((p) => p.group))].sort();
+  for (const group of groups) {
+    for (const subset of subsetsOf(group)) {
+      for (const splitName of ["train", "validation", "test"] as const) {
+        const members: ConvertedImage[] = converted.filter((c) => {
+          const p = byId.get(c.item.id)!;
+          return p.group === group && where.get(p.id) === splitName &&
+            (subset === "All" || p.gender === subset);
+        });
+        if (members.length === 0) continue;
+        const file = fashionNpzName(
+          fileCategoryName(group),
+          subset,
+          SPLIT_TITLES[splitName],
+        );
+        const labels = members.map((m) => m.item.label!);
+        await writeFashionNpz(join(outDir, file), {
+          images: stackImages(members),
+          height,
+          width,
+          labels,
+          genders: members.map((m) => m.item.gender ?? "Unknown"),
+        });
+        const counts: Record<string, number> = {};
+        for (const l of labels) counts[l] = (counts[l] ?? 0) + 1;
+        files.push({ file, count: members.length, labels: counts });
+      }
+    }
+  }
+  return files;
 }
 
 /** A short human-readable summary of a report. */

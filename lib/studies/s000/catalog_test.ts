@@ -12,20 +12,15 @@ import {
 import { selectBackend } from "../../backend.ts";
 import { readRun } from "../../runs/record.ts";
 import { scanRuns } from "../../runs/run_index.ts";
+import { loadLevel } from "./data.ts";
+import { specParams, trainStudyModel } from "./train.ts";
 import {
-  loadLevel,
-  specParams,
   STUDY_000_BEST,
-  trainStudyModel,
   TROUSERS_JEANS_COMBINED,
   WIDE_DENSE_LEARNING_RATE,
-} from "./study000.ts";
-import {
-  categoryModels,
-  MODEL_CATALOG,
-  resultsTable,
-  testAllModels,
-} from "./catalog.ts";
+} from "./specs.ts";
+import { categoryModels, STUDY_000_CATALOG } from "./catalog.ts";
+import { resultsTable, testAllModels } from "./test_all.ts";
 import { smallShopSource, tinyProfile } from "../../testing/s000_fixture.ts";
 
 const backend = await selectBackend();
@@ -59,8 +54,8 @@ Deno.test("the three combined Trousers&Jeans models: same base, L2 1e-5 or dropo
     ],
   );
   assertEquals(
-    new Set(MODEL_CATALOG.map((e) => `${e.study}/${e.model}`)).size,
-    MODEL_CATALOG.length,
+    new Set(STUDY_000_CATALOG.map((e) => `${e.study}/${e.model}`)).size,
+    STUDY_000_CATALOG.length,
   );
 });
 
@@ -102,7 +97,7 @@ Deno.test({
     assertEquals(run?.params.learningRate, 1e-4);
 
     const before = (await scanRuns(root)).runs.length;
-    const rows = await testAllModels(source, profile, root);
+    const rows = await testAllModels(source, profile, STUDY_000_CATALOG, root);
     assertEquals((await scanRuns(root)).runs.length, before, "no new runs");
     const male = rows.find((r) => r.model === "Trousers&Jeans_Male")!;
     assertEquals(male.runId, trained.runId);
@@ -111,7 +106,7 @@ Deno.test({
     assertEquals(male.agreeing, male.metrics!.n);
     assertEquals(male.published, 0.872);
     const others = rows.filter((r) => r !== male);
-    assertEquals(others.length, MODEL_CATALOG.length - 1);
+    assertEquals(others.length, STUDY_000_CATALOG.length - 1);
     assert(others.every((r) => r.metrics === undefined && r.notebook));
     assertEquals(
       rows.find((r) => r.model === "Trousers&Jeans_All")!.notebook,
@@ -121,6 +116,7 @@ Deno.test({
     const course = await testAllModels(
       source,
       { ...profile, name: "course" },
+      STUDY_000_CATALOG,
       root,
     );
     assert(course.every((r) => r.metrics === undefined));

@@ -8,7 +8,7 @@
  * see {@link GLASSES_FILE_STEMS}); with all three splits present and both
  * classes in the training file it says `train`. Otherwise it says `skip`
  * and proves why from the public stand-in: the product photos' `styles.csv`
- * mapped onto the label tree (lib/data/taxonomy.ts) has Sunglasses and no
+ * mapped onto the label tree (lib/data/labels/style_rules.ts) has Sunglasses and no
  * optical Glasses, so a two-class model cannot be trained on it.
  * {@link trainGlasses} then trains the study's model through
  * `runClassifier`.
@@ -32,19 +32,17 @@ import {
   readFashionNpz,
   type SplitTitle,
 } from "../../data/formats/npz.ts";
-import {
-  GLASSES_TYPES,
-  mapStyleRow,
-  readStylesCsv,
-  TAXONOMY,
-} from "../../data/labels/taxonomy.ts";
+import { GLASSES_TYPES, TAXONOMY } from "../../data/labels/label_tree.ts";
+import { mapStyleRow } from "../../data/labels/style_rules.ts";
+import { readStylesCsv } from "../../data/labels/styles_csv.ts";
 import { buildStudyCnn, type StudyCnnOptions } from "../../models/study_cnn.ts";
 import {
   type ClassifierRunResult,
-  type LabelledArrays,
   runClassifier,
 } from "../../execute/classifier_run.ts";
-import { gatherRows } from "./study000.ts";
+import type { LabelledArrays } from "../../data/labelled_arrays.ts";
+import { gatherRows } from "./data.ts";
+import { existsOrFalse as exists } from "../../io/exists.ts";
 
 /** The study's best hyperparameters for the glasses model. */
 export const GLASSES_MODEL: {
@@ -106,10 +104,6 @@ export interface GlassesLocations {
   originalDir?: string;
   /** The stand-in's label file (default `datasetDir("fashion-product-images")/styles.csv`). */
   stylesCsv?: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then((s) => s.isFile, () => false);
 }
 
 function countLabels(labels: readonly (string | number)[]): ClassCounts {

@@ -26,27 +26,22 @@ import {
   gridSearch,
   type Params,
   randomSearch,
-  runSearch,
-  type SearchResult,
   type SearchSpace,
-  STUDY_000_SPACE,
   validationAccuracy,
 } from "../../train/search.ts";
+import { runSearch, type SearchResult } from "../../execute/search_runs.ts";
 import {
   type ClassifierMetrics,
   classifierMetrics,
-  profileFitOptions,
-  toTensors,
-} from "../../execute/classifier_run.ts";
+} from "../../runs/classifier_metrics.ts";
+import { profileFitOptions, toTensors } from "../../execute/classifier_run.ts";
+import { type LevelData, loadPrimary, type ShopArraysSource } from "./data.ts";
 import {
-  type LevelData,
-  loadPrimary,
   type ModelLevel,
   PRIMARY_BEST,
-  type ShopArraysSource,
-  type StudyRunContext,
   WIDE_DENSE_LEARNING_RATE,
-} from "./study000.ts";
+} from "./specs.ts";
+import { backendRef, type LabContext } from "../../runs/lab_context.ts";
 
 /**
  * The candidates a profile tries from `space`: one (`preferred`, default
@@ -116,7 +111,7 @@ export interface StudyCnnSearch {
  * Wilson and t intervals, confusion matrix, per-class report).
  */
 export async function runStudyCnnSearch(
-  context: StudyRunContext,
+  context: LabContext,
   search: StudyCnnSearch,
 ): Promise<SearchResult<Params> & { metrics: ClassifierMetrics }> {
   const { data, profile } = { data: search.data, profile: context.profile };
@@ -147,11 +142,7 @@ export async function runStudyCnnSearch(
         validation: data.validation.labels.length,
         test: data.test.labels.length,
       },
-      backend: {
-        name: context.backend.name,
-        device: context.backend.device,
-        packages: context.backend.packages,
-      },
+      backend: backendRef(context.backend),
       tags: {
         study: search.study,
         profile: profile.name,
@@ -238,6 +229,20 @@ export function cnnOptions(
 }
 
 /**
+ * Study 000's space for the primary model: kernel size x number of filters
+ * (the grid study 001 logged too), and the values its best models used for
+ * dense size (256 / 512), L2 (1e-4 / 1e-5) and dropout (0.4); the
+ * neighbouring dropout values 0.3 and 0.5 are ours.
+ */
+export const STUDY_000_SPACE: SearchSpace = {
+  kernelSize: [3, 5, 7],
+  filters: [32, 64, 96, 128],
+  denseSize: [256, 512],
+  l2: [1e-4, 1e-5],
+  dropout: [0.3, 0.4, 0.5],
+};
+
+/**
  * The primary model's search space: study 000's space
  * (`STUDY_000_SPACE`: kernel size, filters, dense size, L2, dropout) on
  * architecture 3 (Conv-Pool-Conv-Pool-Flatten-Dense-Dropout-Dense, L2 on
@@ -266,7 +271,7 @@ export type LevelSearchResult = SearchResult<Params> & {
  * `reports/runs`; `onTest` is called just before the winner is tested.
  */
 export type LevelSearch = (
-  context: StudyRunContext,
+  context: LabContext,
   source: ShopArraysSource,
   runsRoot?: string,
   onTest?: (params: Params) => void,
@@ -280,10 +285,10 @@ export type LevelSearch = (
 export function levelSearch(
   load: (
     source: ShopArraysSource,
-    context: StudyRunContext,
+    context: LabContext,
   ) => Promise<LevelData>,
   search: (
-    context: StudyRunContext,
+    context: LabContext,
   ) => Omit<StudyCnnSearch, "data" | "source" | "runsRoot" | "onTest">,
 ): LevelSearch {
   return async (context, source, runsRoot, onTest) => {

@@ -11,10 +11,11 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { selectBackend } from "../../backend.ts";
-import { MAIN_CATEGORIES } from "../../data/labels/taxonomy.ts";
+import { MAIN_CATEGORIES } from "../../data/labels/label_tree.ts";
 import { readRun } from "../../runs/record.ts";
-import { gridSearch, STUDY_001_GRID } from "../../train/search.ts";
-import { loadPrimary } from "./study000.ts";
+import { gridSearch } from "../../train/search.ts";
+import { STUDY_001_GRID } from "../s001/shoes_grid.ts";
+import { loadPrimary } from "./data.ts";
 import {
   PRIMARY_PREFERRED,
   PRIMARY_SPACE,

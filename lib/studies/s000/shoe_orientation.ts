@@ -53,18 +53,18 @@ import { type McNemarResult, mcnemarTest } from "../../eval/mcnemar.ts";
 import { type Interval, wilsonInterval } from "../../eval/intervals.ts";
 import {
   type ClassifierRunResult,
-  type LabelledArrays,
   runClassifier,
   toTensors,
 } from "../../execute/classifier_run.ts";
+import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 import {
   type LevelData,
   loadLevel,
   shopArrays,
   type ShopArraysSource,
-  specParams,
-  STUDY_000_BEST,
-} from "./study000.ts";
+} from "./data.ts";
+import { specParams } from "./train.ts";
+import { STUDY_000_BEST } from "./specs.ts";
 
 /** The three variants, in the order they are trained and shown. */
 export const SHOE_ORIENTATION_VARIANTS = [

@@ -13,7 +13,7 @@ import { shoeFacing } from "../../data/images/augment.ts";
 import { convertDataset } from "../../data/images/convert_dataset.ts";
 import { datasetDir } from "../../testing/mirror.ts";
 import { readRun } from "../../runs/record.ts";
-import { loadLevel, type ShopArraysSource } from "./study000.ts";
+import { loadLevel, type ShopArraysSource } from "./data.ts";
 import {
   canonicalizeLevel,
   facingCounts,

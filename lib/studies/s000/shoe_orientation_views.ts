@@ -11,10 +11,10 @@ import { datasetDir } from "../../data/acquire/fingerprint.ts";
 import { convertImages, stackImages } from "../../data/images/convert.ts";
 import { shoeFacing } from "../../data/images/augment.ts";
 import { fashionNpzName, readFashionNpz } from "../../data/formats/npz.ts";
-import type { ImageRow } from "../../notebooks/display.ts";
-import type { LabelledArrays } from "../../execute/classifier_run.ts";
+import type { ImageRow } from "../../data/labelled_arrays.ts";
+import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 import { canonicalizeArrays } from "./shoe_orientation.ts";
-import type { ShopArraysSource } from "./study000.ts";
+import type { ShopArraysSource } from "./data.ts";
 
 /**
  * The shoe photos among the fashion-shop samples (`*_Shoes.jpg`), converted

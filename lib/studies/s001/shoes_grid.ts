@@ -11,18 +11,24 @@
  *
  * @module
  */
-import { STUDY_001_GRID } from "../../train/search.ts";
+import type { SearchSpace } from "../../train/search.ts";
 import {
   type LevelData,
   loadLevel,
   type ShopArraysSource,
-  type StudyRunContext,
-} from "../s000/study000.ts";
+} from "../s000/data.ts";
 import {
   type LevelSearch,
   levelSearch,
   profileCandidates,
 } from "../s000/search.ts";
+import type { LabContext } from "../../runs/lab_context.ts";
+
+/** Study 001's HParams grid: kernel size x number of filters. */
+export const STUDY_001_GRID: SearchSpace = {
+  kernelSize: [3, 5, 7],
+  filters: [32, 64, 96, 128],
+};
 
 /** The `model` tag (and run name) of study 001's Shoes grid. */
 export const STUDY_001_SHOES_MODEL = "Shoes_Combined_001";
@@ -51,7 +57,7 @@ export const runShoesGrid001: LevelSearch = levelSearch(
 /** The Shoes arrays with study 001's flat labels, at the context's profile. */
 export function loadShoes001(
   source: ShopArraysSource,
-  context: Pick<StudyRunContext, "profile" | "seed">,
+  context: Pick<LabContext, "profile" | "seed">,
 ): Promise<LevelData> {
   return loadLevel(source, "Shoes", "All", context.profile, context.seed, {
     categoryPrefix: true,

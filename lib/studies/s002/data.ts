@@ -8,11 +8,12 @@
  */
 import { join } from "node:path";
 import type { Profile } from "../../profiles.ts";
+import { SPLIT_SCHEMES, type SplitScheme } from "../../published/published.ts";
 import { createRng, hashString, shuffleInPlace } from "../../random.ts";
 import { datasetDir, readFingerprint } from "../../data/acquire/fingerprint.ts";
 import { decodeToRgb } from "../../data/images/decode.ts";
-import type { DatasetRef } from "../../runs/record.ts";
-import type { LabelledArrays } from "../../execute/classifier_run.ts";
+import type { DatasetRef } from "../../runs/run_json.ts";
+import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 
 /** The dataset that stands in for the study's photos. */
 export const STUDY_002_DATASET = "clothing-dataset-small";
@@ -31,12 +32,6 @@ export const STUDY_002_CLASSES: readonly {
 
 /** The dataset's split folders, pooled before re-splitting. */
 export const CLOTHING_SPLIT_FOLDERS = ["train", "validation", "test"] as const;
-
-/** The two train/validation schemes of the study. */
-export const SPLIT_SCHEMES = ["80/20", "50/50"] as const;
-
-/** `80/20` or `50/50`: training / validation shares of the images left after the test set. */
-export type SplitScheme = typeof SPLIT_SCHEMES[number];
 
 /** Training share of each scheme. */
 export const TRAIN_FRACTION: Record<SplitScheme, number> = {

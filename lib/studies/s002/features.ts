@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { createRng, hashString } from "../../random.ts";
 import { datasetDir } from "../../data/acquire/fingerprint.ts";
+import { existsOrFalseSync } from "../../io/exists.ts";
 import {
   augmentBatch,
   type AugmentParams,
@@ -26,17 +27,14 @@ import {
   type Study002Item,
   STUDY_002_IMAGE_SIZE,
 } from "./data.ts";
-import type { Study002Settings } from "./runs.ts";
+import { Study002Settings } from "./settings.ts";
 
 /** Where the installed MobileNetV2 base lies, or the mirror's copy when it is not installed. */
 export function mobileNetBaseDir(): string {
   const installed = datasetDir(MOBILENET_V2_FOLDER.split("/").at(-1)!);
-  try {
-    Deno.statSync(join(installed, "model.json"));
-    return installed;
-  } catch {
-    return join(mirrorRoot(), MOBILENET_V2_FOLDER);
-  }
+  return existsOrFalseSync(join(installed, "model.json"))
+    ? installed
+    : join(mirrorRoot(), MOBILENET_V2_FOLDER);
 }
 
 /**

@@ -28,14 +28,14 @@
  * - **Augmentation.** The study grew its data with Keras'
  *   `ImageDataGenerator` (rotations, shifts). The baseline draws a fresh
  *   random transform per image and batch (`augmentBatch` of
- *   lib/data/augment.ts, {@linkcode DEFAULT_AUGMENT}). The transfer model
+ *   lib/data/images/augment.ts, `DEFAULT_AUGMENT`). The transfer model
  *   trains on features computed once, so it gets `augmentedCopies` fixed
  *   augmented copies of every training image instead (seeded per image).
  * - **Transfer model.** MobileNetV2 frozen, its features computed once
  *   (`extractFeatures`), and a new head (global average pooling, dropout
  *   0.5, softmax) trained on them with RMSprop at 2e-4 (the study's tuned
  *   VGG16 v2 settings) for the study's 40 epochs (20 x 2) at `course` and
- *   `full`, with the profile's early stopping. At `full`, the top {@linkcode FULL_FINE_TUNE_BLOCKS}
+ *   `full`, with the profile's early stopping. At `full`, the top `fineTuneBlocks` of the profile (2)
  *   MobileNetV2 blocks are fine-tuned with the head (the features are then
  *   the activations below them).
  *
@@ -52,23 +52,18 @@
  * for (const run of study.runs) console.log(run.model, run.split, run.metrics.accuracy);
  * ```
  *
- * The parts: the data and its splits (`study002_data.ts`), the published
- * results (`study002_published.ts`), the frozen MobileNetV2 features
- * (`study002_features.ts`) and the notebook's tables (`study002_tables.ts`);
- * this module trains and records the runs and re-exports the rest, so a
- * notebook imports everything of study 002 from here.
+ * The parts: the data and its splits (`data.ts`), the settings
+ * (`settings.ts`), the frozen MobileNetV2 features (`features.ts`) and the
+ * notebook's tables (`tables.ts`); the published results are in
+ * `lib/published/`. This module trains and records the runs; notebooks
+ * import the study from `mod.ts`.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import type { BackendChoice } from "../../backend.ts";
 import type { Profile } from "../../profiles.ts";
-import {
-  augmentBatch,
-  type AugmentParams,
-  DEFAULT_AUGMENT,
-} from "../../data/images/augment.ts";
+import { augmentBatch } from "../../data/images/augment.ts";
 import {
   buildTransferModel,
   loadMobileNetV2Base,
@@ -86,8 +81,8 @@ import {
 } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
 import { type McNemarResult, mcnemarTest } from "../../eval/mcnemar.ts";
+import type { ClassifierMetrics } from "../../runs/classifier_metrics.ts";
 import {
-  type ClassifierMetrics,
   evaluateClassifier,
   profileFitOptions,
   recordEvaluatedRun,
@@ -95,17 +90,16 @@ import {
 } from "../../execute/classifier_run.ts";
 import {
   loadStudy002Data,
-  SPLIT_SCHEMES,
-  type SplitScheme,
   study002Arrays,
   type Study002Data,
   type Study002DataOptions,
   STUDY_002_IMAGE_SIZE,
 } from "./data.ts";
+import { SPLIT_SCHEMES, type SplitScheme } from "../../published/published.ts";
 import {
   type Study002Model,
   STUDY_002_MODELS,
-} from "../../published/study002.ts";
+} from "../../published/published.ts";
 import {
   disposeTransferModel,
   extractStudy002Features,
@@ -113,107 +107,15 @@ import {
   mobileNetBaseDir,
   type Study002Features,
 } from "./features.ts";
-
-export * from "./data.ts";
-export * from "../../published/study002.ts";
-export * from "./features.ts";
-export * from "./tables.ts";
-export { buildBaselineCnn };
-
-/** MobileNetV2 blocks fine-tuned at the `full` profile (0 at `smoke` and `course`). */
-export const FULL_FINE_TUNE_BLOCKS = 2;
-
-/** What the run records say about the stand-ins. */
-export const STUDY_002_STAND_IN =
-  "clothing-dataset-small photos, not the study's scraped images: 'longsleeve' stands in for 'pullover'; " +
-  "the dataset's train/validation/test folders are pooled and re-split 20% test, then 80/20 or 50/50";
-
-/** The stand-in note of the transfer runs (data and base). */
-export const STUDY_002_TRANSFER_STAND_IN =
-  `${STUDY_002_STAND_IN}; MobileNetV2 (0.35, ImageNet) stands in for VGG16 / ResNet50`;
-
-/** Settings of the four runs; every field has a profile-dependent default. */
-export interface Study002Settings {
-  /** Baseline optimizer; default Adam at 1e-4. */
-  baselineCompile: CompileOptions;
-  /** Transfer optimizer; default RMSprop at 2e-4 (the study's VGG16 v2). */
-  transferCompile: CompileOptions;
-  /** Dropout of the transfer head; default 0.5 (the study's VGG16 v2). */
-  transferDropout: number;
-  /** MobileNetV2 blocks fine-tuned with the head: `full` {@linkcode FULL_FINE_TUNE_BLOCKS}, else 0. */
-  fineTuneBlocks: number;
-  /** Augmented copies of each training image whose features the transfer head also trains on; default 1. */
-  augmentedCopies: number;
-  /** The random transforms (both models); default {@linkcode DEFAULT_AUGMENT}. */
-  augment: AugmentParams;
-  /**
-   * Epochs of the transfer model: at `smoke` the profile's (1); at `course`
-   * and `full` the study's {@linkcode STUDY_002_EPOCHS}, with the profile's
-   * early stopping (the head trains on precomputed features, well under a
-   * second per epoch on a laptop CPU at `course`).
-   */
-  transferEpochs: number;
-}
-
-/** The study's training length: "trained over 20 epochs twice". */
-export const STUDY_002_EPOCHS = 40;
-
-/** The settings for a profile, with `overrides` applied. */
-export function study002Settings(
-  profile: Profile,
-  overrides: Partial<Study002Settings> = {},
-): Study002Settings {
-  return {
-    baselineCompile: { optimizer: "adam", learningRate: 1e-4 },
-    transferCompile: { optimizer: "rmsprop", learningRate: 2e-4 },
-    transferDropout: 0.5,
-    fineTuneBlocks: profile.name === "full" ? FULL_FINE_TUNE_BLOCKS : 0,
-    augmentedCopies: 1,
-    augment: DEFAULT_AUGMENT,
-    transferEpochs: profile.name === "smoke"
-      ? profile.epochs
-      : STUDY_002_EPOCHS,
-    ...overrides,
-  };
-}
-
-/** Profile, backend and seed (a notebook's `lab`). */
-export interface Study002Context {
-  /** The profile. */
-  profile: Profile;
-  /** The backend in use. */
-  backend: BackendChoice;
-  /** The run seed. */
-  seed: number;
-}
-
-/** One of the four runs. */
-export interface Study002Run {
-  /** Which model. */
-  model: Study002Model;
-  /** Which split scheme. */
-  split: SplitScheme;
-  /** The run id (folder name under the runs root). */
-  runId: string;
-  /** The run folder. */
-  dir: string;
-  /** Test metrics. */
-  metrics: ClassifierMetrics;
-  /** Images in training, validation and test. */
-  splits: { train: number; validation: number; test: number };
-  /** True when a complete run with the same id existed and was reused. */
-  reused: boolean;
-}
-
-/** Options shared by the run functions. */
-export interface Study002RunOptions {
-  /** Runs root; default `reports/runs`. */
-  runsRoot?: string;
-  /** Settings overrides (see {@linkcode study002Settings}). */
-  settings?: Partial<Study002Settings>;
-  /** MobileNetV2 folder; default the installed copy, else the mirror's. */
-  baseDir?: string;
-}
+import {
+  Study002Run,
+  Study002RunOptions,
+  Study002Settings,
+  study002Settings,
+  STUDY_002_STAND_IN,
+  STUDY_002_TRANSFER_STAND_IN,
+} from "./settings.ts";
+import { backendRef, type LabContext } from "../../runs/lab_context.ts";
 
 function baselineParams(
   profile: Profile,
@@ -269,7 +171,7 @@ const TRANSFER_NAME = "Study 002 MobileNetV2 transfer";
  * instead of training).
  */
 async function prepareRun(
-  context: Study002Context,
+  context: LabContext,
   data: Study002Data,
   split: SplitScheme,
   options: Study002RunOptions,
@@ -304,7 +206,7 @@ async function prepareRun(
 }
 
 function tags(
-  context: Study002Context,
+  context: LabContext,
   model: Study002Model,
   split: SplitScheme,
 ): Record<string, string> {
@@ -329,7 +231,7 @@ function splitSizes(data: Study002Data, split: SplitScheme) {
 
 /** Trains, evaluates and records one model on prepared tensors. */
 async function recordRun(args: {
-  context: Study002Context;
+  context: LabContext;
   model: Study002Model;
   split: SplitScheme;
   name: string;
@@ -354,11 +256,7 @@ async function recordRun(args: {
     seed: context.seed,
     dataset: data.dataset,
     splits,
-    backend: {
-      name: context.backend.name,
-      device: context.backend.device,
-      packages: context.backend.packages,
-    },
+    backend: backendRef(context.backend),
     tags: tags(context, args.model, split),
   }, { root: args.root });
   const metrics = await recordEvaluatedRun(run, async () => {
@@ -410,7 +308,7 @@ async function recordRun(args: {
  * random transform of every training image in every batch.
  */
 export async function runStudy002Baseline(
-  context: Study002Context,
+  context: LabContext,
   data: Study002Data,
   split: SplitScheme,
   options: Study002RunOptions = {},
@@ -460,7 +358,7 @@ export async function runStudy002Baseline(
  * function that is never called.
  */
 export async function runStudy002Transfer(
-  context: Study002Context,
+  context: LabContext,
   data: Study002Data,
   split: SplitScheme,
   features: Study002Features | (() => Promise<Study002Features>),
@@ -542,7 +440,7 @@ export interface Study002Result {
  * both schemes. Every run is a complete run record.
  */
 export async function runStudy002(
-  context: Study002Context,
+  context: LabContext,
   options: Study002RunOptions & Study002DataOptions & {
     data?: Study002Data;
   } = {},

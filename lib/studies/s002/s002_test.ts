@@ -15,28 +15,28 @@ import {
   mobileNetPreprocess,
 } from "../../models/transfer.ts";
 import { readRun } from "../../runs/record.ts";
-import type { ClassifierMetrics } from "../../execute/classifier_run.ts";
+import type { ClassifierMetrics } from "../../runs/classifier_metrics.ts";
+import { augmentedCopy, extractStudy002Features } from "./features.ts";
 import {
-  augmentedCopy,
   CLOTHING_SPLIT_FOLDERS,
-  compareStudy002Runs,
-  extractStudy002Features,
   listStudy002Images,
   loadStudy002Data,
   planStudy002Splits,
-  runStudy002,
-  runStudy002Transfer,
-  SPLIT_SCHEMES,
   study002Arrays,
-  type Study002Context,
   type Study002Plan,
-  study002ResultsTable,
-  study002SplitTable,
   STUDY_002_CLASSES,
   STUDY_002_DATASET,
   STUDY_002_IMAGE_SIZE,
   TRAIN_FRACTION,
+} from "./data.ts";
+import { SPLIT_SCHEMES } from "../../published/published.ts";
+import {
+  compareStudy002Runs,
+  runStudy002,
+  runStudy002Transfer,
 } from "./runs.ts";
+import { study002ResultsTable, study002SplitTable } from "./tables.ts";
+import type { LabContext } from "../../runs/lab_context.ts";
 
 const DIR = datasetDir(STUDY_002_DATASET);
 const BASE_DIR = join(mirrorDir(), MOBILENET_V2_FOLDER);
@@ -250,7 +250,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const context: Study002Context = { profile: TINY, backend, seed: 7 };
+    const context: LabContext = { profile: TINY, backend, seed: 7 };
     const data = await loadStudy002Data(TINY, 7, {
       dir: DIR,
       dataset: DATASET,

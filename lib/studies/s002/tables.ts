@@ -5,14 +5,14 @@
  * @module
  */
 import { formatAccuracy, formatInterval } from "../../eval/format.ts";
+import { SPLIT_SCHEMES } from "../../published/published.ts";
 import {
-  SPLIT_SCHEMES,
   type Study002Item,
   type Study002Plan,
   STUDY_002_CLASSES,
 } from "./data.ts";
-import { STUDY_002_PUBLISHED } from "../../published/study002.ts";
-import type { Study002Run } from "./runs.ts";
+import { STUDY_002_PUBLISHED } from "../../published/published.ts";
+import { Study002Run } from "./settings.ts";
 
 /**
  * The results table of the notebook: one row per run, with the study's

@@ -23,7 +23,7 @@ import {
   MULTI_OUTPUT_HEADS,
   type MultiOutputHead,
 } from "../../models/multi_output.ts";
-import type { DatasetRef } from "../../runs/record.ts";
+import type { DatasetRef } from "../../runs/run_json.ts";
 import {
   type ProductLabels,
   readStudy003Catalogue,

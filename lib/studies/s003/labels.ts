@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { readStylesCsv } from "../../data/labels/taxonomy.ts";
+import { readStylesCsv } from "../../data/labels/styles_csv.ts";
 import {
   MULTI_OUTPUT_HEADS,
   type MultiOutputHead,

@@ -34,20 +34,19 @@
  * Wilson and t intervals, confusion matrix and per-class report, plus the
  * averaged accuracy.
  *
- * The parts: the label rule (`study003_labels.ts`), splits and images
- * (`study003_data.ts`), training and per-head metrics (`study003_train.ts`);
- * this module records the runs and the tuning sweep and re-exports the rest,
- * so a notebook imports everything of study 003 from here.
+ * The parts: the label rule (`labels.ts`), splits and images
+ * (`data.ts`), training and per-head metrics (`train.ts`);
+ * this module records the runs and the tuning sweep; notebooks import the
+ * study from `mod.ts`.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { basename, dirname, join } from "node:path";
-import type { BackendChoice } from "../../backend.ts";
 import type { Profile } from "../../profiles.ts";
+import { publishedValue } from "../../published/published.ts";
 import {
   type BatchNormPlacement,
-  MULTI_OUTPUT_HEADS,
   type MultiOutputHead,
 } from "../../models/multi_output.ts";
 import { loadModel } from "../../models/model_files.ts";
@@ -56,10 +55,9 @@ import {
   gridSearch,
   type Params,
   randomSearch,
-  runSearch,
   type SearchSpace,
-  type TrialSummary,
 } from "../../train/search.ts";
+import { runSearch, type TrialSummary } from "../../execute/search_runs.ts";
 import {
   completeRunMetrics,
   DEFAULT_RUNS_ROOT,
@@ -76,24 +74,35 @@ import {
   STUDY_003_BASE_SETTINGS,
   trainMultiOutput,
 } from "./train.ts";
-
-export * from "./labels.ts";
-export * from "./data.ts";
-export * from "./train.ts";
-
-export { MULTI_OUTPUT_HEADS, type MultiOutputHead };
+import { backendRef, type LabContext } from "../../runs/lab_context.ts";
 
 /**
  * Study 003's published test accuracies of its final model (fractions), as
- * its "Project Overview" states them.
+ * its "Project Overview" states them (from `lib/published`).
  */
 export const STUDY_003_PUBLISHED: Readonly<
   Record<MultiOutputHead | "average", number>
 > = {
-  masterCategory: 0.992,
-  subCategory: 0.973,
-  gender: 0.921,
-  average: 0.962,
+  masterCategory: publishedValue(
+    "003",
+    "final multi-output model, masterCategory",
+    "test accuracy",
+  ),
+  subCategory: publishedValue(
+    "003",
+    "final multi-output model, subCategory",
+    "test accuracy",
+  ),
+  gender: publishedValue(
+    "003",
+    "final multi-output model, gender",
+    "test accuracy",
+  ),
+  average: publishedValue(
+    "003",
+    "final multi-output model",
+    "average accuracy",
+  ),
 };
 
 /**
@@ -101,22 +110,6 @@ export const STUDY_003_PUBLISHED: Readonly<
  * disagrees with the 96.2% of its "Project Overview".
  */
 export const STUDY_003_HEADLINE_AVERAGE = 0.941;
-
-/** What the lab context provides. */
-export interface Study003Context {
-  /** Profile (data caps, epochs, batch size, grid size). */
-  profile: Profile;
-  /** Backend in use. */
-  backend: BackendChoice;
-  /** The run seed. */
-  seed: number;
-}
-
-const backendRef = (backend: BackendChoice) => ({
-  name: backend.name,
-  device: backend.device,
-  packages: backend.packages,
-});
 
 const splitSizes = (data: Study003Data) => ({
   train: data.train.ids.length,
@@ -169,7 +162,7 @@ export interface MultiOutputRunResult {
  * resumes from its last epoch.
  */
 export async function runStudy003(
-  context: Study003Context,
+  context: LabContext,
   data: Study003Data,
   options: {
     settings?: MultiOutputSettings;
@@ -306,7 +299,7 @@ async function savedModelAccuracies(
  * through `runSearch` (completed trials are reused).
  */
 export async function tuneStudy003(
-  context: Study003Context,
+  context: LabContext,
   data: Study003Data,
   options: {
     runsRoot?: string;

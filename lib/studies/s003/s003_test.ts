@@ -12,23 +12,25 @@ import { decodeToRgb } from "../../data/images/decode.ts";
 import { readRun } from "../../runs/record.ts";
 import {
   applyStudy003LabelRule,
-  cleanValidationLogs,
   headCounts,
-  loadStudy003Data,
-  majorityBaseline,
-  MULTI_OUTPUT_HEADS,
-  type MultiOutputMetrics,
-  multiOutputMetrics,
-  planStudy003Splits,
   type ProductLabels,
   readStudy003Catalogue,
-  runStudy003,
+} from "./labels.ts";
+import {
+  cleanValidationLogs,
+  type MultiOutputMetrics,
+  multiOutputMetrics,
+} from "./train.ts";
+import {
+  loadStudy003Data,
+  majorityBaseline,
+  planStudy003Splits,
   sampleIndices,
   study003Stratum,
   STUDY_003_INPUT,
-  tuneStudy003,
-  tuningCandidates,
-} from "./runs.ts";
+} from "./data.ts";
+import { MULTI_OUTPUT_HEADS } from "../../models/multi_output.ts";
+import { runStudy003, tuneStudy003, tuningCandidates } from "./runs.ts";
 
 const DIR = datasetDir("fashion-product-images");
 const smoke = getProfile("smoke");

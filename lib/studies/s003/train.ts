@@ -14,15 +14,16 @@ import {
   type MultiOutputHead,
 } from "../../models/multi_output.ts";
 import { compileClassifier } from "../../train/compile.ts";
-import { type EpochLogs, fit, type FitResult } from "../../train/fit.ts";
+import { fit, type FitResult } from "../../train/fit.ts";
+import type { EpochLogs } from "../../train/epoch_logs.ts";
 import type { ProgressReporter } from "../../train/progress.ts";
 import { predictClasses } from "../../train/predict.ts";
-import type { HeadPredictions } from "../../runs/record.ts";
+import type { HeadPredictions } from "../../runs/run_json.ts";
 import {
   type ClassifierMetrics,
   classifierMetrics,
-  profileFitOptions,
-} from "../../execute/classifier_run.ts";
+} from "../../runs/classifier_metrics.ts";
+import { profileFitOptions } from "../../execute/classifier_run.ts";
 import {
   type HeadAccuracies,
   type MultiHeadArrays,

@@ -14,15 +14,20 @@ import { readFingerprint } from "../../data/acquire/fingerprint.ts";
 import { buildFashionMnistCnn } from "../../models/fashion_mnist_cnn.ts";
 import type { BackendChoice } from "../../backend.ts";
 import type { Profile } from "../../profiles.ts";
+import { publishedValue } from "../../published/published.ts";
 import { createRng, shuffleInPlace } from "../../random.ts";
 import {
   type ClassifierRunResult,
-  type LabelledArrays,
   runClassifier,
 } from "../../execute/classifier_run.ts";
+import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 
-/** Study 004's published test accuracy. */
-export const STUDY_004_PUBLISHED_ACCURACY = 0.89;
+/** Study 004's published test accuracy (from `lib/published`). */
+export const STUDY_004_PUBLISHED_ACCURACY = publishedValue(
+  "004",
+  "Fashion-MNIST CNN",
+  "test accuracy",
+);
 
 function pick(
   images: Uint8Array,

@@ -1,0 +1,53 @@
+/**
+ * Study 000 (fashion shop: three main categories, then gender and type):
+ * what its notebooks (02-08) use. The study's files, by concept:
+ *
+ * | file                       | what                                                          |
+ * | -------------------------- | ------------------------------------------------------------- |
+ * | `specs.ts`                 | the models as the study names them, its best hyperparameters  |
+ * | `data.ts`                  | the authors' arrays or the stand-in; one model's splits        |
+ * | `train.ts`                 | one model trained into a tagged run record                    |
+ * | `search.ts`                | the primary model's search (and the level searches of 001)    |
+ * | `category_models.ts`       | a category's combined model(s) and hierarchical chain         |
+ * | `compare.ts`               | combined vs hierarchical on the same test images              |
+ * | `catalog.ts`, `test_all.ts`| every model, re-tested from its run record (notebook 08)      |
+ * | `glasses.ts`               | Glasses vs Sunglasses, where the data allows it               |
+ * | `shoe_orientation*.ts`     | the shoe-orientation augmentation and its ablation            |
+ *
+ * @module
+ */
+export {
+  GENDERED_CATEGORIES,
+  type GenderedCategory,
+  PRIMARY_BEST,
+  STUDY_000_BEST,
+  type StudyModelSpec,
+  TROUSERS_JEANS_COMBINED,
+} from "./specs.ts";
+export {
+  type LevelData,
+  loadLevel,
+  loadPrimary,
+  shopArrays,
+  type ShopArraysSource,
+} from "./data.ts";
+export { specParams, trainStudyModel } from "./train.ts";
+export { PRIMARY_SPACE, runPrimarySearch, STUDY_000_SPACE } from "./search.ts";
+export { trainCategoryModels } from "./category_models.ts";
+export {
+  type CategoryComparison,
+  compareCombinedAndHierarchical,
+} from "./compare.ts";
+export { type CatalogEntry, STUDY_000_CATALOG } from "./catalog.ts";
+export { resultsTable, testAllModels } from "./test_all.ts";
+export { decideGlasses, trainGlasses } from "./glasses.ts";
+export {
+  facingCounts,
+  runShoeOrientationExperiment,
+  VARIANT_DESCRIPTIONS,
+} from "./shoe_orientation.ts";
+export {
+  allTrainingShoes,
+  canonicalisationGrid,
+  shopSampleShoes,
+} from "./shoe_orientation_views.ts";

@@ -1,0 +1,83 @@
+/**
+ * Trains one of study 000's (or 001's) models into a run record. Every model
+ * trains through {@link trainStudyModel}, which records the run with the tags
+ * `study`, `profile`, `model` (the study's name, e.g. `Trousers&Jeans_All_L2`)
+ * and `level` (`Primary`, `All`, `Gender`, `Male`, `Female`), so notebook 08
+ * can find and re-test every model.
+ *
+ * @module
+ */
+import { buildStudyCnn } from "../../models/study_cnn.ts";
+import {
+  type ClassifierRunResult,
+  runClassifier,
+} from "../../execute/classifier_run.ts";
+import { ModelLevel, StudyModelSpec } from "./specs.ts";
+import { LevelData, ShopArraysSource } from "./data.ts";
+import type { LabContext } from "../../runs/lab_context.ts";
+
+/** One model of study 000 / 001 to train into a run record. */
+export interface StudyModelRun {
+  /** Its name, architecture and learning rate. */
+  spec: StudyModelSpec;
+  /** The `level` tag. */
+  level: ModelLevel;
+  /** Its arrays. */
+  data: LevelData;
+  /** Where the arrays came from. */
+  source: ShopArraysSource;
+  /** Study id tag; default `000`. */
+  study?: string;
+  /** The category (`Trousers&Jeans`, `Shoes`), recorded as a tag; none for the primary model. */
+  category?: string;
+  /** Runs root (default `reports/runs`). */
+  runsRoot?: string;
+}
+
+/** The run parameters of a spec: its options plus a non-default learning rate. */
+export function specParams(
+  spec: StudyModelSpec,
+): Record<string, string | number> {
+  return {
+    ...Object.fromEntries(
+      Object.entries(spec.options).map(([k, v]) => [k, v as string | number]),
+    ),
+    ...(spec.learningRate === undefined
+      ? {}
+      : { learningRate: spec.learningRate }),
+  };
+}
+
+/**
+ * Trains (or reuses) one model with `runClassifier`, its run tagged with
+ * `model`, `level` (and `category`).
+ */
+export async function trainStudyModel(
+  context: LabContext,
+  run: StudyModelRun,
+): Promise<ClassifierRunResult> {
+  const { spec, data } = run;
+  const classes = data.classNames.length;
+  const result = await runClassifier({
+    name: spec.name,
+    study: run.study ?? "000",
+    build: (seed) => buildStudyCnn({ ...spec.options, classes, seed }),
+    params: specParams(spec),
+    data,
+    dataset: { id: run.source.datasetId, fingerprint: run.source.fingerprint },
+    standIn: run.source.standIn,
+    profile: context.profile,
+    seed: context.seed,
+    backend: context.backend,
+    compile: spec.learningRate === undefined
+      ? undefined
+      : { learningRate: spec.learningRate },
+    runsRoot: run.runsRoot,
+    tags: {
+      model: spec.name,
+      level: run.level,
+      ...(run.category ? { category: run.category } : {}),
+    },
+  });
+  return result;
+}

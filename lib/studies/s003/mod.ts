@@ -1,0 +1,18 @@
+/**
+ * Study 003 (one network, three heads: masterCategory, subCategory,
+ * gender): what notebook 10 uses. Its files: `labels.ts` (the label rule on
+ * `styles.csv`), `data.ts` (images and per-head splits), `train.ts` (the
+ * multi-output fit and per-head metrics), `runs.ts` (the run, the tuning
+ * sweep and the published numbers beside ours).
+ *
+ * @module
+ */
+export { MULTI_OUTPUT_HEADS } from "../../models/multi_output.ts";
+export {
+  loadStudy003Data,
+  majorityBaseline,
+  sampleIndices,
+  STUDY_003_INPUT,
+} from "./data.ts";
+export { headCounts } from "./labels.ts";
+export { runStudy003, STUDY_003_PUBLISHED, tuneStudy003 } from "./runs.ts";
