@@ -175,7 +175,7 @@ const clickHeader = (name: string) =>
 
 Deno.test({
   name:
-    "report in headless Chromium: no console output or requests, charts drawn, trial table sorts on click, screenshot saved",
+    "report in headless Chromium: no console output or requests, charts and photo gallery drawn, trial table sorts on click, screenshot saved",
   ignore: !chromium,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -218,6 +218,20 @@ Deno.test({
         }
       }
 
+      const gallery = await browser.evaluate<
+        { width: number; complete: boolean }[]
+      >(
+        `[...document.querySelectorAll("img")].map((i) => ({ width: i.naturalWidth, complete: i.complete }))`,
+      );
+      if (
+        gallery.length === 0 ||
+        gallery.some((i) => !i.complete || i.width !== 90)
+      ) {
+        throw new Error(
+          `the misclassified photos are not drawn: ${JSON.stringify(gallery)}`,
+        );
+      }
+
       const filters = await browser.evaluate<string>(clickHeader("filters"));
       if (filters !== "32,32,32,64,64,64,128,128,128") {
         throw new Error(`filters after one click: ${filters}`);
@@ -250,7 +264,10 @@ Deno.test({
       const requests = browser.events.filter((e) =>
         e.method === "Network.requestWillBeSent"
       ).map((e) => (e.params?.request as { url: string }).url);
-      const elsewhere = requests.filter((u) => u !== `file://${file}`);
+      // data: URLs are the page's own inline images (the photo galleries).
+      const elsewhere = requests.filter((u) =>
+        u !== `file://${file}` && !u.startsWith("data:")
+      );
       if (elsewhere.length) {
         throw new Error(`the page requested ${elsewhere.join(", ")}`);
       }

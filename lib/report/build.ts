@@ -7,7 +7,9 @@
  * hierarchical comparisons with McNemar's test; and every run in detail:
  * confusion matrices (counts and row-normalised shares), per-class
  * precision / recall / F1, training curves (Observable Plot SVG), each head
- * of a multi-output run. Then the notebooks and the environment.
+ * of a multi-output run; trained models checked on photos from outside
+ * their data (per-class accuracy, confusion, misclassified photos). Then the
+ * notebooks and the environment.
  *
  * Self-contained: inline CSS, inline SVG, one small inline script (table
  * sorting; everything reads the same without it), no network request.
@@ -39,6 +41,7 @@ import {
   oursSummary,
 } from "./run_sections.ts";
 import { searchSection } from "./search_section.ts";
+import { photoCheckSection } from "./photo_checks.ts";
 
 export { readCompleteRuns, type ReportRun, reproduces, runKind };
 
@@ -135,7 +138,8 @@ th{background:#f3f3f3}table.sortable th{cursor:pointer;user-select:none}
 table.sortable th[aria-sort=ascending]::after{content:" \\25B2"}table.sortable th[aria-sort=descending]::after{content:" \\25BC"}
 tr.chosen td{background:#fdecea}.standin{background:#fff3cd;padding:0 .3rem}.charts{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
 figure{margin:.5rem 0}.perclass{max-width:440px}figcaption{font-size:12px;color:#555;max-width:520px}section.run,section.search{border-top:1px solid #ddd;margin-top:1.2rem}
-small,.note,.facts{color:#555}.note{font-size:13px}.facts{font-size:13px}nav a{margin-right:.8rem}code{font-size:12px}`;
+small,.note,.facts{color:#555}.note{font-size:13px}.facts{font-size:13px}nav a{margin-right:.8rem}code{font-size:12px}
+.gallery{display:flex;flex-wrap:wrap;gap:.6rem}.gallery figure{width:96px;margin:0}.gallery img{width:90px;height:120px;border:1px solid #ddd}.gallery figcaption{font-size:11px;word-break:break-all}`;
 
 /**
  * Builds the report's HTML from complete runs. `reportDir` is the folder the
@@ -237,6 +241,15 @@ export async function buildReportHtml(
     if (comparisons.length) {
       parts.push(`<h3>Combined vs hierarchical</h3>`);
       for (const r of comparisons) parts.push(comparisonSection(r, reportDir));
+    }
+    const checks = ours.filter((r) => runKind(r) === "photo-check");
+    if (checks.length) {
+      parts.push(
+        `<h3>Photos the models never saw</h3><p class="note">Trained models scored on photos from outside their data (never used for training or model selection), reported apart from the test sets above.</p>`,
+      );
+      for (const r of checks) {
+        parts.push(photoCheckSection(r, runs, reportDir));
+      }
     }
     const detailed = ours.filter((r) =>
       ["classifier", "multi-head", "other"].includes(runKind(r))

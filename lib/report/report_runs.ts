@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import type { RunJson } from "../runs/run_json.ts";
 import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
+import { type GalleryEntry, readGallery } from "../runs/photo_check_metrics.ts";
 
 /** One complete run as the report reads it. */
 export interface ReportRun {
@@ -18,6 +19,8 @@ export interface ReportRun {
   metrics: Record<string, unknown>;
   /** Its `history.json` (empty when missing). */
   history: Record<string, number>[];
+  /** A photo check's `misclassified.json`: thumbnails of its mistakes (absent otherwise). */
+  gallery?: GalleryEntry[];
 }
 
 async function readJsonOr<T>(path: string, fallback: T): Promise<T> {
@@ -46,6 +49,10 @@ export async function readCompleteRuns(root: string): Promise<ReportRun[]> {
       readJsonOr<Record<string, unknown>>(join(dir, "metrics.json"), {}),
       readJsonOr<Record<string, number>[]>(join(dir, "history.json"), []),
     ]);
+    if (run.tags?.check === "photos") {
+      const gallery = await readGallery(dir);
+      return { run, dir, metrics, history, gallery };
+    }
     return { run, dir, metrics, history };
   }));
   return read.filter((r): r is ReportRun => r !== null);
@@ -54,6 +61,7 @@ export async function readCompleteRuns(root: string): Promise<ReportRun[]> {
 // ---------------------------------------------------------------- run kinds
 
 type Kind =
+  | "photo-check"
   | "classifier"
   | "multi-head"
   | "comparison"
@@ -104,6 +112,9 @@ export function runKind(r: ReportRun): Kind {
     typeof m.heads === "object" && m.heads !== null &&
     Object.values(m.heads).some(isClassifierMetrics)
   ) return "multi-head";
+  if (isClassifierMetrics(m) && r.run.tags?.check === "photos") {
+    return "photo-check";
+  }
   if (isClassifierMetrics(m)) return "classifier";
   if (isTrialRun(r)) return "trial";
   return "other";

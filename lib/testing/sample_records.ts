@@ -2,8 +2,9 @@
  * Run records of every kind the report draws, written as `runSearch`,
  * `runClassifier` and the studies' experiments write them: a single-output
  * classifier (study 004), a hyperparameter search with its trials and test
- * record (study 001), a three-headed run (study 003) and a combined vs
- * hierarchical comparison (study 000). Their metrics are computed from
+ * record (study 001), a three-headed run (study 003), a combined vs
+ * hierarchical comparison (study 000) and a photo check of a model on photos
+ * from outside its data (study 000, with thumbnails of its mistakes). Their metrics are computed from
  * label arrays with the workspace's own metric functions. The report's
  * tests build from them in a temporary folder.
  *
@@ -15,6 +16,10 @@ import { classifierMetrics } from "../runs/classifier_metrics.ts";
 import { mcnemarExact } from "../eval/mcnemar.ts";
 import { createRng } from "../random.ts";
 import { FASHION_MNIST_CLASSES } from "../data/acquire/catalog.ts";
+import { rgbToPng } from "../data/images/decode.ts";
+import { Buffer } from "node:buffer";
+import type { PhotoCheckMetrics } from "../runs/photo_check_metrics.ts";
+import { perClassResults } from "../execute/photo_check.ts";
 
 const VERSIONS = {
   deno: "2.9.6",
@@ -113,6 +118,7 @@ export async function writeSampleRecords(root: string): Promise<{
   test: string;
   multiHead: string;
   comparison: string;
+  photoCheck: string;
 }> {
   // Study 004: one classifier.
   const fashion = [...FASHION_MNIST_CLASSES];
@@ -261,11 +267,60 @@ export async function writeSampleRecords(root: string): Promise<{
     hierarchical: score(58, 0.5, 0.8, 0.65),
     mcnemar: mcnemarExact(2, 6),
   }, []);
+  // Study 000: the primary model checked on photos from outside its data.
+  const shopClasses = ["Glasses&Sunglasses", "Shoes", "Trousers&Jeans"];
+  const p = labels(30, 3, 0.5, 9);
+  const ids = p.truth.map((_, i) => `photo_${i}.jpg`);
+  const misclassified = p.truth.flatMap((t, i) =>
+    t === p.predicted[i] ? [] : [{
+      id: ids[i],
+      trueClass: shopClasses[t],
+      predicted: shopClasses[p.predicted[i]],
+      confidence: 0.9 - 0.01 * i,
+    }]
+  );
+  const photoMetrics: PhotoCheckMetrics = {
+    ...classifierMetrics(p.truth, p.predicted, shopClasses, null),
+    modelRunId: "shoes-grid-test-s7",
+    perClass: perClassResults(p.truth, p.predicted, shopClasses),
+    misclassified,
+  };
+  const gallery = [];
+  for (const [k, m] of misclassified.slice(0, 4).entries()) {
+    const rgb = new Uint8Array(120 * 90 * 3).fill(60 * k);
+    gallery.push({
+      ...m,
+      png: Buffer.from(await rgbToPng(rgb, 90, 120)).toString("base64"),
+    });
+  }
+  await writeRecord(
+    root,
+    {
+      id: "primary-on-fashion-shop-samples-s42",
+      name: "Primary_Classification on fashion-shop-samples",
+      params: { modelRunId: "shoes-grid-test-s7" },
+      seed: 42,
+      dataset: { id: "fashion-shop-samples", fingerprint: "9bf5ffa3b6f746f4" },
+      splits: { test: 30 },
+      backend: BACKEND,
+      tags: {
+        study: "000",
+        profile: "smoke",
+        check: "photos",
+        photos: "fashion-shop-samples",
+        model: "Primary_Classification",
+      },
+    },
+    photoMetrics,
+    [],
+    { "misclassified.json": gallery },
+  );
   return {
     classifier: "study-004-cnn-s1",
     trials,
     test: "shoes-grid-test-s7",
     multiHead: "study-003-multi-output-s3",
     comparison: "shoes-combined-vs-hierarchical-s42",
+    photoCheck: "primary-on-fashion-shop-samples-s42",
   };
 }

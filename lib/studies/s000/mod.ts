@@ -12,6 +12,8 @@
  * | `compare.ts`               | combined vs hierarchical on the same test images              |
  * | `catalog.ts`, `test_all.ts`| every model, re-tested from its run record (notebook 08)      |
  * | `glasses.ts`               | Glasses vs Sunglasses, where the data allows it               |
+ * | `shop_photos.ts`           | the primary model scored on the shop's own photos             |
+ * | `shop_framing.ts`          | why it fails there: framing measured and changed              |
  * | `shoe_orientation*.ts`     | the shoe-orientation augmentation and its ablation            |
  *
  * @module
@@ -41,6 +43,18 @@ export {
 export { type CatalogEntry, STUDY_000_CATALOG } from "./catalog.ts";
 export { resultsTable, testAllModels } from "./test_all.ts";
 export { decideGlasses, trainGlasses } from "./glasses.ts";
+export {
+  checkPrimaryOnShopPhotos,
+  SHOP_PHOTOS,
+  shopPhotos,
+} from "./shop_photos.ts";
+export {
+  framingByClass,
+  framingFinding,
+  framingInterventions,
+  framingTable,
+  interventionsTable,
+} from "./shop_framing.ts";
 export {
   facingCounts,
   runShoeOrientationExperiment,

@@ -1,0 +1,113 @@
+/**
+ * The report's section on photos the models never saw (photo-check
+ * records, `lib/execute/photo_check.ts`): per check, the photos and the
+ * model run checked, accuracy per class with n and a 95% Wilson interval,
+ * the confusion matrix, and a gallery of the misclassified photos (the
+ * thumbnails the record keeps, most confident mistakes first). Kept apart
+ * from the in-domain test results: these photos are not the test set.
+ *
+ * @module
+ */
+import { formatPercent as percent } from "../eval/format.ts";
+import type { PhotoCheckMetrics } from "../runs/photo_check_metrics.ts";
+import { confusionMatrixSvg } from "./charts.ts";
+import { anchor, type Cell, escape, folderHref, range, table } from "./html.ts";
+import type { ReportRun } from "./report_runs.ts";
+import type { GalleryEntry } from "../runs/photo_check_metrics.ts";
+
+/**
+ * An HTML gallery of misclassified photos: each thumbnail with its file
+ * name, true and predicted class and the model's confidence. Inline PNG
+ * data, so the page stays one self-contained file.
+ */
+export function galleryHtml(entries: readonly GalleryEntry[]): string {
+  return `<div style="display:flex;flex-wrap:wrap;gap:.6rem">${
+    entries.map((e) =>
+      `<figure style="width:96px;margin:0"><img alt="${
+        escape(e.id)
+      }" width="90" height="120" style="border:1px solid #ddd" src="data:image/png;base64,${
+        escape(e.png)
+      }"><figcaption style="font-size:11px;word-break:break-all">${
+        escape(e.trueClass)
+      } → <b>${escape(e.predicted)}</b> (${percent(e.confidence)})<br><small>${
+        escape(e.id)
+      }</small></figcaption></figure>`
+    ).join("")
+  }</div>`;
+}
+
+/** The per-class table of a check: n, correct, accuracy and its 95% Wilson interval. */
+export function perClassTable(m: PhotoCheckMetrics): string {
+  const rows: (string | Cell)[][] = m.perClass.map((c) => [
+    escape(c.className),
+    { html: String(c.n), sort: c.n },
+    { html: String(c.correct), sort: c.correct },
+    c.accuracy === null
+      ? { html: "–", sort: -1 }
+      : { html: percent(c.accuracy), sort: c.accuracy },
+    c.wilson95 ? range(c.wilson95) : "–",
+  ]);
+  rows.push([
+    "<b>all</b>",
+    { html: String(m.n), sort: m.n },
+    { html: String(m.correct), sort: m.correct },
+    { html: `<b>${percent(m.accuracy)}</b>`, sort: m.accuracy },
+    range(m.wilson95),
+  ]);
+  return table(["class", "n", "correct", "accuracy", "95% Wilson"], rows, {
+    sortable: true,
+  });
+}
+
+/**
+ * A check's results: the per-class table beside the confusion matrix, then
+ * the gallery of misclassified photos (the report and the notebooks show
+ * the same).
+ */
+export function photoCheckBody(
+  m: PhotoCheckMetrics,
+  gallery: readonly GalleryEntry[],
+): string {
+  const wrong = m.misclassified.length;
+  return `<div style="display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start"><div>${
+    perClassTable(m)
+  }</div><figure>${
+    confusionMatrixSvg(m.confusion, m.classNames)
+  }<figcaption>rows: true class; columns: predicted</figcaption></figure></div>
+${
+    wrong
+      ? `<h5>Misclassified: ${
+        gallery.length < wrong
+          ? `the ${gallery.length} most confident of ${wrong} mistakes`
+          : `all ${wrong}`
+      }</h5>${galleryHtml(gallery)}`
+      : "<p>No photo misclassified.</p>"
+  }`;
+}
+
+/** One photo check: what was checked, per-class accuracy, confusion matrix, gallery. */
+export function photoCheckSection(
+  r: ReportRun,
+  runs: readonly ReportRun[],
+  reportDir: string,
+): string {
+  const m = r.metrics as unknown as PhotoCheckMetrics;
+  const checked = runs.find((x) => x.run.id === m.modelRunId);
+  return `<section class="run" id="${escape(anchor(r.run.id))}">
+<h4>${escape(r.run.name)}</h4>
+<p class="facts">Model: ${
+    checked
+      ? `<a href="#${escape(anchor(checked.run.id))}">${
+        escape(checked.run.name)
+      }</a> (${escape(checked.run.id)})`
+      : escape(m.modelRunId)
+  }; photos: ${escape(r.run.dataset.id)} <code>${
+    escape(r.run.dataset.fingerprint.slice(0, 16))
+  }</code>, ${m.n} photos; profile ${
+    escape(r.run.tags?.profile ?? "?")
+  }. Record: <a href="${escape(folderHref(r, reportDir))}/">${
+    escape(r.run.id)
+  }/</a>. The photos never entered training or model selection.</p>
+${photoCheckBody(m, r.gallery ?? [])}
+</section>`;
+}
