@@ -21,6 +21,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import { rgbToPng } from "../data/images/decode.ts";
+import { convertImages, stackImages } from "../data/images/convert.ts";
 import type { LabelledArrays } from "../data/labelled_arrays.ts";
 import { wilsonInterval } from "../eval/intervals.ts";
 import { loadModel } from "../models/model_files.ts";
@@ -54,6 +55,62 @@ export interface PhotoSet {
   arrays: LabelledArrays;
   /** The model's class names; `arrays.labels` index into them. */
   classNames: string[];
+}
+
+/** A photo file and its class name, for {@linkcode convertPhotoSet}. */
+export interface PhotoFile {
+  /** File name (the photo's id in the record). */
+  id: string;
+  /** Path to the file. */
+  path: string;
+  /** Its class, one of the model's class names. */
+  className: string;
+}
+
+/**
+ * Converts photo files with the pipeline every training image went through
+ * (fitted into 90 x 120 on white) into a {@link PhotoSet} labelled with
+ * `classNames`' indices.
+ *
+ * @throws naming every photo that could not be converted (with the reason),
+ * or whose class the model does not have.
+ */
+export async function convertPhotoSet(
+  files: readonly PhotoFile[],
+  classNames: readonly string[],
+  dataset: DatasetRef,
+  description: string,
+): Promise<PhotoSet> {
+  const unknown = files.filter((f) => !classNames.includes(f.className));
+  if (unknown.length) {
+    throw new Error(
+      `The model's classes (${classNames.join(", ")}) lack ${
+        [...new Set(unknown.map((u) => u.className))].join(", ")
+      } of the ${dataset.id} photos`,
+    );
+  }
+  const { converted, report } = await convertImages(
+    files.map((f) => ({ id: f.id, path: f.path, label: f.className })),
+  );
+  if (report.skipped.length) {
+    throw new Error(
+      `Cannot convert ${dataset.id} photos: ${
+        report.skipped.map((s) => `${s.path} (${s.reason}: ${s.message})`)
+          .join("; ")
+      }`,
+    );
+  }
+  return {
+    dataset,
+    description,
+    ids: converted.map((c) => c.item.id),
+    arrays: {
+      images: stackImages(converted),
+      shape: [120, 90, 3],
+      labels: converted.map((c) => classNames.indexOf(c.item.label!)),
+    },
+    classNames: [...classNames],
+  };
 }
 
 /** What {@linkcode checkOnPhotos} does. */

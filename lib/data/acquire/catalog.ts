@@ -273,6 +273,28 @@ export const CATALOG: readonly DatasetEntry[] = [
     },
   },
   {
+    id: "clothing-street-photos",
+    title: "Street photos of shoes and pants",
+    description:
+      "666 photos of shoes (198) and pants (468) taken by people: on floors, beds, hangers, in hands, in any orientation; not product shots. A check of models trained on product photos (study 000's warning about real-world images in other directions); never used for training or model selection of the study reproductions.",
+    licence: "CC0-1.0",
+    mirrorPath: "clothing-street-photos",
+    mirrorFileCount: 667,
+    sources: [{
+      kind: "git",
+      description:
+        "Folders train/shoes and train/pants of the clothing dataset (small) at the pinned commit: git clone https://github.com/alexeygrigorev/clothing-dataset-small, check out the commit, copy train/shoes to shoes/ and train/pants to pants/ beside the repository's LICENSE, then: deno task data clothing-street-photos --from <that folder>.",
+      repository: "https://github.com/alexeygrigorev/clothing-dataset-small",
+      commit: "11961516",
+      folder: "train",
+    }],
+    labels: {
+      description:
+        "The class is the folder name: shoes/<uuid>.jpg, pants/<uuid>.jpg. Shoes stand for the shop's Shoes, pants for Trousers & Jeans.",
+      classes: ["shoes", "pants"],
+    },
+  },
+  {
     id: "fashion-shop-samples",
     title: "Fashion shop sample photos",
     description:
@@ -392,3 +414,17 @@ export function formatCatalog(
     return lines.join("\n");
   }).join("\n\n") + "\n";
 }
+
+/**
+ * The datasets the notebooks and `deno task reproduce` install: every
+ * public one (the fashion-shop authors' own arrays are installed by hand
+ * when a user has them).
+ */
+export const REPRODUCTION_DATASETS = [
+  "fashion-mnist",
+  "fashion-product-images",
+  "clothing-dataset-small",
+  "clothing-street-photos",
+  "fashion-shop-samples",
+  "mobilenet-v2-0.35-224-notop",
+] as const;

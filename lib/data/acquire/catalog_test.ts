@@ -17,6 +17,7 @@ Deno.test("catalog: ids are unique and every entry has a licence, a source and a
     "fashion-mnist",
     "fashion-product-images",
     "clothing-dataset-small",
+    "clothing-street-photos",
     "fashion-shop-samples",
     "mobilenet-v2-0.35-224-notop",
     "fashion-shop",

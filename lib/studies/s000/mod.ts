@@ -13,6 +13,7 @@
  * | `catalog.ts`, `test_all.ts`| every model, re-tested from its run record (notebook 08)      |
  * | `glasses.ts`               | Glasses vs Sunglasses, where the data allows it               |
  * | `shop_photos.ts`           | the primary model scored on the shop's own photos             |
+ * | `street_photos.ts`         | ... and on street photos of shoes and pants                   |
  * | `shop_framing.ts`          | why it fails there: framing measured and changed              |
  * | `shoe_orientation*.ts`     | the shoe-orientation augmentation and its ablation            |
  *
@@ -44,10 +45,16 @@ export { type CatalogEntry, STUDY_000_CATALOG } from "./catalog.ts";
 export { resultsTable, testAllModels } from "./test_all.ts";
 export { decideGlasses, trainGlasses } from "./glasses.ts";
 export {
+  checkPrimaryOnPhotos,
   checkPrimaryOnShopPhotos,
   SHOP_PHOTOS,
   shopPhotos,
 } from "./shop_photos.ts";
+export {
+  checkPrimaryOnStreetPhotos,
+  STREET_PHOTOS,
+  streetPhotos,
+} from "./street_photos.ts";
 export {
   framingByClass,
   framingFinding,

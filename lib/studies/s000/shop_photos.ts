@@ -12,10 +12,10 @@
  */
 import { join } from "node:path";
 import { datasetDir, readFingerprint } from "../../data/acquire/fingerprint.ts";
-import { convertImages, stackImages } from "../../data/images/convert.ts";
 import { MAIN_CATEGORIES, TAXONOMY } from "../../data/labels/label_tree.ts";
 import {
   checkOnPhotos,
+  convertPhotoSet,
   type PhotoCheckResult,
   type PhotoSet,
 } from "../../execute/photo_check.ts";
@@ -55,62 +55,54 @@ export async function shopPhotos(
     .filter((e) => e.isFile && /\.jpg$/i.test(e.name))
     .map((e) => e.name)
     .sort();
-  const items = names.map((name) => ({
-    id: name,
-    path: join(dir, name),
-    label: shopPhotoCategory(name),
-  }));
-  const unknown = items.filter((item) => !classNames.includes(item.label));
-  if (unknown.length) {
-    throw new Error(
-      `The model's classes (${classNames.join(", ")}) lack ${
-        [...new Set(unknown.map((u) => u.label))].join(", ")
-      } of the shop photos`,
-    );
-  }
-  const { converted, report } = await convertImages(items);
-  if (report.skipped.length) {
-    throw new Error(
-      `Cannot convert shop photos: ${
-        report.skipped.map((s) => `${s.path} (${s.reason}: ${s.message})`)
-          .join("; ")
-      }`,
-    );
-  }
   const fingerprint = await readFingerprint(SHOP_PHOTOS);
-  return {
-    dataset: { id: SHOP_PHOTOS, fingerprint: fingerprint.sha256 },
-    description:
-      "the fashion shop's own sample photos (white-background product shots, 300 x 400), main category from the file name",
-    ids: converted.map((c) => c.item.id),
-    arrays: {
-      images: stackImages(converted),
-      shape: [120, 90, 3],
-      labels: converted.map((c) => classNames.indexOf(c.item.label!)),
-    },
-    classNames: [...classNames],
-  };
+  return await convertPhotoSet(
+    names.map((name) => ({
+      id: name,
+      path: join(dir, name),
+      className: shopPhotoCategory(name),
+    })),
+    classNames,
+    { id: SHOP_PHOTOS, fingerprint: fingerprint.sha256 },
+    "the fashion shop's own sample photos (white-background product shots, 300 x 400), main category from the file name",
+  );
 }
 
 /**
  * Scores a primary model's run (the search's test run, or any run with a
- * saved 3-class model) on the shop photos, recorded as a photo check tagged
- * study `000`, the model's name and its run.
+ * saved 3-class model) on a set of photos from outside its data, recorded
+ * as a photo check named `<model> on <photos>` and tagged study `000`, the
+ * model's name and level `Primary`.
  */
+export async function checkPrimaryOnPhotos(
+  context: LabContext,
+  modelRunId: string,
+  photos: PhotoSet,
+  options: { runsRoot?: string; model?: string } = {},
+): Promise<PhotoCheckResult> {
+  const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
+  const model = options.model ?? PRIMARY_BEST.name;
+  return await checkOnPhotos({
+    modelRunDir: join(root, modelRunId),
+    photos,
+    name: `${model} on ${photos.dataset.id}`,
+    context,
+    tags: { study: "000", model, level: "Primary" },
+    runsRoot: options.runsRoot,
+  });
+}
+
+/** {@link checkPrimaryOnPhotos} on the shop's sample photos. */
 export async function checkPrimaryOnShopPhotos(
   context: LabContext,
   modelRunId: string,
   classNames: readonly string[],
   options: { runsRoot?: string; model?: string; photosDir?: string } = {},
 ): Promise<PhotoCheckResult> {
-  const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const model = options.model ?? PRIMARY_BEST.name;
-  return await checkOnPhotos({
-    modelRunDir: join(root, modelRunId),
-    photos: await shopPhotos(classNames, options.photosDir),
-    name: `${model} on ${SHOP_PHOTOS}`,
+  return await checkPrimaryOnPhotos(
     context,
-    tags: { study: "000", model, level: "Primary" },
-    runsRoot: options.runsRoot,
-  });
+    modelRunId,
+    await shopPhotos(classNames, options.photosDir),
+    options,
+  );
 }
