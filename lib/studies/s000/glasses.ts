@@ -22,9 +22,8 @@
  *
  * @module
  */
+import type { LabContext } from "../../runs/lab_context.ts";
 import { join } from "node:path";
-import type { BackendChoice } from "../../backend.ts";
-import type { Profile } from "../../profiles.ts";
 import { createRng, shuffleInPlace } from "../../random.ts";
 import { datasetDir, readFingerprint } from "../../data/acquire/fingerprint.ts";
 import {
@@ -246,7 +245,7 @@ function pick(
  * `000`.
  */
 export async function trainGlasses(
-  context: { profile: Profile; backend: BackendChoice; seed: number },
+  context: LabContext,
   decision: Extract<GlassesDecision, { kind: "train" }>,
   options: { runsRoot?: string; fingerprint?: string } = {},
 ): Promise<ClassifierRunResult> {

@@ -32,10 +32,9 @@
  *
  * @module
  */
+import type { LabContext } from "../../runs/lab_context.ts";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import type { BackendChoice } from "../../backend.ts";
-import type { Profile } from "../../profiles.ts";
 import {
   type BatchShape,
   canonicalizeShoes,
@@ -233,7 +232,7 @@ async function mirroredAccuracy(
  * set too, and compares the baseline with each other variant (McNemar).
  */
 export async function runShoeOrientationExperiment(
-  context: { profile: Profile; backend: BackendChoice; seed: number },
+  context: LabContext,
   options: ShoeOrientationOptions = {},
 ): Promise<ShoeOrientationResult> {
   const source = options.source ?? await shopArrays();

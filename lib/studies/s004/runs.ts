@@ -9,10 +9,10 @@
  *
  * @module
  */
+import type { LabContext } from "../../runs/lab_context.ts";
 import { loadFashionMnist } from "../../data/formats/idx.ts";
 import { readFingerprint } from "../../data/acquire/fingerprint.ts";
 import { buildFashionMnistCnn } from "../../models/fashion_mnist_cnn.ts";
-import type { BackendChoice } from "../../backend.ts";
 import type { Profile } from "../../profiles.ts";
 import { publishedValue } from "../../published/published.ts";
 import { createRng, shuffleInPlace } from "../../random.ts";
@@ -83,7 +83,7 @@ export async function fashionMnistSplits(profile: Profile, seed: number) {
 
 /** Trains and evaluates study 004's CNN at a profile into a run record. */
 export async function runStudy004(
-  context: { profile: Profile; backend: BackendChoice; seed: number },
+  context: LabContext,
   runsRoot?: string,
 ): Promise<ClassifierRunResult> {
   const data = await fashionMnistSplits(context.profile, context.seed);
