@@ -12,35 +12,22 @@
  * data`) and falls back to `$FASHION_MIRROR/<dataset>` (default
  * `../shared/datasets`). See lib/data/images/convert_dataset.ts for the outputs.
  */
-import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import {
   convertDataset,
   CONVERTIBLE_DATASETS,
-  type ConvertibleDataset,
   summarizeReport,
 } from "../lib/data/images/convert_dataset.ts";
 import { existsOrFalseSync as exists } from "../lib/io/exists.ts";
+import { TaskArgs } from "./args.ts";
 
-function fail(message: string): never {
-  console.error(`convert: ${message}`);
-  Deno.exit(2);
-}
-
-function positiveInt(
-  name: string,
-  value: string | undefined,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    fail(`--${name} must be a positive integer, got '${value}'`);
-  }
-  return n;
-}
-
-const { values } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "convert",
+  `usage: deno task convert --dataset ${
+    CONVERTIBLE_DATASETS.join("|")
+  } [--out DIR] [--in DIR] [--width 90 --height 120] [--limit-per-class N] [--seed 42] [--min-class-size 40] [--concurrency 4] [--phash-threshold 6] [--remove-near-duplicates] [--quiet]`,
+);
+const { values } = cli.parse({
   options: {
     dataset: { type: "string" },
     in: { type: "string" },
@@ -57,14 +44,28 @@ const { values } = parseArgs({
   },
 });
 
-const dataset = values.dataset as ConvertibleDataset | undefined;
-if (!dataset || !CONVERTIBLE_DATASETS.includes(dataset)) {
-  fail(
-    `--dataset must be one of ${CONVERTIBLE_DATASETS.join(", ")}; got '${
-      dataset ?? ""
-    }'`,
-  );
-}
+const dataset = cli.oneOf(
+  "dataset",
+  values.dataset ??
+    cli.fail(`--dataset is required: ${CONVERTIBLE_DATASETS.join(", ")}`),
+  CONVERTIBLE_DATASETS,
+);
+const width = cli.positiveInt("width", values.width);
+const height = cli.positiveInt("height", values.height);
+const limitPerClass = cli.positiveInt(
+  "limit-per-class",
+  values["limit-per-class"],
+);
+const seed = cli.integer("seed", values.seed);
+const minClassSize = cli.positiveInt(
+  "min-class-size",
+  values["min-class-size"],
+);
+const concurrency = cli.positiveInt("concurrency", values.concurrency);
+const threshold = cli.integer("phash-threshold", values["phash-threshold"], {
+  min: 0,
+  max: 64,
+});
 const mirror = Deno.env.get("FASHION_MIRROR") ?? "../shared/datasets";
 const inDir = resolve(
   values.in ??
@@ -73,19 +74,11 @@ const inDir = resolve(
       : join(mirror, dataset)),
 );
 if (!exists(inDir)) {
-  fail(
+  cli.fail(
     `input folder ${inDir} does not exist; run 'deno task data' or pass --in <folder>`,
   );
 }
 const outDir = resolve(values.out ?? join("data/processed", dataset));
-const seed = Number(values.seed);
-if (!Number.isInteger(seed)) {
-  fail(`--seed must be an integer, got '${values.seed}'`);
-}
-const threshold = Number(values["phash-threshold"]);
-if (!Number.isInteger(threshold) || threshold < 0 || threshold > 64) {
-  fail(`--phash-threshold must be 0..64, got '${values["phash-threshold"]}'`);
-}
 
 console.log(`convert ${dataset}: ${inDir} -> ${outDir}`);
 let lastPrint = 0;
@@ -93,12 +86,12 @@ const report = await convertDataset({
   dataset,
   inDir,
   outDir,
-  width: positiveInt("width", values.width),
-  height: positiveInt("height", values.height),
-  limitPerClass: positiveInt("limit-per-class", values["limit-per-class"]),
+  width,
+  height,
+  limitPerClass,
   seed,
-  minClassSize: positiveInt("min-class-size", values["min-class-size"]),
-  concurrency: positiveInt("concurrency", values.concurrency),
+  minClassSize,
+  concurrency,
   phashThreshold: threshold,
   removeNearDuplicates: values["remove-near-duplicates"],
   onProgress: (p) => {

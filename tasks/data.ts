@@ -15,12 +15,12 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { acquireDatasets } from "../lib/data/acquire/acquire.ts";
 import { datasetIds, formatCatalog } from "../lib/data/acquire/catalog.ts";
+import { TaskArgs } from "./args.ts";
 
 const USAGE =
-  `Usage: deno task data [--mirror DIR] [--from DIR] [--force] <id...>
+  `usage: deno task data [--mirror DIR] [--from DIR] [--force] <id...>
        deno task data --list
 
   --mirror DIR  offline mirror root (default: env FASHION_MIRROR)
@@ -31,44 +31,31 @@ const USAGE =
 Datasets: ${datasetIds().join(", ")}
 Installs into data/raw/<id>/ (or env FASHION_DATA_DIR).`;
 
-/** Parses the command line and runs the install; returns the exit code. */
+/**
+ * Parses the command line and runs the install; returns the exit code. A
+ * wrong command line prints what is wrong and the usage and exits with 2.
+ */
 export async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        mirror: { type: "string" },
-        from: { type: "string" },
-        force: { type: "boolean" },
-        list: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    console.error(
-      `${error instanceof Error ? error.message : error}\n\n${USAGE}`,
-    );
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const cli = new TaskArgs("data", USAGE, args);
+  const { values, positionals } = cli.parse({
+    allowPositionals: true,
+    options: {
+      mirror: { type: "string" },
+      from: { type: "string" },
+      force: { type: "boolean" },
+      list: { type: "boolean" },
+    },
+  });
   if (values.list) {
     console.log(formatCatalog());
     return 0;
   }
-  if (positionals.length === 0) {
-    console.error(`No dataset id given.\n\n${USAGE}`);
-    return 2;
-  }
+  if (positionals.length === 0) cli.fail("No dataset id given.");
   if (values.from && positionals.length !== 1) {
-    console.error("--from installs one dataset: give exactly one id");
-    return 2;
+    cli.fail("--from installs one dataset: give exactly one id");
   }
+  cli.directory("mirror", values.mirror);
+  cli.directory("from", values.from);
   try {
     const results = await acquireDatasets(positionals, {
       mirror: values.mirror,

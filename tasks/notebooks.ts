@@ -4,14 +4,17 @@
  * at the first failing cell (printing notebook, cell and error, exit 1) and
  * saves executed copies under `reports/notebooks/`.
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { getProfile } from "../lib/profiles.ts";
+import { resolveBackendRequest } from "../lib/backend.ts";
 import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
 import { peakNote } from "../lib/notebooks/peak_memory.ts";
+import { TaskArgs } from "./args.ts";
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "notebooks",
+  "usage: deno task notebooks [--profile smoke|course|full] [--backend NAME] [--dir notebooks] [--out reports/notebooks] [name...]",
+);
+const { values, positionals } = cli.parse({
   allowPositionals: true,
   options: {
     profile: { type: "string" },
@@ -20,8 +23,9 @@ const { values, positionals } = parseArgs({
     out: { type: "string", default: join("reports", "notebooks") },
   },
 });
-
-const profile = getProfile(values.profile);
+const profile = cli.profile(values.profile);
+cli.check(() => resolveBackendRequest(values.backend));
+cli.directory("dir", values.dir);
 const missing = await notebookToolsMissing();
 if (missing) {
   console.error(`notebooks: ${missing}`);

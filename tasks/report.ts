@@ -4,14 +4,17 @@
  * static HTML results report from the run records, linking the notebooks
  * and their executed copies. The same records give the same bytes.
  */
-import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { buildReportHtml, readCompleteRuns } from "../lib/report/build.ts";
 import { findNotebooks } from "../lib/report/notebooks.ts";
 import { writeTextAtomic } from "../lib/io/atomic.ts";
+import { TaskArgs } from "./args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "report",
+  "usage: deno task report [--runs reports/runs] [--out reports/index.html] [--notebooks notebooks] [--executed reports/notebooks]",
+);
+const { values } = cli.parse({
   options: {
     runs: { type: "string", default: join("reports", "runs") },
     out: { type: "string", default: join("reports", "index.html") },

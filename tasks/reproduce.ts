@@ -7,15 +7,19 @@
  * starts and ends; finished runs are reused, so running it again after a
  * failure picks up where it stopped.
  */
-import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { getProfile } from "../lib/profiles.ts";
+import { resolveBackendRequest } from "../lib/backend.ts";
 import { acquireDatasets } from "../lib/data/acquire/acquire.ts";
+import { REPRODUCTION_DATASETS } from "../lib/data/acquire/catalog.ts";
 import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
 import { peakNote } from "../lib/notebooks/peak_memory.ts";
+import { TaskArgs } from "./args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "reproduce",
+  "usage: deno task reproduce [--profile smoke|course|full] [--mirror DIR] [--backend NAME] [--notebooks notebooks]",
+);
+const { values } = cli.parse({
   options: {
     profile: { type: "string" },
     mirror: { type: "string" },
@@ -23,7 +27,10 @@ const { values } = parseArgs({
     notebooks: { type: "string", default: "notebooks" },
   },
 });
-const profile = getProfile(values.profile);
+const profile = cli.profile(values.profile);
+cli.check(() => resolveBackendRequest(values.backend));
+cli.directory("mirror", values.mirror);
+cli.directory("notebooks", values.notebooks);
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 function fail(message: string): never {
@@ -51,16 +58,10 @@ console.log(
     values.mirror ?? Deno.env.get("FASHION_MIRROR") ?? "download"
   })`,
 );
-await acquireDatasets(
-  [
-    "fashion-mnist",
-    "fashion-product-images",
-    "clothing-dataset-small",
-    "fashion-shop-samples",
-    "mobilenet-v2-0.35-224-notop",
-  ],
-  { mirror: values.mirror, log: (line) => console.log(`  ${line}`) },
-);
+await acquireDatasets(REPRODUCTION_DATASETS, {
+  mirror: values.mirror,
+  log: (line) => console.log(`  ${line}`),
+});
 
 const env: Record<string, string> = { PROFILE: profile.name };
 if (values.backend) env.TFJS_BACKEND = values.backend;

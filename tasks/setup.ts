@@ -11,11 +11,14 @@
  *    notebooks run.
  * 3. Prints which backends work here.
  */
-import { parseArgs } from "node:util";
 import { BACKEND_NAMES } from "../lib/backend.ts";
+import { TaskArgs } from "./args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "setup",
+  "usage: deno task setup [--skip-tensorflow] [--libtensorflow <wheel-or-dir>]",
+);
+const { values } = cli.parse({
   options: {
     "skip-tensorflow": { type: "boolean", default: false },
     libtensorflow: { type: "string" },

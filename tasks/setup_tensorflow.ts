@@ -7,11 +7,14 @@
  * With no source (and no TFJS_LIBTENSORFLOW_DIR), the pinned tensorflow-cpu
  * wheel is fetched from PyPI with pip and verified. Run by `deno task setup`.
  */
-import { parseArgs } from "node:util";
 import { buildTfjsNodeAddon } from "../lib/native/libtensorflow.ts";
+import { TaskArgs } from "./args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "setup_tensorflow",
+  "usage: deno run -A tasks/setup_tensorflow.ts [--libtensorflow <wheel-or-dir>] [--force]",
+);
+const { values } = cli.parse({
   options: {
     libtensorflow: { type: "string" },
     force: { type: "boolean", default: false },

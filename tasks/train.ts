@@ -15,50 +15,28 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { selectBackend } from "../lib/backend.ts";
-import { getProfile } from "../lib/profiles.ts";
+import { resolveBackendRequest, selectBackend } from "../lib/backend.ts";
 import { acquireDatasets } from "../lib/data/acquire/acquire.ts";
 import { formatAccuracy } from "../lib/eval/format.ts";
 import { runStudy004 } from "../lib/studies/s004/mod.ts";
+import { TaskArgs } from "./args.ts";
 
-const USAGE =
-  "usage: deno task train [--profile smoke|course|full] [--backend NAME] [--seed N] [--mirror DIR]";
-
-function usageError(message: string): never {
-  console.error(`train: ${message}\n${USAGE}`);
-  Deno.exit(2);
-}
-
-let values: {
-  profile?: string;
-  backend?: string;
-  seed?: string;
-  mirror?: string;
-};
-try {
-  ({ values } = parseArgs({
-    args: Deno.args,
-    options: {
-      profile: { type: "string" },
-      backend: { type: "string" },
-      seed: { type: "string", default: "42" },
-      mirror: { type: "string" },
-    },
-  }));
-} catch (error) {
-  usageError((error as Error).message);
-}
-const seed = Number(values.seed);
-if (!Number.isInteger(seed) || seed < 0) {
-  usageError(`--seed must be a non-negative integer, not "${values.seed}"`);
-}
-let profile;
-try {
-  profile = getProfile(values.profile);
-} catch (error) {
-  usageError((error as Error).message);
-}
+const cli = new TaskArgs(
+  "train",
+  "usage: deno task train [--profile smoke|course|full] [--backend NAME] [--seed N] [--mirror DIR]",
+);
+const { values } = cli.parse({
+  options: {
+    profile: { type: "string" },
+    backend: { type: "string" },
+    seed: { type: "string", default: "42" },
+    mirror: { type: "string" },
+  },
+});
+const seed = cli.integer("seed", values.seed, { min: 0 });
+const profile = cli.profile(values.profile);
+cli.check(() => resolveBackendRequest(values.backend));
+cli.directory("mirror", values.mirror);
 
 await acquireDatasets(["fashion-mnist"], {
   mirror: values.mirror,

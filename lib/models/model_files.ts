@@ -6,12 +6,21 @@
  * last, both atomically, so a reader never pairs a `model.json` with
  * half-written or mismatched weights.
  *
+ * {@linkcode loadModel} loads every model this workspace saves without the
+ * caller importing anything else: this module imports the modules that
+ * register the workspace's own serialisable classes with TF.js
+ * (`SeededDropout`, from `seeded_dropout.ts`). `leanL2` needs no
+ * registration: it saves as TF.js' own `L1L2`.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
+// Registers SeededDropout (tf.serialization.registerClass), which saved
+// models name; a class added with registerClass belongs here too.
+import "./seeded_dropout.ts";
 
 function joinBuffers(parts: Uint8Array[]): ArrayBuffer {
   const total = parts.reduce((sum, p) => sum + p.byteLength, 0);

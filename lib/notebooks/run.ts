@@ -3,11 +3,18 @@
  * each notebook with the Deno kernel, stops at the first failing cell, and
  * the executed copy is saved (atomically) for the report.
  *
+ * A run's processes do not outlive the process that started it (see
+ * `process_guard.ts`): SIGINT or SIGTERM during a run stops nbconvert and
+ * the kernel and exits with 130 or 143, and on Linux with `setpriv`
+ * nbconvert dies with its parent and the kernel with nbconvert, however they
+ * end (SIGKILL included).
+ *
  * @module
  */
 import { basename, join } from "node:path";
 import { writeTextAtomic } from "../io/atomic.ts";
 import { type PeakMemory, watchPeakMemory } from "./peak_memory.ts";
+import { parentDeathPrefix, stopTreeOnSignals } from "./process_guard.ts";
 
 /** A notebook's JSON (nbformat 4), as far as the runner reads it. */
 export interface NotebookJson {
@@ -123,6 +130,58 @@ function failingCell(nb: NotebookJson, message: string): number | null {
   return index < 0 ? null : index + 1;
 }
 
+/** A kernelspec as `jupyter kernelspec list --json` gives it. */
+interface KernelSpec {
+  argv: string[];
+  [key: string]: unknown;
+}
+
+let denoKernelSpec: Promise<KernelSpec | null> | undefined;
+
+/** The registered Deno kernel's spec (looked up once per process), or null. */
+function registeredDenoKernel(): Promise<KernelSpec | null> {
+  denoKernelSpec ??= (async () => {
+    try {
+      const out = await new Deno.Command("jupyter", {
+        args: ["kernelspec", "list", "--json"],
+        stdout: "piped",
+        stderr: "null",
+      }).output();
+      if (!out.success) return null;
+      const spec = JSON.parse(new TextDecoder().decode(out.stdout))
+        .kernelspecs?.deno?.spec;
+      return Array.isArray(spec?.argv) ? spec as KernelSpec : null;
+    } catch {
+      return null;
+    }
+  })();
+  return denoKernelSpec;
+}
+
+/**
+ * Writes `<dir>/kernels/deno/kernel.json`: the registered Deno kernel with
+ * `prefix` in front of its command, so the kernel gets the parent-death
+ * signal and dies with nbconvert. Returns the environment that makes
+ * Jupyter find it first (`JUPYTER_PATH`), or `{}` when there is nothing to
+ * guard with.
+ */
+async function guardedKernel(
+  dir: string,
+  prefix: string[],
+  env: Record<string, string>,
+): Promise<Record<string, string>> {
+  const spec = prefix.length ? await registeredDenoKernel() : null;
+  if (!spec) return {};
+  const kernelDir = join(dir, "kernels", "deno");
+  await Deno.mkdir(kernelDir, { recursive: true });
+  await Deno.writeTextFile(
+    join(kernelDir, "kernel.json"),
+    JSON.stringify({ ...spec, argv: [...prefix, ...spec.argv] }, null, 1),
+  );
+  const inherited = env.JUPYTER_PATH ?? Deno.env.get("JUPYTER_PATH");
+  return { JUPYTER_PATH: inherited ? `${dir}:${inherited}` : dir };
+}
+
 // deno-lint-ignore no-control-regex
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
@@ -159,8 +218,16 @@ async function executeOnce(
   const started = performance.now();
   const scratch = await Deno.makeTempDir({ prefix: "nb_" });
   try {
-    const child = new Deno.Command("jupyter", {
+    const guard = await parentDeathPrefix();
+    const kernelEnv = await guardedKernel(
+      join(scratch, "jupyter"),
+      guard,
+      options.env ?? {},
+    );
+    const command = [...guard, "jupyter"];
+    const child = new Deno.Command(command[0], {
       args: [
+        ...command.slice(1),
         "nbconvert",
         "--to",
         "notebook",
@@ -176,12 +243,22 @@ async function executeOnce(
         scratch,
         path,
       ],
-      env: { NO_COLOR: "1", ...options.env },
+      env: { NO_COLOR: "1", ...options.env, ...kernelEnv },
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    const signals = stopTreeOnSignals(
+      child.pid,
+      path,
+      () => Deno.removeSync(scratch, { recursive: true }),
+    );
     const memory = watchPeakMemory(child.pid);
-    const output = await child.output();
+    let output: Deno.CommandOutput;
+    try {
+      output = await child.output();
+    } finally {
+      signals.dispose();
+    }
     const peakMemory = memory.stop();
     const seconds = (performance.now() - started) / 1000;
     const stderr = stripAnsi(new TextDecoder().decode(output.stderr));

@@ -11,30 +11,35 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { convertImages } from "../../lib/data/images/convert.ts";
 import { datasetDir } from "../../lib/testing/mirror.ts";
+import { TaskArgs } from "../args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "bench:convert",
+  "usage: deno task bench:convert [--n 1000] [--concurrency 4] [--dir <images folder>]",
+);
+const { values } = cli.parse({
   options: {
     n: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "4" },
     dir: { type: "string" },
   },
 });
-const dir = values.dir ?? join(datasetDir("fashion-product-images"), "images");
+const n = cli.positiveInt("n", values.n);
+const concurrency = cli.positiveInt("concurrency", values.concurrency);
+const dir = cli.directory("dir", values.dir) ??
+  join(datasetDir("fashion-product-images"), "images");
 const files = [...Deno.readDirSync(dir)].map((e) => e.name)
   .filter((name) => /\.(jpe?g|png|webp)$/i.test(name)).sort()
-  .slice(0, Number(values.n)).map((f) => join(dir, f));
+  .slice(0, n).map((f) => join(dir, f));
 const list = await Deno.makeTempFile({ suffix: ".txt" });
 await Deno.writeTextFile(list, files.join("\n"));
 for (const f of files) await Deno.readFile(f); // warm the page cache
 
 const items = files.map((path) => ({ id: path, path, label: "x" }));
-const concurrency = Number(values.concurrency);
 const result = await convertImages(items, { concurrency });
 const r = result.report;
 console.log(JSON.stringify({

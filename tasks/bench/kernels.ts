@@ -9,18 +9,25 @@
  * of GPU dispatches, the kernels by name and the slowest kernels by input
  * shapes.
  */
-import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { describeBackend, selectBackend } from "../../lib/backend.ts";
+import {
+  describeBackend,
+  resolveBackendRequest,
+  selectBackend,
+} from "../../lib/backend.ts";
 import { buildStudyCnn } from "../../lib/models/study_cnn.ts";
 import {
   measureBackendOverhead,
   profileTrainingStep,
 } from "../../lib/bench/kernel_profile.ts";
 import { createOptimizer } from "../../lib/train/compile.ts";
+import { TaskArgs } from "../args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "profile",
+  "usage: deno task profile [--backend NAME] [--batch 32] [--steps 10] [--json]",
+);
+const { values } = cli.parse({
   options: {
     backend: { type: "string" },
     batch: { type: "string", default: "32" },
@@ -28,10 +35,9 @@ const { values } = parseArgs({
     steps: { type: "string", default: "10" },
   },
 });
-const batch = Number(values.batch);
-if (!Number.isInteger(batch) || batch <= 0) {
-  throw new Error(`--batch must be a positive integer, got "${values.batch}"`);
-}
+const batch = cli.positiveInt("batch", values.batch);
+const steps = cli.positiveInt("steps", values.steps);
+cli.check(() => resolveBackendRequest(values.backend));
 const backend = await selectBackend(values.backend);
 const model = buildStudyCnn({
   classes: 3,
@@ -50,7 +56,7 @@ const profile = await profileTrainingStep(
   model,
   x,
   y,
-  Number(values.steps),
+  steps,
 );
 const overhead = await measureBackendOverhead();
 if (values.json) {

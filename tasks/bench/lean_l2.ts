@@ -10,15 +10,18 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { selectBackend } from "../../lib/backend.ts";
+import { resolveBackendRequest, selectBackend } from "../../lib/backend.ts";
 import { compileClassifier } from "../../lib/train/compile.ts";
 import { peakResidentBytes } from "../../lib/notebooks/peak_memory.ts";
 import { buildStudyCnn } from "../../lib/models/study_cnn.ts";
+import { TaskArgs } from "../args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "bench:l2",
+  "usage: deno task bench:l2 [--backend NAME] [--batches 8] [--rounds 2] [--measure lean|tfjs]",
+);
+const { values } = cli.parse({
   options: {
     backend: { type: "string" },
     batches: { type: "string", default: "8" },
@@ -26,6 +29,10 @@ const { values } = parseArgs({
     measure: { type: "string" },
   },
 });
+const batches = cli.positiveInt("batches", values.batches);
+const rounds = cli.positiveInt("rounds", values.rounds);
+const measureOnly = cli.oneOf("measure", values.measure, ["lean", "tfjs"]);
+cli.check(() => resolveBackendRequest(values.backend));
 
 /** One measurement in this process: ms per batch after two warm-up batches, and peak RSS. */
 async function measure(penalty: "lean" | "tfjs"): Promise<void> {
@@ -48,7 +55,6 @@ async function measure(penalty: "lean" | "tfjs"): Promise<void> {
     3,
   );
   for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
-  const batches = Number(values.batches);
   const started = performance.now();
   for (let i = 0; i < batches; i++) await model.trainOnBatch(x, y);
   const msPerBatch = (performance.now() - started) / batches;
@@ -61,11 +67,11 @@ async function measure(penalty: "lean" | "tfjs"): Promise<void> {
   }));
 }
 
-if (values.measure === "lean" || values.measure === "tfjs") {
-  await measure(values.measure);
+if (measureOnly) {
+  await measure(measureOnly);
 } else {
   const self = fileURLToPath(import.meta.url);
-  for (let round = 0; round < Number(values.rounds); round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const penalty of ["tfjs", "lean"]) {
       const out = await new Deno.Command(Deno.execPath(), {
         args: [
@@ -75,7 +81,7 @@ if (values.measure === "lean" || values.measure === "tfjs") {
           "--measure",
           penalty,
           "--batches",
-          values.batches!,
+          String(batches),
           ...(values.backend ? ["--backend", values.backend] : []),
         ],
         stdout: "piped",

@@ -12,8 +12,11 @@
  *
  * Random inputs are fine here: the figure is about compute, not accuracy.
  */
-import { parseArgs } from "node:util";
-import { describeBackend, selectBackend } from "../../lib/backend.ts";
+import {
+  describeBackend,
+  resolveBackendRequest,
+  selectBackend,
+} from "../../lib/backend.ts";
 import {
   measurePrediction,
   measureTraining,
@@ -25,9 +28,13 @@ import {
   compareWithTorch,
   runTorchBench,
 } from "../../lib/bench/torch_compare.ts";
+import { TaskArgs } from "../args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "bench",
+  "usage: deno task bench [--backend NAME] [--json] [--batch 32] [--predict-batch 256] [--min-seconds 10] [--min-batches 5] [--warmup 2] [--phase train|predict] [--seed 42] [--read-every-step] [--torch [--python python3]]",
+);
+const { values } = cli.parse({
   options: {
     backend: { type: "string" },
     json: { type: "boolean", default: false },
@@ -44,31 +51,21 @@ const { values } = parseArgs({
   },
 });
 
-function positiveInt(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`--${name} must be a positive integer, got "${text}"`);
-  }
-  return value;
-}
-
-const phases = values.phase ? [values.phase] : ["train", "predict"];
-for (const phase of phases) {
-  if (phase !== "train" && phase !== "predict") {
-    throw new Error(`--phase must be train or predict, got "${phase}"`);
-  }
-}
+const phase = cli.oneOf("phase", values.phase, ["train", "predict"]);
+const phases = phase ? [phase] : ["train", "predict"];
+const batch = cli.positiveInt("batch", values.batch);
+const predictBatch = cli.positiveInt("predict-batch", values["predict-batch"]);
+const seed = cli.positiveInt("seed", values.seed);
+const common = {
+  warmupBatches: cli.integer("warmup", values.warmup, { min: 0 }),
+  minBatches: cli.positiveInt("min-batches", values["min-batches"]),
+  minSeconds: cli.number("min-seconds", values["min-seconds"], { min: 0 }),
+  seed,
+};
+cli.check(() => resolveBackendRequest(values.backend));
 
 const backend = await selectBackend(values.backend);
 if (!values.json) console.error(`backend ${describeBackend(backend)}`);
-
-const seed = positiveInt("seed", values.seed);
-const common = {
-  warmupBatches: Number(values.warmup),
-  minBatches: positiveInt("min-batches", values["min-batches"]),
-  minSeconds: Number(values["min-seconds"]),
-  seed,
-};
 const results: ThroughputResult[] = [];
 for (const phase of phases) {
   // Study 000 primary CNN: conv 64 3x3, pool, conv 64 3x3, pool, dense 3.
@@ -80,12 +77,12 @@ for (const phase of phases) {
   const result = phase === "train"
     ? await measureTraining(model, {
       ...common,
-      batchSize: positiveInt("batch", values.batch),
+      batchSize: batch,
       readEveryStep: values["read-every-step"],
     })
     : await measurePrediction(model, {
       ...common,
-      batchSize: positiveInt("predict-batch", values["predict-batch"]),
+      batchSize: predictBatch,
     });
   model.dispose();
   results.push(result);
@@ -114,8 +111,8 @@ if (!values.json) {
 if (values.torch) {
   const torch = await runTorchBench({
     device: backend.name === "webgpu" ? "cuda" : "cpu",
-    batch: positiveInt("batch", values.batch),
-    predictBatch: positiveInt("predict-batch", values["predict-batch"]),
+    batch,
+    predictBatch,
     minSeconds: common.minSeconds,
     minBatches: common.minBatches,
     warmup: common.warmupBatches,

@@ -12,7 +12,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import { buildStudyCnn } from "../../lib/models/study_cnn.ts";
@@ -23,25 +22,25 @@ import {
   depthwiseBackpropInputConfig,
 } from "../../lib/kernels/wasm/depthwise_backprop.ts";
 import { registerWasmTrainingKernels } from "../../lib/kernels/wasm/register.ts";
+import { TaskArgs } from "../args.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const cli = new TaskArgs(
+  "bench/wasm_primary_cnn",
+  "usage: deno run -A tasks/bench/wasm_primary_cnn.ts [--kernels all|missing-only] [--batch 32] [--steps 5]",
+);
+const { values } = cli.parse({
   options: {
     kernels: { type: "string", default: "all" },
     batch: { type: "string", default: "32" },
     steps: { type: "string", default: "5" },
   },
 });
-const batch = Number(values.batch);
-const steps = Number(values.steps);
-if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(steps)) {
-  throw new Error(
-    `--batch and --steps must be positive integers, got ${values.batch}, ${values.steps}`,
-  );
-}
-if (values.kernels === "all") {
+const batch = cli.positiveInt("batch", values.batch);
+const steps = cli.positiveInt("steps", values.steps);
+const kernels = cli.oneOf("kernels", values.kernels, ["all", "missing-only"]);
+if (kernels === "all") {
   registerWasmTrainingKernels();
-} else if (values.kernels === "missing-only") {
+} else {
   for (
     const k of [
       conv2DBackpropFilterConfig,
@@ -49,10 +48,6 @@ if (values.kernels === "all") {
       depthwiseBackpropInputConfig,
     ]
   ) tf.registerKernel(k);
-} else {
-  throw new Error(
-    `--kernels must be "all" or "missing-only", got "${values.kernels}"`,
-  );
 }
 const url = import.meta.resolve("@tensorflow/tfjs-backend-wasm");
 tfWasm.setWasmPaths(url.slice(0, url.lastIndexOf("/") + 1));
@@ -82,7 +77,7 @@ for (let s = 0; s < Math.min(steps, 3); s++) {
   if (!best || profile.wallMs < best.wallMs) best = profile;
 }
 console.log(
-  `wasm (${values.kernels} kernels), batch ${batch}: best step ` +
+  `wasm (${kernels} kernels), batch ${batch}: best step ` +
     `${bestStepMs.toFixed(0)} ms = ${
       (batch / (bestStepMs / 1000)).toFixed(1)
     } img/s (best of ${steps}); threads ${tfWasm.getThreadsCount()}`,
