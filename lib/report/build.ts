@@ -9,7 +9,9 @@
  * precision / recall / F1, training curves (Observable Plot SVG), each head
  * of a multi-output run; trained models checked on photos from outside
  * their data (per-class accuracy, confusion, misclassified photos). Then the
- * notebooks and the environment.
+ * notebooks and the environment. Run records that fail the record format's
+ * checks (`lib/runs/validate.ts`) are left out and listed, folder, file and
+ * reason, in a "Records not shown" section near the top.
  *
  * Self-contained: inline CSS, inline SVG, one small inline script (table
  * sorting; everything reads the same without it), no network request.
@@ -26,8 +28,16 @@ import { STUDY_TITLES } from "../published/published.ts";
 import { groupSearches } from "./searches.ts";
 import type { NotebookLink } from "./notebooks.ts";
 import { SORTABLE_SCRIPT } from "./sortable.ts";
-import { readCompleteRuns, type ReportRun, runKind } from "./report_runs.ts";
+import {
+  type NotShown,
+  readCompleteRuns,
+  readRunRecords,
+  type ReportRun,
+  runKind,
+  type RunRecords,
+} from "./report_runs.ts";
 import { escape, table } from "./html.ts";
+import { relative } from "node:path";
 import {
   dataUsed,
   publishedBesideOurs,
@@ -41,14 +51,37 @@ import {
   oursSummary,
 } from "./run_sections.ts";
 import { searchSection } from "./search_section.ts";
-import { photoCheckSection } from "./photo_checks.ts";
+import { photoCheckSection, photoChecksSummary } from "./photo_checks.ts";
 
-export { readCompleteRuns, type ReportRun, reproduces, runKind };
+export {
+  type NotShown,
+  readCompleteRuns,
+  readRunRecords,
+  type ReportRun,
+  reproduces,
+  runKind,
+  type RunRecords,
+};
 
 /** Options of {@linkcode buildReportHtml}. */
 export interface ReportOptions {
   /** The notebooks to link (see `findNotebooks`). */
   notebooks?: NotebookLink[];
+  /**
+   * The files of run records that cannot be used (see `readRunRecords`):
+   * listed in a "Records not shown" section (none when empty, and then the
+   * page is as without this option).
+   */
+  notShown?: NotShown[];
+}
+
+/**
+ * How many complete runs a report built by {@linkcode buildReportHtml}
+ * says it holds, or null when `html` is not such a report.
+ */
+export function reportRunCount(html: string): number | null {
+  const m = html.match(/<p>(\d+) complete run records? from <code>/);
+  return m ? Number(m[1]) : null;
 }
 
 // ------------------------------------------------------------ sections
@@ -130,6 +163,34 @@ function environmentSection(runs: ReportRun[]): string {
   }</div></div></section>`;
 }
 
+/** `1 record` / `2 records`. */
+const records = (n: number) => `${n} record${n === 1 ? "" : "s"}`;
+
+/**
+ * The records left out, one row per file at fault: folder (linked), file
+ * and reason. Empty when there are none, so a sound set of records gives
+ * the page it always gave.
+ */
+function notShownSection(notShown: NotShown[], reportDir: string): string {
+  if (!notShown.length) return "";
+  const folders = new Set(notShown.map((p) => p.folder)).size;
+  const href = (p: NotShown) =>
+    relative(reportDir, p.dir).split("\\").join("/");
+  return `<section id="not-shown" style="border:2px solid #c0392b;padding:0 1rem .5rem;margin-top:1.5rem"><h2 style="margin-top:1rem">Records not shown</h2>
+<p>${records(folders)} under <code>reports/runs/</code> could not be used and ${
+    folders === 1 ? "is" : "are"
+  } left out of every table and chart below: the file named is missing or does not hold what the record format says. Repair or delete the folder (or rerun the run), then <code>deno task report</code> again.</p>${
+    table(
+      ["folder", "file", "reason"],
+      notShown.map((p) => [
+        `<a href="${escape(href(p))}/"><code>${escape(p.folder)}/</code></a>`,
+        `<code>${escape(p.file)}</code>`,
+        escape(p.reason),
+      ]),
+    )
+  }</section>`;
+}
+
 const STYLE =
   `body{font:15px/1.45 system-ui,sans-serif;max-width:1200px;margin:2rem auto;padding:0 1rem;color:#222}
 h2{border-bottom:2px solid #333;margin-top:2.5rem}h4{margin-bottom:.3rem}h5{margin:.5rem 0 .2rem}
@@ -158,6 +219,8 @@ export async function buildReportHtml(
   options: ReportOptions = {},
 ): Promise<string> {
   const notebooks = options.notebooks ?? [];
+  const notShown = options.notShown ?? [];
+  const notShownFolders = new Set(notShown.map((p) => p.folder)).size;
   let svgCount = 0;
   const svgId = () => `v${++svgCount}-`;
   const studies = [
@@ -178,18 +241,31 @@ export async function buildReportHtml(
       runs.length === 1 ? "" : "s"
     } from <code>reports/runs/</code>${
       profiles.length ? ` (profiles: ${escape(profiles.join(", "))})` : ""
+    }${
+      notShownFolders
+        ? `; <a href="#not-shown">${
+          records(notShownFolders)
+        } not shown</a>: damaged or incomplete`
+        : ""
     }. Every number below links to the record it came from. Published numbers come from the study texts; where a study's data is not public, ours come from a named stand-in and are not a reproduction of the published figure.</p>`,
   );
-  if (runs.length === 0) {
+  if (runs.length === 0 && notShownFolders) {
+    parts.push(
+      `<p>No run record could be shown: see <a href="#not-shown">Records not shown</a>.</p>`,
+    );
+  } else if (runs.length === 0) {
     parts.push(
       `<p>No complete runs yet. Run the notebooks (<code>deno task notebooks --profile course</code>) or a task such as <code>deno task train</code>, then <code>deno task report</code> again.</p>`,
     );
   }
   parts.push(
     `<nav>${
+      notShown.length ? `<a href="#not-shown">Records not shown</a>` : ""
+    }${
       studies.map((s) => `<a href="#study-${s}">Study ${s}</a>`).join("")
     }<a href="#notebooks">Notebooks</a><a href="#environment">Environment</a></nav>`,
   );
+  if (notShown.length) parts.push(notShownSection(notShown, reportDir));
   const searches = groupSearches(runs);
   for (const study of studies) {
     const ours = runs.filter((r) => r.run.tags?.study === study);
@@ -206,6 +282,16 @@ export async function buildReportHtml(
           : "No notebook in <code>notebooks/</code> names this study yet."
       }</p>`,
     );
+    const mineNotShown = new Set(
+      notShown.filter((p) => p.study === study).map((p) => p.folder),
+    ).size;
+    if (mineNotShown) {
+      parts.push(
+        `<p class="note"><b>${records(mineNotShown)} of this study ${
+          mineNotShown === 1 ? "is" : "are"
+        } not shown</b>: see <a href="#not-shown">Records not shown</a>.</p>`,
+      );
+    }
     if (!ours.length) {
       parts.push(
         `<p class="empty">No runs of this study yet. ${
@@ -247,6 +333,7 @@ export async function buildReportHtml(
       parts.push(
         `<h3>Photos the models never saw</h3><p class="note">Trained models scored on photos from outside their data (never used for training or model selection), reported apart from the test sets above.</p>`,
       );
+      parts.push(photoChecksSummary(checks, runs));
       for (const r of checks) {
         parts.push(photoCheckSection(r, runs, reportDir));
       }

@@ -111,3 +111,63 @@ export function photoCheckSection(
 ${photoCheckBody(m, r.gallery ?? [])}
 </section>`;
 }
+
+/**
+ * One row per checked model: its stand-in test accuracy and, for each photo
+ * set it was checked on, accuracy with n and a 95% Wilson interval and the
+ * per-class counts (the variants' table of notebook 12).
+ */
+export function photoChecksSummary(
+  checks: readonly ReportRun[],
+  runs: readonly ReportRun[],
+): string {
+  const photoSets = [...new Set(checks.map((c) => c.run.dataset.id))].sort();
+  const byModel = new Map<string, ReportRun[]>();
+  for (const c of checks) {
+    const id = (c.metrics as unknown as PhotoCheckMetrics).modelRunId;
+    byModel.set(id, [...(byModel.get(id) ?? []), c]);
+  }
+  const rows: (string | Cell)[][] = [...byModel.entries()]
+    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+    .map(([id, mine]) => {
+      const model = runs.find((r) => r.run.id === id);
+      const test = model?.metrics as {
+        accuracy?: number;
+        n?: number;
+        wilson95?: { low: number; high: number };
+      } | undefined;
+      return [
+        model
+          ? `<a href="#${escape(anchor(id))}">${escape(model.run.name)}</a>`
+          : escape(id),
+        typeof test?.accuracy === "number"
+          ? {
+            html: `${percent(test.accuracy)} <small>(n ${test.n}${
+              test.wilson95 ? `; ${range(test.wilson95)}` : ""
+            })</small>`,
+            sort: test.accuracy,
+          }
+          : { html: "–", sort: -1 },
+        ...photoSets.map((p): Cell | string => {
+          const check = mine.find((c) => c.run.dataset.id === p);
+          if (!check) return { html: "–", sort: -1 };
+          const m = check.metrics as unknown as PhotoCheckMetrics;
+          return {
+            html: `<a href="#${escape(anchor(check.run.id))}">${
+              percent(m.accuracy)
+            }</a> <small>(n ${m.n}; ${range(m.wilson95)})<br>${
+              m.perClass.filter((k) => k.n > 0).map((k) =>
+                `${escape(k.className)} ${k.correct}/${k.n}`
+              ).join(", ")
+            }</small>`,
+            sort: m.accuracy,
+          };
+        }),
+      ];
+    });
+  return table(
+    ["model", "stand-in test", ...photoSets.map((p) => escape(p))],
+    rows,
+    { sortable: true },
+  );
+}

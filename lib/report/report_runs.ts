@@ -1,13 +1,20 @@
 /**
  * The run records as the report reads them: every complete run with its
- * metrics and history, and what kind of result each holds.
+ * metrics and history, checked against the record format, the files that
+ * keep damaged records out, and what kind of result each run holds.
  *
  * @module
  */
 import { join } from "node:path";
 import type { RunJson } from "../runs/run_json.ts";
 import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
-import { type GalleryEntry, readGallery } from "../runs/photo_check_metrics.ts";
+import type { GalleryEntry } from "../runs/photo_check_metrics.ts";
+import {
+  validateGallery,
+  validateHistory,
+  validateMetrics,
+  validateRunJson,
+} from "../runs/validate.ts";
 
 /** One complete run as the report reads it. */
 export interface ReportRun {
@@ -15,7 +22,7 @@ export interface ReportRun {
   run: RunJson;
   /** Its folder. */
   dir: string;
-  /** Its `metrics.json` (empty when missing). */
+  /** Its `metrics.json`. */
   metrics: Record<string, unknown>;
   /** Its `history.json` (empty when missing). */
   history: Record<string, number>[];
@@ -23,39 +30,181 @@ export interface ReportRun {
   gallery?: GalleryEntry[];
 }
 
-async function readJsonOr<T>(path: string, fallback: T): Promise<T> {
+/** A file of a run record the report cannot use, and why: the record is left out. */
+export interface NotShown {
+  /** The run folder's name. */
+  folder: string;
+  /** The run folder. */
+  dir: string;
+  /** The file at fault (`run.json`, `metrics.json`, `history.json`, `misclassified.json`). */
+  file: string;
+  /** What is wrong with it, on one line. */
+  reason: string;
+  /** The study its `run.json` names, when it could be read. */
+  study?: string;
+}
+
+/** What the report reads under a runs root. */
+export interface RunRecords {
+  /** Every complete run whose files are sound, sorted by id. */
+  runs: ReportRun[];
+  /** The files of complete (or unreadable) records that are not, by folder. */
+  notShown: NotShown[];
+}
+
+/** At most this many problems of one file are named; the rest are counted. */
+const MAX_PROBLEMS = 4;
+
+function reasonOf(problems: string[]): string {
+  const named = problems.slice(0, MAX_PROBLEMS).join("; ");
+  const more = problems.length - MAX_PROBLEMS;
+  return more > 0 ? `${named}; and ${more} more` : named;
+}
+
+type Read =
+  | { ok: true; value: unknown }
+  | { ok: false; missing: boolean; reason: string };
+
+/** A JSON file: its value, or whether it is missing and why it cannot be read. */
+async function readJson(path: string): Promise<Read> {
+  let text: string;
   try {
-    return JSON.parse(await Deno.readTextFile(path)) as T;
-  } catch {
-    return fallback;
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const missing = error instanceof Deno.errors.NotFound;
+    return {
+      ok: false,
+      missing,
+      reason: missing ? "missing" : `unreadable: ${(error as Error).message}`,
+    };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return {
+      ok: false,
+      missing: false,
+      reason: `not valid JSON (${(error as Error).message})`,
+    };
   }
 }
 
-/** Reads every complete run under `root`, sorted by id. */
-export async function readCompleteRuns(root: string): Promise<ReportRun[]> {
+type Outcome = ReportRun | NotShown[] | null;
+
+/** One folder: its complete run, the files that keep it out, or null (not a run, or not complete). */
+async function readRecord(dir: string, folder: string): Promise<Outcome> {
+  const notShown = (file: string, reason: string, study?: string) => [{
+    folder,
+    dir,
+    file,
+    reason,
+    ...(study === undefined ? {} : { study }),
+  }];
+  const runFile = await readJson(join(dir, "run.json"));
+  if (!runFile.ok) {
+    return runFile.missing ? null : notShown("run.json", runFile.reason);
+  }
+  const json = runFile.value as Record<string, unknown> | null;
+  // Running and failed runs are not results; they stay out without a word.
+  if (json?.status === "running" || json?.status === "failed") return null;
+  const tags = (json as { tags?: Record<string, unknown> } | null)?.tags;
+  const study = typeof tags?.study === "string" ? tags.study : undefined;
+  const runProblems = validateRunJson(json, folder);
+  if (runProblems.length) {
+    return notShown("run.json", reasonOf(runProblems), study);
+  }
+  const run = json as unknown as RunJson;
+  const out: NotShown[] = [];
+  const [metricsFile, historyFile] = await Promise.all([
+    readJson(join(dir, "metrics.json")),
+    readJson(join(dir, "history.json")),
+  ]);
+  let metrics: Record<string, unknown> = {};
+  if (!metricsFile.ok) {
+    out.push(...notShown(
+      "metrics.json",
+      metricsFile.missing
+        ? "missing, though run.json says the run is complete"
+        : metricsFile.reason,
+      study,
+    ));
+  } else {
+    const problems = validateMetrics(metricsFile.value, run);
+    if (problems.length) {
+      out.push(...notShown("metrics.json", reasonOf(problems), study));
+    } else metrics = metricsFile.value as Record<string, unknown>;
+  }
+  let history: Record<string, number>[] = [];
+  if (!historyFile.ok) {
+    if (!historyFile.missing) {
+      out.push(...notShown("history.json", historyFile.reason, study));
+    }
+  } else {
+    const problems = validateHistory(historyFile.value);
+    if (problems.length) {
+      out.push(...notShown("history.json", reasonOf(problems), study));
+    } else history = historyFile.value as Record<string, number>[];
+  }
+  let gallery: GalleryEntry[] | undefined;
+  if (run.tags?.check === "photos") {
+    const galleryFile = await readJson(join(dir, "misclassified.json"));
+    gallery = [];
+    if (!galleryFile.ok) {
+      if (!galleryFile.missing) {
+        out.push(...notShown("misclassified.json", galleryFile.reason, study));
+      }
+    } else {
+      const names = Array.isArray(metrics.classNames)
+        ? metrics.classNames as string[]
+        : undefined;
+      const problems = validateGallery(galleryFile.value, names);
+      if (problems.length) {
+        out.push(...notShown("misclassified.json", reasonOf(problems), study));
+      } else gallery = galleryFile.value as GalleryEntry[];
+    }
+  }
+  if (out.length) return out;
+  return gallery ? { run, dir, metrics, history, gallery } : {
+    run,
+    dir,
+    metrics,
+    history,
+  };
+}
+
+/**
+ * Reads every run record under `root`, checked against the record format
+ * (`lib/runs/validate.ts`): the complete runs whose files are sound, sorted
+ * by id, and every file that keeps a record out (a `run.json` that cannot
+ * be read or parsed, or the damaged or missing files of a complete run),
+ * sorted by folder. Folders without a `run.json` are not runs and running
+ * or failed runs are not results: both are left out without a word. A
+ * missing `root` holds no runs.
+ */
+export async function readRunRecords(root: string): Promise<RunRecords> {
   let entries: Deno.DirEntry[] = [];
   try {
     entries = [...Deno.readDirSync(root)];
   } catch {
-    return [];
+    return { runs: [], notShown: [] };
   }
   const names = entries.filter((e) => e.isDirectory).map((e) => e.name)
     .sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  const read = await Promise.all(names.map(async (name) => {
-    const dir = join(root, name);
-    const run = await readJsonOr<RunJson | null>(join(dir, "run.json"), null);
-    if (run?.status !== "complete") return null;
-    const [metrics, history] = await Promise.all([
-      readJsonOr<Record<string, unknown>>(join(dir, "metrics.json"), {}),
-      readJsonOr<Record<string, number>[]>(join(dir, "history.json"), []),
-    ]);
-    if (run.tags?.check === "photos") {
-      const gallery = await readGallery(dir);
-      return { run, dir, metrics, history, gallery };
-    }
-    return { run, dir, metrics, history };
-  }));
-  return read.filter((r): r is ReportRun => r !== null);
+  const read = await Promise.all(
+    names.map((name) => readRecord(join(root, name), name)),
+  );
+  const runs: ReportRun[] = [];
+  const notShown: NotShown[] = [];
+  for (const r of read) {
+    if (Array.isArray(r)) notShown.push(...r);
+    else if (r) runs.push(r);
+  }
+  return { runs, notShown };
+}
+
+/** Reads every complete run under `root` whose files are sound, sorted by id (see {@linkcode readRunRecords}). */
+export async function readCompleteRuns(root: string): Promise<ReportRun[]> {
+  return (await readRunRecords(root)).runs;
 }
 
 // ---------------------------------------------------------------- run kinds
