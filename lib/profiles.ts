@@ -45,6 +45,10 @@ export interface Profile {
   fineTuneBlocks: number;
   /** Product photos notebook 01 surveys (file formats, PIL's array shapes); `null`: all. */
   conversionSurvey: number | null;
+  /** Epochs of the primary-model variants' CNNs (notebook 12; augmented data learns slower). */
+  variantEpochs: number;
+  /** Augmented copies of each training image whose features the pretrained variants train on. */
+  variantCopies: number;
   /** One sentence for notebooks and logs. */
   description: string;
 }
@@ -62,6 +66,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     studyEpochs: false,
     fineTuneBlocks: 0,
     conversionSurvey: 48,
+    variantEpochs: 1,
+    variantCopies: 1,
     description:
       "smoke: a few dozen images per class, 1 epoch, one setting per grid; checks that everything runs (numbers mean nothing)",
   },
@@ -77,6 +83,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     studyEpochs: true,
     fineTuneBlocks: 0,
     conversionSurvey: 1000,
+    variantEpochs: 12,
+    variantCopies: 4,
     description:
       "course: up to 200 training images per class, up to 4 epochs, a small part of each grid; minutes per notebook on a laptop CPU",
   },
@@ -92,6 +100,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     studyEpochs: true,
     fineTuneBlocks: 2,
     conversionSurvey: null,
+    variantEpochs: 30,
+    variantCopies: 4,
     description:
       "full: all data, up to 30 epochs with early stopping, the studies' full grids; a GPU is recommended",
   },

@@ -9,7 +9,8 @@
  * {@linkcode loadModel} loads every model this workspace saves without the
  * caller importing anything else: this module imports the modules that
  * register the workspace's own serialisable classes with TF.js
- * (`SeededDropout`, from `seeded_dropout.ts`). `leanL2` needs no
+ * (`SeededDropout`, from `seeded_dropout.ts`; `SquareFrame`, from
+ * `square_frame.ts`). `leanL2` needs no
  * registration: it saves as TF.js' own `L1L2`.
  *
  * @module
@@ -21,6 +22,7 @@ import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 // Registers SeededDropout (tf.serialization.registerClass), which saved
 // models name; a class added with registerClass belongs here too.
 import "./seeded_dropout.ts";
+import "./square_frame.ts";
 
 function joinBuffers(parts: Uint8Array[]): ArrayBuffer {
   const total = parts.reduce((sum, p) => sum + p.byteLength, 0);

@@ -25,6 +25,9 @@ import { fileURLToPath } from "node:url";
 import { layerSeed, seededInitializers } from "./seeding.ts";
 import { SeededDropout } from "./seeded_dropout.ts";
 import { loadModel } from "./model_files.ts";
+import { join } from "node:path";
+import { datasetDir } from "../data/acquire/fingerprint.ts";
+import { existsOrFalseSync } from "../io/exists.ts";
 
 /** Where the MobileNetV2 base lies in the dataset mirror (relative to the mirror root). */
 export const MOBILENET_V2_FOLDER = "pretrained/mobilenet-v2-0.35-224-notop";
@@ -38,12 +41,20 @@ export function mirrorRoot(): string {
     fileURLToPath(new URL("../../../shared/datasets", import.meta.url));
 }
 
+/** Where the installed MobileNetV2 base lies, or the mirror's copy when it is not installed. */
+export function mobileNetBaseDir(): string {
+  const installed = datasetDir(MOBILENET_V2_FOLDER.split("/").at(-1)!);
+  return existsOrFalseSync(join(installed, "model.json"))
+    ? installed
+    : join(mirrorRoot(), MOBILENET_V2_FOLDER);
+}
+
 /**
  * Loads the pretrained MobileNetV2 base (input 224x224x3 in [-1, 1], output
  * 7x7x1280) from the mirror, or from `dir`.
  */
 export async function loadMobileNetV2Base(
-  dir = `${mirrorRoot()}/${MOBILENET_V2_FOLDER}`,
+  dir = mobileNetBaseDir(),
 ): Promise<tf.LayersModel> {
   try {
     return await loadModel(dir);

@@ -14,6 +14,8 @@
  * | `glasses.ts`               | Glasses vs Sunglasses, where the data allows it               |
  * | `shop_photos.ts`           | the primary model scored on the shop's own photos             |
  * | `street_photos.ts`         | ... and on street photos of shoes and pants                   |
+ * | `primary_variants.ts`      | primary models that carry over to those photos (notebook 12)  |
+ * | `variant_tables.ts`        | notebook 12's tables, McNemar and the best variant            |
  * | `shop_framing.ts`          | why it fails there: framing measured and changed              |
  * | `shoe_orientation*.ts`     | the shoe-orientation augmentation and its ablation            |
  *
@@ -55,6 +57,19 @@ export {
   STREET_PHOTOS,
   streetPhotos,
 } from "./street_photos.ts";
+export {
+  HEAD_EPOCHS,
+  PRIMARY_VARIANTS,
+  type PrimaryVariant,
+  primaryVariant,
+  trainPrimaryVariant,
+} from "./primary_variants.ts";
+export {
+  bestVariant,
+  mcnemarTable,
+  type VariantResult,
+  variantsTable,
+} from "./variant_tables.ts";
 export {
   framingByClass,
   framingFinding,

@@ -6,10 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { join } from "node:path";
 import { createRng, hashString } from "../../random.ts";
-import { datasetDir } from "../../data/acquire/fingerprint.ts";
-import { existsOrFalseSync } from "../../io/exists.ts";
 import {
   augmentBatch,
   type AugmentParams,
@@ -19,8 +16,7 @@ import {
   buildTransferModel,
   extractFeatures,
   loadMobileNetV2Base,
-  mirrorRoot,
-  MOBILENET_V2_FOLDER,
+  mobileNetBaseDir,
 } from "../../models/transfer.ts";
 import {
   type Study002Data,
@@ -28,14 +24,6 @@ import {
   STUDY_002_IMAGE_SIZE,
 } from "./data.ts";
 import { Study002Settings } from "./settings.ts";
-
-/** Where the installed MobileNetV2 base lies, or the mirror's copy when it is not installed. */
-export function mobileNetBaseDir(): string {
-  const installed = datasetDir(MOBILENET_V2_FOLDER.split("/").at(-1)!);
-  return existsOrFalseSync(join(installed, "model.json"))
-    ? installed
-    : join(mirrorRoot(), MOBILENET_V2_FOLDER);
-}
 
 /**
  * Releases a transfer model's weights: `full` holds the head and the cut

@@ -104,9 +104,9 @@ import {
   disposeTransferModel,
   extractStudy002Features,
   featureTensors,
-  mobileNetBaseDir,
   type Study002Features,
 } from "./features.ts";
+import { mobileNetBaseDir } from "../../models/transfer.ts";
 import {
   Study002Run,
   Study002RunOptions,
