@@ -12,10 +12,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { MOBILENET_V2_INPUT_SHAPE } from "./transfer.ts";
+import { MOBILENET_V2_INPUT_SHAPE, softmaxHead } from "./transfer.ts";
 import { SquareFrame } from "./square_frame.ts";
-import { SeededDropout } from "./seeded_dropout.ts";
-import { layerSeed, seededInitializers } from "./seeding.ts";
 
 /** Options of {@linkcode buildPretrainedClassifier}. */
 export interface PretrainedClassifierOptions {
@@ -65,26 +63,15 @@ export function buildPretrainedClassifier(
   });
   features.trainable = false;
 
-  const init = seededInitializers(options.seed);
   const featureInput = tf.input({
     shape: pooled.shape.slice(1) as number[],
     name: "features",
   });
-  let x = featureInput as tf.SymbolicTensor;
-  const dropout = options.dropout ?? 0.5;
-  if (dropout > 0) {
-    x = new SeededDropout({
-      name: "head_dropout",
-      rate: dropout,
-      seed: layerSeed(options.seed, "head_dropout"),
-    }).apply(x) as tf.SymbolicTensor;
-  }
-  const out = tf.layers.dense({
-    name: "head_output",
-    units: options.classes,
-    activation: "softmax",
-    kernelInitializer: init.glorot("head_output"),
-  }).apply(x) as tf.SymbolicTensor;
+  const out = softmaxHead(featureInput, {
+    classes: options.classes,
+    seed: options.seed,
+    dropout: options.dropout ?? 0.5,
+  });
   const head = tf.model({
     name: "pretrained_head",
     inputs: featureInput,

@@ -81,26 +81,12 @@ export class SquareFrame extends tf.layers.Layer {
         const last = (v: tf.Tensor2D, size: number) =>
           tf.sub(size - 1, first(tf.reverse(v, 1)));
         // An image with no object is framed whole.
-        top = tf.where(
-          empty,
-          tf.zerosLike(first(rows as tf.Tensor2D)),
-          first(rows as tf.Tensor2D),
-        ) as tf.Tensor1D;
-        bottom = tf.where(
-          empty,
-          tf.fill([n], h - 1),
-          last(rows as tf.Tensor2D, h),
-        ) as tf.Tensor1D;
-        left = tf.where(
-          empty,
-          tf.zerosLike(first(cols as tf.Tensor2D)),
-          first(cols as tf.Tensor2D),
-        ) as tf.Tensor1D;
-        right = tf.where(
-          empty,
-          tf.fill([n], w - 1),
-          last(cols as tf.Tensor2D, w),
-        ) as tf.Tensor1D;
+        const ends = (v: tf.Tensor2D, size: number) => [
+          tf.where(empty, tf.zerosLike(first(v)), first(v)) as tf.Tensor1D,
+          tf.where(empty, tf.fill([n], size - 1), last(v, size)) as tf.Tensor1D,
+        ];
+        [top, bottom] = ends(rows as tf.Tensor2D, h);
+        [left, right] = ends(cols as tf.Tensor2D, w);
       } else {
         top = tf.zeros([n]);
         left = tf.zeros([n]);

@@ -182,7 +182,6 @@ export function buildTransferModel(options: TransferOptions): TransferModel {
   const top = fineTune > 0 ? upperPart(base, cutName) : null;
   if (top) top.trainable = true; // layers are shared with `base`; re-enable them
 
-  const init = seededInitializers(options.seed);
   const featureInput = tf.input({
     shape: (frozen.outputs[0].shape.slice(1)) as number[],
     name: "features",
@@ -193,20 +192,11 @@ export function buildTransferModel(options: TransferOptions): TransferModel {
   x = tf.layers.globalAveragePooling2d({ name: "head_pool" }).apply(
     x,
   ) as tf.SymbolicTensor;
-  const dropout = options.dropout ?? 0.5;
-  if (dropout > 0) {
-    x = new SeededDropout({
-      name: "head_dropout",
-      rate: dropout,
-      seed: layerSeed(options.seed, "head_dropout"),
-    }).apply(x) as tf.SymbolicTensor;
-  }
-  const out = tf.layers.dense({
-    name: "head_output",
-    units: options.classes,
-    activation: "softmax",
-    kernelInitializer: init.glorot("head_output"),
-  }).apply(x) as tf.SymbolicTensor;
+  const out = softmaxHead(x, {
+    classes: options.classes,
+    seed: options.seed,
+    dropout: options.dropout ?? 0.5,
+  });
   const trainable = tf.model({
     name: "transfer_trainable",
     inputs: featureInput,
@@ -219,6 +209,31 @@ export function buildTransferModel(options: TransferOptions): TransferModel {
     outputs: trainable.apply(frozen.apply(image)) as tf.SymbolicTensor,
   });
   return { frozen, trainable, full };
+}
+
+/**
+ * A new classifier head on `x`: seeded dropout (layer `head_dropout`, when
+ * `dropout` > 0) then a dense softmax (`head_output`, Glorot-uniform from the
+ * seed). The transfer models of study 002 and the pretrained classifiers
+ * share it.
+ */
+export function softmaxHead(
+  x: tf.SymbolicTensor,
+  options: { classes: number; seed: number; dropout: number },
+): tf.SymbolicTensor {
+  if (options.dropout > 0) {
+    x = new SeededDropout({
+      name: "head_dropout",
+      rate: options.dropout,
+      seed: layerSeed(options.seed, "head_dropout"),
+    }).apply(x) as tf.SymbolicTensor;
+  }
+  return tf.layers.dense({
+    name: "head_output",
+    units: options.classes,
+    activation: "softmax",
+    kernelInitializer: seededInitializers(options.seed).glorot("head_output"),
+  }).apply(x) as tf.SymbolicTensor;
 }
 
 /** Computes `frozen`'s features for `images` (0..255) in batches, in inference mode. */

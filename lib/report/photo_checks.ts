@@ -13,7 +13,7 @@ import type { PhotoCheckMetrics } from "../runs/photo_check_metrics.ts";
 import { confusionMatrixSvg } from "./charts.ts";
 import { anchor, type Cell, escape, folderHref, range, table } from "./html.ts";
 import type { ReportRun } from "./report_runs.ts";
-import type { GalleryEntry } from "../runs/photo_check_metrics.ts";
+import { type GalleryEntry, readGallery } from "../runs/photo_check_metrics.ts";
 
 /**
  * An HTML gallery of misclassified photos: each thumbnail with its file
@@ -170,4 +170,20 @@ export function photoChecksSummary(
     rows,
     { sortable: true },
   );
+}
+
+/**
+ * A photo check as a notebook shows it: which run and photos, how many
+ * right, then {@link photoCheckBody} with the record's gallery.
+ */
+export async function photoCheckHtml(
+  check: { runId: string; dir: string; metrics: PhotoCheckMetrics },
+): Promise<string> {
+  const m = check.metrics;
+  return `<h4>${
+    escape(check.runId)
+  }</h4><p>${m.correct} of ${m.n} photos right (${
+    percent(m.accuracy)
+  }; 95% Wilson ${range(m.wilson95)}).</p>` +
+    photoCheckBody(m, await readGallery(check.dir));
 }

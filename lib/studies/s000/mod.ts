@@ -48,15 +48,10 @@ export { resultsTable, testAllModels } from "./test_all.ts";
 export { decideGlasses, trainGlasses } from "./glasses.ts";
 export {
   checkPrimaryOnPhotos,
-  checkPrimaryOnShopPhotos,
   SHOP_PHOTOS,
   shopPhotos,
 } from "./shop_photos.ts";
-export {
-  checkPrimaryOnStreetPhotos,
-  STREET_PHOTOS,
-  streetPhotos,
-} from "./street_photos.ts";
+export { STREET_PHOTOS, streetPhotos } from "./street_photos.ts";
 export {
   HEAD_EPOCHS,
   PRIMARY_VARIANTS,

@@ -61,7 +61,7 @@ import {
   RunRecord,
 } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
-import type { LevelData, ShopArraysSource } from "./data.ts";
+import { type LevelData, levelSplits, type ShopArraysSource } from "./data.ts";
 import { PRIMARY_BEST, WIDE_DENSE_LEARNING_RATE } from "./specs.ts";
 import { specParams } from "./train.ts";
 
@@ -291,17 +291,23 @@ export async function trainPrimaryVariant(
   variant: PrimaryVariant,
   runsRoot?: string,
 ): Promise<ClassifierRunResult> {
+  const job = { context, source, data, variant, runsRoot };
   return variant.network === "study-cnn"
-    ? await trainCnnVariant(context, source, data, variant, runsRoot)
-    : await trainPretrainedVariant(context, source, data, variant, runsRoot);
+    ? await trainCnnVariant(job)
+    : await trainPretrainedVariant(job);
+}
+
+/** What training one variant takes. */
+interface VariantJob {
+  context: LabContext;
+  source: ShopArraysSource;
+  data: LevelData;
+  variant: PrimaryVariant;
+  runsRoot?: string;
 }
 
 async function trainCnnVariant(
-  context: LabContext,
-  source: ShopArraysSource,
-  data: LevelData,
-  variant: PrimaryVariant,
-  runsRoot?: string,
+  { context, source, data, variant, runsRoot }: VariantJob,
 ): Promise<ClassifierRunResult> {
   const augment = variantAugment(variant.augment);
   const profile = { ...context.profile, epochs: context.profile.variantEpochs };
@@ -380,11 +386,7 @@ async function augmentedFeatures(
 }
 
 async function trainPretrainedVariant(
-  context: LabContext,
-  source: ShopArraysSource,
-  data: LevelData,
-  variant: PrimaryVariant,
-  runsRoot?: string,
+  { context, source, data, variant, runsRoot }: VariantJob,
 ): Promise<ClassifierRunResult> {
   const { profile, seed } = context;
   const augment = variantAugment(variant.augment);
@@ -414,11 +416,7 @@ async function trainPretrainedVariant(
     params,
     seed,
     dataset: { id: source.datasetId, fingerprint: source.fingerprint },
-    splits: {
-      train: data.train.labels.length,
-      validation: data.validation.labels.length,
-      test: data.test.labels.length,
-    },
+    splits: levelSplits(data),
     backend: backendRef(context.backend),
     tags: {
       study: "000",

@@ -35,7 +35,12 @@ import {
   classifierMetrics,
 } from "../../runs/classifier_metrics.ts";
 import { profileFitOptions, toTensors } from "../../execute/classifier_run.ts";
-import { type LevelData, loadPrimary, type ShopArraysSource } from "./data.ts";
+import {
+  type LevelData,
+  levelSplits,
+  loadPrimary,
+  type ShopArraysSource,
+} from "./data.ts";
 import {
   type ModelLevel,
   PRIMARY_BEST,
@@ -137,11 +142,7 @@ export async function runStudyCnnSearch(
         id: search.source.datasetId,
         fingerprint: search.source.fingerprint,
       },
-      splits: {
-        train: data.train.labels.length,
-        validation: data.validation.labels.length,
-        test: data.test.labels.length,
-      },
+      splits: levelSplits(data),
       backend: backendRef(context.backend),
       tags: {
         study: search.study,

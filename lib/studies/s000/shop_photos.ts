@@ -91,18 +91,3 @@ export async function checkPrimaryOnPhotos(
     runsRoot: options.runsRoot,
   });
 }
-
-/** {@link checkPrimaryOnPhotos} on the shop's sample photos. */
-export async function checkPrimaryOnShopPhotos(
-  context: LabContext,
-  modelRunId: string,
-  classNames: readonly string[],
-  options: { runsRoot?: string; model?: string; photosDir?: string } = {},
-): Promise<PhotoCheckResult> {
-  return await checkPrimaryOnPhotos(
-    context,
-    modelRunId,
-    await shopPhotos(classNames, options.photosDir),
-    options,
-  );
-}

@@ -23,7 +23,7 @@ import { readGallery } from "../../runs/photo_check_metrics.ts";
 import { mainCategoryPhotos } from "../../testing/real_samples.ts";
 import { mirrorDir } from "../../testing/mirror.ts";
 import {
-  checkPrimaryOnShopPhotos,
+  checkPrimaryOnPhotos,
   shopPhotoCategory,
   shopPhotos,
 } from "./shop_photos.ts";
@@ -84,20 +84,16 @@ Deno.test("a trained primary model is checked on the shop photos into a complete
     backend,
     runsRoot,
   });
+  const photos = await shopPhotos(train.classNames);
   await assertRejects(
-    () =>
-      checkPrimaryOnShopPhotos(context, "no-such-run", train.classNames, {
-        runsRoot,
-      }),
+    () => checkPrimaryOnPhotos(context, "no-such-run", photos, { runsRoot }),
     /not a complete run/,
   );
-  const check = await checkPrimaryOnShopPhotos(
+  const check = await checkPrimaryOnPhotos(
     context,
     trained.runId,
-    train.classNames,
-    {
-      runsRoot,
-    },
+    photos,
+    { runsRoot },
   );
   assert(!check.reused);
   const m = check.metrics;
@@ -132,13 +128,11 @@ Deno.test("a trained primary model is checked on the shop photos into a complete
     assertEquals([meta.width, meta.height, meta.format], [90, 120, "png"]);
     assertEquals(gallery[0].id, m.misclassified[0].id);
   }
-  const again = await checkPrimaryOnShopPhotos(
+  const again = await checkPrimaryOnPhotos(
     context,
     trained.runId,
-    train.classNames,
-    {
-      runsRoot,
-    },
+    photos,
+    { runsRoot },
   );
   assert(again.reused);
   assertEquals(again.runId, check.runId);

@@ -12,10 +12,8 @@
  */
 import { join } from "node:path";
 import { datasetDir, readFingerprint } from "../../data/acquire/fingerprint.ts";
-import type { PhotoCheckResult, PhotoSet } from "../../execute/photo_check.ts";
+import type { PhotoSet } from "../../execute/photo_check.ts";
 import { convertPhotoSet } from "../../execute/photo_check.ts";
-import type { LabContext } from "../../runs/lab_context.ts";
-import { checkPrimaryOnPhotos } from "./shop_photos.ts";
 
 /** The catalog id of the street photos. */
 export const STREET_PHOTOS = "clothing-street-photos";
@@ -52,20 +50,5 @@ export async function streetPhotos(
     classNames,
     { id: STREET_PHOTOS, fingerprint: fingerprint.sha256 },
     "photos of shoes and pants taken by people (floors, beds, hangers, hands; any orientation), not product shots",
-  );
-}
-
-/** Scores a primary model's run on the street photos (a recorded photo check). */
-export async function checkPrimaryOnStreetPhotos(
-  context: LabContext,
-  modelRunId: string,
-  classNames: readonly string[],
-  options: { runsRoot?: string; model?: string; photosDir?: string } = {},
-): Promise<PhotoCheckResult> {
-  return await checkPrimaryOnPhotos(
-    context,
-    modelRunId,
-    await streetPhotos(classNames, options.photosDir),
-    options,
   );
 }
