@@ -9,15 +9,29 @@
  *                     [--phash-threshold 6] [--remove-near-duplicates]
  *
  * The raw folder defaults to `data/raw/<dataset>` (written by `deno task
- * data`) and falls back to `$FASHION_MIRROR/<dataset>` (default
- * `../shared/datasets`). See lib/data/images/convert_dataset.ts for the outputs.
+ * data`; `FASHION_DATA_DIR` moves `data/raw`) and falls back to
+ * `$FASHION_MIRROR/<dataset>` (default `../shared/datasets`); the output
+ * folder to `data/processed/<dataset>` beside it, the folder the notebooks
+ * read. The output folder is replaced as a whole and gets a manifest,
+ * `conversion.json`; see lib/data/images/convert_dataset.ts for the outputs.
+ *
+ * Exit codes: 0 converted; 1 the conversion could not be made (a missing
+ * folder, nothing convertible, an output folder holding other files), with
+ * one message and the output folder left as it was; 2 a wrong command line.
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
+  conversionOptions,
   convertDataset,
   CONVERTIBLE_DATASETS,
+  type DatasetConversionReport,
   summarizeReport,
 } from "../lib/data/images/convert_dataset.ts";
+import {
+  describeDifferences,
+  optionDifferences,
+} from "../lib/data/images/conversion_manifest.ts";
+import { rawDataRoot } from "../lib/data/acquire/fingerprint.ts";
 import { existsOrFalseSync as exists } from "../lib/io/exists.ts";
 import { TaskArgs } from "./args.ts";
 
@@ -67,10 +81,11 @@ const threshold = cli.integer("phash-threshold", values["phash-threshold"], {
   max: 64,
 });
 const mirror = Deno.env.get("FASHION_MIRROR") ?? "../shared/datasets";
+const rawRoot = rawDataRoot();
 const inDir = resolve(
   values.in ??
-    (exists(join("data/raw", dataset))
-      ? join("data/raw", dataset)
+    (exists(join(rawRoot, dataset))
+      ? join(rawRoot, dataset)
       : join(mirror, dataset)),
 );
 if (!exists(inDir)) {
@@ -78,31 +93,54 @@ if (!exists(inDir)) {
     `input folder ${inDir} does not exist; run 'deno task data' or pass --in <folder>`,
   );
 }
-const outDir = resolve(values.out ?? join("data/processed", dataset));
+const studiesDir = resolve(join(dirname(rawRoot), "processed", dataset));
+const outDir = resolve(values.out ?? studiesDir);
 
 console.log(`convert ${dataset}: ${inDir} -> ${outDir}`);
 let lastPrint = 0;
-const report = await convertDataset({
-  dataset,
-  inDir,
-  outDir,
-  width,
-  height,
-  limitPerClass,
-  seed,
-  minClassSize,
-  concurrency,
-  phashThreshold: threshold,
-  removeNearDuplicates: values["remove-near-duplicates"],
-  onProgress: (p) => {
-    const now = performance.now();
-    if (values.quiet || (now - lastPrint < 1000 && p.done < p.total)) return;
-    lastPrint = now;
-    console.log(
-      `  ${p.done}/${p.total} (${((100 * p.done) / p.total).toFixed(0)}%), ` +
-        `${p.skipped} skipped, ${p.imagesPerSecond.toFixed(1)} img/s`,
-    );
-  },
-});
+let report: DatasetConversionReport;
+try {
+  report = await convertDataset({
+    dataset,
+    inDir,
+    outDir,
+    width,
+    height,
+    limitPerClass,
+    seed,
+    minClassSize,
+    concurrency,
+    phashThreshold: threshold,
+    removeNearDuplicates: values["remove-near-duplicates"],
+    onProgress: (p) => {
+      const now = performance.now();
+      if (values.quiet || (now - lastPrint < 1000 && p.done < p.total)) return;
+      lastPrint = now;
+      console.log(
+        `  ${p.done}/${p.total} (${((100 * p.done) / p.total).toFixed(0)}%), ` +
+          `${p.skipped} skipped, ${p.imagesPerSecond.toFixed(1)} img/s`,
+      );
+    },
+  });
+} catch (error) {
+  console.error(
+    `convert: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  Deno.exit(1);
+}
 console.log(summarizeReport(report));
 console.log(`report: ${join(outDir, "conversion-report.json")}`);
+const differences = optionDifferences(
+  report.manifest.options,
+  conversionOptions({ dataset }),
+);
+if (
+  dataset === "fashion-product-images" && outDir === studiesDir &&
+  differences.length > 0
+) {
+  console.log(
+    `note: ${outDir} is the folder the notebooks read, and it now holds a conversion with ${
+      describeDifferences(differences)
+    }; they will refuse it until it is deleted or converted again with the default options`,
+  );
+}

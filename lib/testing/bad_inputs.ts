@@ -11,6 +11,7 @@
 import sharp from "sharp";
 import { join } from "node:path";
 import type { SkipReason } from "../data/images/decode.ts";
+import type { EntrySkipReason } from "../data/images/convert.ts";
 
 /** One generated input and the expected outcome. */
 export interface BadInputCase {
@@ -105,6 +106,36 @@ export function redBlueHalves(width: number, height: number): Uint8Array {
   return rgb;
 }
 
+/**
+ * `size` bytes that look like the video a phone appends to a "motion
+ * photo" after the JPEG's end-of-image marker: an MP4 `ftyp` box, then
+ * pseudo-random data that holds JPEG markers (`FF D8`, `FF D9`) on purpose.
+ */
+export function motionPhotoTrailer(size = 64 * 1024): Uint8Array {
+  const out = new Uint8Array(size);
+  const head = [0, 0, 0, 0x18, ...new TextEncoder().encode("ftypmp42")];
+  out.set(head.slice(0, size));
+  let x = 0x9e3779b9;
+  for (let i = head.length; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  for (let i = 512; i + 4 < size; i += 4096) {
+    out.set([0xff, 0xd9, 0xff, 0xd8], i);
+  }
+  return out;
+}
+
+/** `a` followed by `b`. */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /** Writes every case into `dir` and returns them. */
 export async function makeBadInputs(dir: string): Promise<BadInputCase[]> {
   await Deno.mkdir(dir, { recursive: true });
@@ -120,10 +151,6 @@ export async function makeBadInputs(dir: string): Promise<BadInputCase[]> {
     if (bytes) await Deno.writeFile(path, bytes);
     cases.push({ kind, path, label: label ?? undefined, expect });
   };
-  const buf = (
-    b: { buffer: ArrayBufferLike; byteOffset: number; byteLength: number },
-  ) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-
   const noise = await sharp({
     create: {
       width: 96,
@@ -228,12 +255,125 @@ export async function makeBadInputs(dir: string): Promise<BadInputCase[]> {
     "converted",
   );
   await add(
+    "JPEG with 64 KiB after its end marker (motion photo)",
+    "motion.jpg",
+    concatBytes(buf(noise), motionPhotoTrailer()),
+    "converted",
+  );
+  await add(
+    "truncated JPEG with bytes after the cut (end marker among them)",
+    "truncated_trailer.jpg",
+    concatBytes(
+      buf(noise).slice(0, Math.floor(noise.length * 0.5)),
+      concatBytes(new Uint8Array([0xff, 0xd9]), motionPhotoTrailer()),
+    ),
+    "truncated",
+  );
+  await add(
     "tiny JPEG (90 x 4, under the minimum side)",
     "sliver.jpg",
     buf(await solid(90, 4, { r: 0, g: 0, b: 0 }).jpeg().toBuffer()),
     "too-small",
   );
   return cases;
+}
+
+/** An entry of a dataset folder that is no image file to read. */
+export interface OddEntry {
+  /** Short name of the kind of entry. */
+  kind: string;
+  /** Its name in the folder. */
+  name: string;
+  /** The reason it must be listed with. */
+  expect: EntrySkipReason;
+}
+
+/**
+ * Writes entries that a dataset's image folder can hold but the pipeline
+ * does not read into `dir`: files of other types (`.svg`, `.heic`,
+ * `.avif`, `.bmp`), files without extension, a symbolic link to a good
+ * JPEG and a folder holding one. `jpeg` is a good JPEG's bytes.
+ */
+export async function makeOddEntries(
+  dir: string,
+  jpeg: Uint8Array,
+): Promise<OddEntry[]> {
+  await Deno.mkdir(dir, { recursive: true });
+  const entries: OddEntry[] = [];
+  const file = async (
+    kind: string,
+    name: string,
+    bytes: Uint8Array,
+  ) => {
+    await Deno.writeFile(join(dir, name), bytes);
+    entries.push({ kind, name, expect: "not-an-image-type" });
+  };
+  const text = (t: string) => new TextEncoder().encode(t);
+  await file(
+    "SVG drawing",
+    "drawing.svg",
+    text(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="90" height="120"><rect width="90" height="120" fill="red"/></svg>\n',
+    ),
+  );
+  // Real container headers with a JPEG after them: only the name decides.
+  await file(
+    "HEIC photo",
+    "phone.heic",
+    concatBytes(text("\0\0\0\x18ftypheic\0\0\0\0mif1heic"), jpeg),
+  );
+  await file(
+    "AVIF image",
+    "web.avif",
+    concatBytes(text("\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"), jpeg),
+  );
+  await file("BMP image", "scan.bmp", bmp24(16, 16));
+  await file("JPEG without extension", "photo", jpeg);
+  await file("text file without extension", "README", text("notes\n"));
+  await Deno.writeFile(join(dir, "..", "linked_target.jpg"), jpeg);
+  await Deno.symlink(
+    join(dir, "..", "linked_target.jpg"),
+    join(dir, "link.jpg"),
+  );
+  entries.push({
+    kind: "symbolic link to a JPEG",
+    name: "link.jpg",
+    expect: "symlink",
+  });
+  await Deno.mkdir(join(dir, "more"));
+  await Deno.writeFile(join(dir, "more", "inside.jpg"), jpeg);
+  entries.push({
+    kind: "folder holding a JPEG",
+    name: "more",
+    expect: "folder",
+  });
+  return entries;
+}
+
+/** A `width x height` 24-bit BMP, all red. */
+export function bmp24(width: number, height: number): Uint8Array {
+  const row = Math.ceil((width * 3) / 4) * 4;
+  const out = new Uint8Array(54 + row * height);
+  const v = new DataView(out.buffer);
+  out.set([0x42, 0x4d]); // "BM"
+  v.setUint32(2, out.length, true);
+  v.setUint32(10, 54, true);
+  v.setUint32(14, 40, true);
+  v.setInt32(18, width, true);
+  v.setInt32(22, height, true);
+  v.setUint16(26, 1, true);
+  v.setUint16(28, 24, true);
+  v.setUint32(34, row * height, true);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) out[54 + y * row + x * 3 + 2] = 255;
+  }
+  return out;
+}
+
+function buf(
+  b: { buffer: ArrayBufferLike; byteOffset: number; byteLength: number },
+): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 if (import.meta.main) {

@@ -17,6 +17,18 @@
  * result.report.skipped; // [{ id, path, reason, message }, ...]
  * ```
  *
+ * Besides files the decoder refuses, an item can arrive already refused
+ * (`skip`): an entry of the dataset folder that is not an image file the
+ * pipeline reads, a folder or a symbolic link. It is listed with its reason
+ * like any other skip, so every entry of the input is accounted for.
+ *
+ * A JPEG with data after its end-of-image marker (a phone's "motion photo"
+ * carries its video there) fails the decoder's truncation guard; it is
+ * converted from its own bytes, up to the marker ({@link jpegEnd}), when
+ * sharp decodes those without a warning, and listed in
+ * `report.trailingDataIgnored`. A JPEG cut short stays skipped as
+ * `truncated`, with or without bytes after the cut.
+ *
  * @module
  */
 import sharp from "sharp";
@@ -28,6 +40,42 @@ import {
   SKIP_REASONS,
   type SkipReason,
 } from "./decode.ts";
+import { jpegEnd } from "./jpeg_end.ts";
+
+/** Why an entry of a dataset folder was not offered to the decoder. */
+export type EntrySkipReason = "not-an-image-type" | "folder" | "symlink";
+
+/** Plain-language meaning of each {@link EntrySkipReason}, for reports. */
+export const ENTRY_SKIP_REASONS: Record<EntrySkipReason, string> = {
+  "not-an-image-type":
+    "not an image file type the pipeline reads (.jpg, .jpeg, .png, .webp, .gif, .tif, .tiff)",
+  folder: "a folder where image files are expected",
+  symlink:
+    "a symbolic link (only regular files of the installed dataset are read)",
+};
+
+/** Any reason a conversion skips an input: the decoder's or the folder listing's. */
+export type ConvertSkipReason = SkipReason | EntrySkipReason;
+
+/** Plain-language meaning of every {@link ConvertSkipReason}. */
+export const CONVERT_SKIP_REASONS: Record<ConvertSkipReason, string> = {
+  ...SKIP_REASONS,
+  ...ENTRY_SKIP_REASONS,
+};
+
+/**
+ * A conversion that cannot go ahead because of its input or output folder
+ * (a missing folder, nothing convertible, an output folder holding other
+ * files). Its message says what is wrong and what to do; tasks print it
+ * without a stack trace.
+ */
+export class ConversionInputError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ConversionInputError";
+  }
+}
 
 /** One file to convert. */
 export interface ConvertItem {
@@ -39,6 +87,8 @@ export interface ConvertItem {
   label?: string;
   /** Gender label (`Male`, `Female`, `Unisex`, `Unknown`). */
   gender?: string;
+  /** Set when the entry is refused before decoding (listed as skipped with this reason). */
+  skip?: { reason: EntrySkipReason; message: string };
 }
 
 /** A skipped file in the report. */
@@ -48,7 +98,7 @@ export interface SkippedFile {
   /** File path. */
   path: string;
   /** Why. */
-  reason: SkipReason;
+  reason: ConvertSkipReason;
   /** Detail (the decoder's message or the label problem). */
   message: string;
 }
@@ -104,9 +154,14 @@ export interface ConversionReport {
   /** Items converted. */
   converted: number;
   /** Count of skipped items per reason. */
-  skippedByReason: Partial<Record<SkipReason, number>>;
+  skippedByReason: Partial<Record<ConvertSkipReason, number>>;
   /** Every skipped item. */
   skipped: SkippedFile[];
+  /**
+   * JPEGs converted from their bytes up to the end-of-image marker, with the
+   * bytes after it ignored (e.g. a motion photo's video).
+   */
+  trailingDataIgnored: TrailingData[];
   /** Wall time in seconds. */
   elapsedSeconds: number;
   /** Finished items per second. */
@@ -118,7 +173,19 @@ export interface ConversionReport {
   /** sharp and libvips versions. */
   versions: { sharp: string; vips: string };
   /** Meaning of each reason. */
-  reasons: Record<SkipReason, string>;
+  reasons: Record<ConvertSkipReason, string>;
+}
+
+/** A converted JPEG whose bytes after its end-of-image marker were ignored. */
+export interface TrailingData {
+  /** Item id. */
+  id: string;
+  /** File path. */
+  path: string;
+  /** Where the JPEG data ends (bytes). */
+  imageBytes: number;
+  /** Bytes after it that were not read. */
+  ignoredBytes: number;
 }
 
 /** Result of {@link convertImages}. */
@@ -153,6 +220,7 @@ export async function convertImages(
     kernel: options.kernel,
   };
   const slots: (Uint8Array | SkippedFile)[] = new Array(items.length);
+  const trailing: (TrailingData | undefined)[] = new Array(items.length);
   const start = performance.now();
   let next = 0;
   let done = 0;
@@ -160,13 +228,15 @@ export async function convertImages(
 
   const handle = async (
     item: ConvertItem,
+    index: number,
   ): Promise<Uint8Array | SkippedFile> => {
-    const skip = (reason: SkipReason, message: string): SkippedFile => ({
+    const skip = (reason: ConvertSkipReason, message: string): SkippedFile => ({
       id: item.id,
       path: item.path,
       reason,
       message,
     });
+    if (item.skip) return skip(item.skip.reason, item.skip.message);
     if (item.label === undefined || item.label === "") {
       return skip("label-missing", `no label for id ${item.id}`);
     }
@@ -180,6 +250,13 @@ export async function convertImages(
       return await decodeToRgb(item.path, decode);
     } catch (error) {
       if (error instanceof ImageDecodeError) {
+        const own = error.reason === "truncated"
+          ? await decodeOwnJpegBytes(item.path, decode)
+          : undefined;
+        if (own) {
+          trailing[index] = { id: item.id, path: item.path, ...own.sizes };
+          return own.pixels;
+        }
         return skip(error.reason, error.message);
       }
       return skip("decode-failed", `${item.path}: ${(error as Error).message}`);
@@ -189,7 +266,7 @@ export async function convertImages(
   const worker = async () => {
     while (next < items.length) {
       const index = next++;
-      const result = await handle(items[index]);
+      const result = await handle(items[index], index);
       slots[index] = result;
       done++;
       if (!(result instanceof Uint8Array)) skippedCount++;
@@ -221,7 +298,7 @@ export async function convertImages(
       converted.push({ item: items[i], pixels: slot });
     } else skipped.push(slot);
   });
-  const skippedByReason: Partial<Record<SkipReason, number>> = {};
+  const skippedByReason: Partial<Record<ConvertSkipReason, number>> = {};
   for (const s of skipped) {
     skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
   }
@@ -240,6 +317,9 @@ export async function convertImages(
       converted: converted.length,
       skippedByReason,
       skipped,
+      trailingDataIgnored: trailing.filter((t): t is TrailingData =>
+        t !== undefined
+      ),
       elapsedSeconds,
       imagesPerSecond: items.length / Math.max(elapsedSeconds, 1e-9),
       concurrency,
@@ -248,9 +328,49 @@ export async function convertImages(
         sharp: sharp.versions.sharp ?? "?",
         vips: sharp.versions.vips,
       },
-      reasons: SKIP_REASONS,
+      reasons: CONVERT_SKIP_REASONS,
     },
   };
+}
+
+/**
+ * A JPEG that has bytes after its end-of-image marker, decoded from its own
+ * bytes (up to the marker); `undefined` when the file is no such JPEG
+ * (truly truncated, not a JPEG) or sharp cannot decode those bytes without
+ * an error or a warning.
+ */
+async function decodeOwnJpegBytes(
+  path: string,
+  decode: DecodeOptions,
+): Promise<
+  | { pixels: Uint8Array; sizes: Omit<TrailingData, "id" | "path"> }
+  | undefined
+> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch {
+    return undefined;
+  }
+  const end = jpegEnd(bytes);
+  if (end === undefined || end >= bytes.length) return undefined;
+  const own = bytes.subarray(0, end);
+  try {
+    const pixels = await decodeToRgb(own, decode);
+    // libjpeg only warns about a scan that stops early, and an end marker
+    // can turn up in appended bytes: accept the image only when its own
+    // bytes decode without a single warning.
+    await sharp(own, {
+      failOn: "warning",
+      limitInputPixels: decode.maxInputPixels ?? DEFAULT_DECODE.maxInputPixels,
+    }).raw().toBuffer();
+    return {
+      pixels,
+      sizes: { imageBytes: end, ignoredBytes: bytes.length - end },
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stacks converted images into one `N x height x width x 3` buffer. */

@@ -24,26 +24,56 @@
  *   (`dress`, `longsleeve`, ...) and `genders` = `Unknown`.
  *
  * Always written: `split.json` (ids per split, see
- * lib/data/labels/splits.ts) and `conversion-report.json` (every skipped
- * file with its reason, taxonomy counts table, near-duplicates, timings),
- * both atomically.
+ * lib/data/labels/splits.ts), `conversion-report.json` (every input entry
+ * that was not converted, with its reason: unreadable or damaged images,
+ * missing labels, and files of other types, folders and symbolic links
+ * where images are expected; taxonomy counts table, near-duplicates,
+ * timings) and, last, `conversion.json`, the manifest: the input's
+ * fingerprint, every option that changes the output, and the fingerprint
+ * of the arrays written (lib/data/images/conversion_manifest.ts).
+ *
+ * The output folder is replaced as a whole (lib/data/images/output_folder.ts):
+ * everything is written into a fresh hidden sibling that is renamed into
+ * place at the end, so no file of an earlier conversion survives and a
+ * killed conversion never leaves a folder that looks finished. A
+ * conversion that converts nothing (an empty folder, every image bad) or
+ * whose input folders are missing fails with a {@link ConversionInputError}
+ * naming the folder, and leaves the output folder as it was.
  *
  * @module
  */
-import { basename, join, relative } from "node:path";
+import { basename, extname, join, relative } from "node:path";
 import { writeJsonAtomic } from "../../io/atomic.ts";
 import { createRng, shuffleInPlace } from "../../random.ts";
 import { shoeFacing } from "./augment.ts";
 import {
+  ConversionInputError,
   type ConversionReport,
   type ConversionResult,
   type ConvertedImage,
   convertImages,
   type ConvertItem,
   type ConvertProgress,
+  type EntrySkipReason,
   stackImages,
 } from "./convert.ts";
-import type { Rgb } from "./decode.ts";
+import { DEFAULT_DECODE, type Rgb } from "./decode.ts";
+import {
+  BOOKKEEPING_FILES,
+  type ConversionManifest,
+  type ConversionOptionsRecord,
+  describeOutputs,
+  inputFingerprint,
+  MANIFEST_FILE,
+  OUTPUTS_METHOD,
+  writeConversionManifest,
+} from "./conversion_manifest.ts";
+import {
+  checkOutputFolder,
+  discardOutputFolder,
+  replaceOutputFolder,
+  startOutputFolder,
+} from "./output_folder.ts";
 import {
   fashionNpzName,
   type SplitTitle,
@@ -56,6 +86,7 @@ import {
   type NearDuplicate,
 } from "./phash.ts";
 import {
+  DEFAULT_FRACTIONS,
   removeNearDuplicates,
   type SplitFile,
   splitLookup,
@@ -80,6 +111,38 @@ export const CONVERTIBLE_DATASETS = [
 
 /** One of {@link CONVERTIBLE_DATASETS}. */
 export type ConvertibleDataset = typeof CONVERTIBLE_DATASETS[number];
+
+/**
+ * The options a conversion records in its manifest, with the defaults
+ * filled in: what {@link convertDataset} uses, and what a caller that needs
+ * a default conversion (the studies) expects to find.
+ */
+export function conversionOptions(
+  options:
+    & Pick<ConvertDatasetOptions, "dataset">
+    & Partial<ConvertDatasetOptions>,
+): ConversionOptionsRecord {
+  return {
+    width: options.width ?? 90,
+    height: options.height ?? 120,
+    background: options.background ?? DEFAULT_DECODE.background,
+    limitPerClass: options.limitPerClass ?? null,
+    seed: options.seed ?? 42,
+    minClassSize: options.dataset === "fashion-product-images"
+      ? options.minClassSize ?? 40
+      : null,
+    split: options.dataset === "clothing-dataset-small"
+      ? { method: "dataset folders" }
+      : { method: "stratified", fractions: DEFAULT_FRACTIONS },
+    phashThreshold: options.phashThreshold ?? DEFAULT_PHASH_THRESHOLD,
+    removeNearDuplicates: options.removeNearDuplicates ?? false,
+    decode: {
+      kernel: DEFAULT_DECODE.kernel,
+      maxInputPixels: DEFAULT_DECODE.maxInputPixels,
+      minSide: DEFAULT_DECODE.minSide,
+    },
+  };
+}
 
 /** Options for {@link convertDataset}. */
 export interface ConvertDatasetOptions {
@@ -157,6 +220,8 @@ export interface DatasetConversionReport {
   shoeOrientation?: Record<string, number>;
   /** Files written. */
   files: WrittenFile[];
+  /** The manifest written as `conversion.json` (input and output fingerprints, options). */
+  manifest: ConversionManifest;
 }
 
 /** One image to convert, with what the split and the output files need. */
@@ -177,6 +242,8 @@ interface Plan {
   items: Planned[];
   /** Files whose label could not be used, listed before conversion. */
   labelSkips: ConvertItem[];
+  /** Entries that are not image files (other types, folders, links). */
+  entrySkips: ConvertItem[];
   /** Label-file problems and taxonomy decisions (product images only). */
   labels?: DatasetConversionReport["labels"];
 }
@@ -188,28 +255,83 @@ const SPLIT_TITLES: Record<SplitName, SplitTitle> = {
   test: "Test",
 };
 
-/**
- * Names of the files in `dir` matching `pattern`, sorted.
- *
- * @throws if `dir` cannot be listed, saying how to get the data.
- */
-function listFiles(dir: string, pattern: RegExp): string[] {
-  try {
-    return [...Deno.readDirSync(dir)]
-      .filter((e) => e.isFile && pattern.test(e.name))
-      .map((e) => e.name)
-      .sort();
-  } catch (error) {
-    throw new Error(
-      `Cannot list ${dir}: ${
-        (error as Error).message
-      }. Run the data step (deno task data) or pass --in <folder>`,
-    );
-  }
-}
-
 /** Image file names the converter reads. */
 const IMAGE_FILE = /\.(jpe?g|png|webp|gif|tiff?)$/i;
+
+/**
+ * Lists a folder of a dataset, sorted by name: its entries, and an entry
+ * skip (with its reason) for each one that is not an image file the
+ * pipeline reads. Dataset bookkeeping files (`SHA256SUMS`,
+ * `FINGERPRINT.json`, `.verified.json`) are not inputs and not listed.
+ * Ids of skipped entries are paths relative to `root`.
+ *
+ * @throws {ConversionInputError} naming the folder when it cannot be listed.
+ */
+function listFolder(
+  dir: string,
+  root: string,
+  what: string,
+): { images: string[]; folders: string[]; skips: ConvertItem[] } {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch (error) {
+    throw new ConversionInputError(
+      `${what} ${dir} cannot be listed (${
+        error instanceof Deno.errors.NotFound
+          ? "it does not exist"
+          : (error as Error).message
+      }). Run the data step (deno task data) or pass --in <folder>`,
+    );
+  }
+  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const images: string[] = [];
+  const folders: string[] = [];
+  const skips: ConvertItem[] = [];
+  const skip = (name: string, reason: EntrySkipReason, message: string) => {
+    const path = join(dir, name);
+    skips.push({
+      id: relative(root, path),
+      path,
+      skip: { reason, message: `${path}: ${message}` },
+    });
+  };
+  for (const entry of entries) {
+    if (BOOKKEEPING_FILES.has(entry.name)) continue;
+    if (entry.isSymlink) skip(entry.name, "symlink", "a symbolic link");
+    else if (entry.isDirectory) folders.push(entry.name);
+    else if (!entry.isFile) {
+      skip(entry.name, "not-an-image-type", "not a regular file");
+    } else if (!IMAGE_FILE.test(entry.name)) {
+      const ext = extname(entry.name);
+      skip(
+        entry.name,
+        "not-an-image-type",
+        ext ? `files of type ${ext} are not read` : "a file without extension",
+      );
+    } else images.push(entry.name);
+  }
+  return { images, folders, skips };
+}
+
+/** Entry skips for folders found where only image files are expected. */
+function folderSkips(
+  dir: string,
+  root: string,
+  folders: readonly string[],
+): ConvertItem[] {
+  return folders.map((name) => {
+    const path = join(dir, name);
+    return {
+      id: relative(root, path),
+      path,
+      skip: {
+        reason: "folder",
+        message: `${path}: a folder (its contents are not read)`,
+      },
+    };
+  });
+}
 
 /**
  * `fashion-product-images`: maps each `styles.csv` row onto the label tree,
@@ -222,13 +344,28 @@ async function planProductImages(
 ): Promise<Plan> {
   const styles = await readStylesCsv(join(inDir, "styles.csv"));
   const imageDir = join(inDir, "images");
-  const files = listFiles(imageDir, IMAGE_FILE);
-  const fileById = new Map(files.map((f) => [f.replace(/\.[^.]+$/, ""), f]));
+  const listing = listFolder(imageDir, inDir, "image folder");
+  const entrySkips = [
+    ...listing.skips,
+    ...folderSkips(imageDir, inDir, listing.folders),
+  ];
+  const fileById = new Map<string, string>();
+  const labelSkips: ConvertItem[] = [];
+  for (const f of listing.images) {
+    const id = f.replace(/\.[^.]+$/, "");
+    // A second file with the same id (1000.jpg, 1000.png): the first one
+    // in name order gets the styles.csv row; the other has no label.
+    if (fileById.has(id)) {
+      labelSkips.push({
+        id: relative(inDir, join(imageDir, f)),
+        path: join(imageDir, f),
+      });
+    } else fileById.set(id, f);
+  }
   const rowIds = new Set(styles.rows.map((r) => r.id));
   const excludedByReason: Record<string, number> = {};
   const mapped: (Planned & { id: string; label: string; source: string })[] =
     [];
-  const labelSkips: ConvertItem[] = [];
   for (const row of styles.rows) {
     const m = mapStyleRow(row);
     if (m.kind === "excluded") {
@@ -282,6 +419,7 @@ async function planProductImages(
   return {
     items,
     labelSkips,
+    entrySkips,
     labels: {
       malformedRows: styles.malformed,
       repairedRows: styles.repaired,
@@ -306,7 +444,8 @@ const SHOP_CATEGORY: Record<string, string> = {
 function planShopSamples(inDir: string): Plan {
   const items: Planned[] = [];
   const labelSkips: ConvertItem[] = [];
-  for (const file of listFiles(inDir, IMAGE_FILE)) {
+  const listing = listFolder(inDir, inDir, "photo folder");
+  for (const file of listing.images) {
     const m = /^(\d+)_(\d+)_(.+)\.[^.]+$/.exec(file);
     const category = m ? SHOP_CATEGORY[m[3]] : undefined;
     const id = m ? `${m[1]}_${m[2]}` : file;
@@ -324,21 +463,57 @@ function planShopSamples(inDir: string): Plan {
       group: "Samples",
     });
   }
-  return { items, labelSkips };
+  return {
+    items,
+    labelSkips,
+    entrySkips: [
+      ...listing.skips,
+      ...folderSkips(inDir, inDir, listing.folders),
+    ],
+  };
 }
 
 /**
  * `clothing-dataset-small`: one class folder per label inside each of the
- * dataset's own `train`, `validation` and `test` folders.
+ * dataset's own `train`, `validation` and `test` folders. Image files
+ * directly in a split folder have no class (label skips).
+ *
+ * @throws {ConversionInputError} naming a split folder that is missing.
  */
 function planClothingSmall(inDir: string): Plan {
   const items: Planned[] = [];
-  for (const split of ["train", "validation", "test"] as const) {
+  const labelSkips: ConvertItem[] = [];
+  const entrySkips: ConvertItem[] = [];
+  const splits = ["train", "validation", "test"] as const;
+  const missing = splits.map((split) => join(inDir, split)).filter((dir) => {
+    try {
+      return !Deno.statSync(dir).isDirectory;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    throw new ConversionInputError(
+      `clothing-dataset-small: ${missing.join(", ")} ${
+        missing.length === 1 ? "is" : "are"
+      } missing; the dataset's layout is train/, validation/ and test/ under ${inDir}, each with one folder per class. Reinstall it with: deno task data clothing-dataset-small`,
+    );
+  }
+  for (const split of splits) {
     const splitDir = join(inDir, split);
-    const classes = [...Deno.readDirSync(splitDir)].filter((e) => e.isDirectory)
-      .map((e) => e.name).sort();
-    for (const cls of classes) {
-      for (const file of listFiles(join(splitDir, cls), IMAGE_FILE)) {
+    const top = listFolder(splitDir, inDir, "split folder");
+    entrySkips.push(...top.skips);
+    for (const file of top.images) {
+      const path = join(splitDir, file);
+      labelSkips.push({ id: relative(inDir, path), path });
+    }
+    for (const cls of top.folders) {
+      const listing = listFolder(join(splitDir, cls), inDir, "class folder");
+      entrySkips.push(
+        ...listing.skips,
+        ...folderSkips(join(splitDir, cls), inDir, listing.folders),
+      );
+      for (const file of listing.images) {
         const path = join(splitDir, cls, file);
         items.push({
           id: relative(inDir, path),
@@ -352,7 +527,7 @@ function planClothingSmall(inDir: string): Plan {
       }
     }
   }
-  return { items, labelSkips: [] };
+  return { items, labelSkips, entrySkips };
 }
 
 /**
@@ -413,21 +588,25 @@ function fileCategoryName(group: string): string {
 export async function convertDataset(
   options: ConvertDatasetOptions,
 ): Promise<DatasetConversionReport> {
-  const width = options.width ?? 90;
-  const height = options.height ?? 120;
-  const seed = options.seed ?? 42;
-  const threshold = options.phashThreshold ?? DEFAULT_PHASH_THRESHOLD;
+  const recorded = conversionOptions(options);
+  const { width, height, seed } = recorded;
+  const threshold = recorded.phashThreshold;
+  await checkOutputFolder(options.outDir, options.inDir);
+  const input = await inputFingerprint(options.inDir);
   const plan = await planDataset(options);
   const planned = limitPerClass(plan.items, options.limitPerClass, seed);
   const byId = new Map(planned.map((p) => [p.id, p]));
   const result = await convertPlanned(
     planned,
-    plan.labelSkips,
+    [...plan.labelSkips, ...plan.entrySkips],
     options,
     width,
     height,
   );
   const converted = result.converted.filter((c) => byId.has(c.item.id));
+  if (converted.length === 0) {
+    throw new ConversionInputError(nothingConverted(options, result.report));
+  }
   const { split, pairs } = await checkNearDuplicates(
     splitConverted(options.dataset, converted, byId, seed),
     converted,
@@ -439,41 +618,92 @@ export async function convertDataset(
   const shoeOrientation = options.dataset === "fashion-product-images"
     ? countShoeOrientation(converted, byId, width, height)
     : undefined;
-  const files = await writeNpzFiles(
-    options.outDir,
-    planned,
-    converted,
-    byId,
-    splitLookup(split),
-    width,
-    height,
-  );
-  await writeJsonAtomic(join(options.outDir, "split.json"), {
-    version: 1,
-    ...split,
-  });
-  const report: DatasetConversionReport = {
-    dataset: options.dataset,
-    inDir: options.inDir,
-    outDir: options.outDir,
-    seed,
-    limitPerClass: options.limitPerClass,
-    labelEncoding:
-      "labels and genders are fixed-width unicode arrays (<U..) holding the " +
-      "taxonomy's strings; numpy.load reads them without allow_pickle",
-    conversion: result.report,
-    labels: plan.labels,
-    split: split.strata,
-    nearDuplicates: {
-      threshold,
-      removed: options.removeNearDuplicates ?? false,
-      pairs,
-    },
-    shoeOrientation,
-    files,
-  };
-  await writeJsonAtomic(join(options.outDir, "conversion-report.json"), report);
-  return report;
+  // Everything goes into a fresh sibling folder that replaces outDir at
+  // the end, manifest last: no stale file survives, and a killed
+  // conversion leaves nothing that looks finished.
+  const temp = await startOutputFolder(options.outDir, options.inDir);
+  try {
+    const files = await writeNpzFiles(
+      temp,
+      planned,
+      converted,
+      byId,
+      splitLookup(split),
+      width,
+      height,
+    );
+    await writeJsonAtomic(join(temp, "split.json"), { version: 1, ...split });
+    const outputs = await describeOutputs(temp, files);
+    const manifest: ConversionManifest = {
+      version: 1,
+      dataset: options.dataset,
+      input: {
+        dir: options.inDir,
+        fingerprint: input.sha256,
+        fingerprintFrom: input.from,
+      },
+      options: recorded,
+      outputs: {
+        fingerprint: outputs.fingerprint,
+        method: OUTPUTS_METHOD,
+        files: outputs.files,
+        converted: result.report.converted,
+        skipped: result.report.skipped.length,
+      },
+      converter: result.report.versions,
+    };
+    const report: DatasetConversionReport = {
+      dataset: options.dataset,
+      inDir: options.inDir,
+      outDir: options.outDir,
+      seed,
+      limitPerClass: options.limitPerClass,
+      labelEncoding:
+        "labels and genders are fixed-width unicode arrays (<U..) holding the " +
+        "taxonomy's strings; numpy.load reads them without allow_pickle",
+      conversion: result.report,
+      labels: plan.labels,
+      split: split.strata,
+      nearDuplicates: {
+        threshold,
+        removed: options.removeNearDuplicates ?? false,
+        pairs,
+      },
+      shoeOrientation,
+      files,
+      manifest,
+    };
+    await writeJsonAtomic(join(temp, "conversion-report.json"), report);
+    await writeConversionManifest(temp, manifest);
+    await replaceOutputFolder(temp, options.outDir);
+    return report;
+  } catch (error) {
+    await discardOutputFolder(temp);
+    throw error;
+  }
+}
+
+/** The error message of a conversion that converted nothing. */
+function nothingConverted(
+  options: ConvertDatasetOptions,
+  report: ConversionReport,
+): string {
+  const where =
+    `${options.dataset}: nothing was converted from ${options.inDir}`;
+  if (report.total === 0) {
+    return `${where}: it holds no image files (${
+      options.dataset === "fashion-product-images"
+        ? "expected images/<id>.jpg with styles.csv rows"
+        : options.dataset === "fashion-shop-samples"
+        ? "expected NNNNN_<productId>_<Category>.jpg files"
+        : "expected train/, validation/ and test/ with one folder per class"
+    }). Nothing was written to ${options.outDir}`;
+  }
+  const reasons = Object.entries(report.skippedByReason).map(([r, n]) =>
+    `${r} ${n}`
+  ).join(", ");
+  const first = report.skipped.slice(0, 3).map((s) => s.message).join("; ");
+  return `${where}: all ${report.total} entries were skipped (${reasons}), e.g. ${first}. Nothing was written to ${options.outDir}`;
 }
 
 /** Lists the dataset's images with their labels, the way its dataset needs. */
@@ -487,8 +717,9 @@ async function planDataset(options: ConvertDatasetOptions): Promise<Plan> {
 
 /**
  * Converts the planned images to `width` x `height`. The files whose label
- * could not be used go through the converter too, so they land in the same
- * skip list (label-missing / unknown-class) as unreadable files.
+ * could not be used and the entries that are not image files go through the
+ * converter too, so they land in the same skip list (label-missing /
+ * unknown-class / not-an-image-type / folder / symlink) as unreadable files.
  */
 function convertPlanned(
   planned: readonly Planned[],
@@ -656,7 +887,7 @@ async function writeNpzFiles(
 export function summarizeReport(report: DatasetConversionReport): string {
   const c = report.conversion;
   const lines = [
-    `${report.dataset}: ${c.converted} of ${c.total} images converted to ${c.width}x${c.height} ` +
+    `${report.dataset}: ${c.converted} of ${c.total} inputs converted to ${c.width}x${c.height} ` +
     `in ${c.elapsedSeconds.toFixed(1)} s (${
       c.imagesPerSecond.toFixed(1)
     } img/s)`,
@@ -669,6 +900,11 @@ export function summarizeReport(report: DatasetConversionReport): string {
         skips.map(([r, n]) => `${r} ${n}`).join(", ")
       } (listed in conversion-report.json)`,
   );
+  if (c.trailingDataIgnored.length > 0) {
+    lines.push(
+      `converted without the data after their end-of-image marker: ${c.trailingDataIgnored.length} JPEG(s) (listed in conversion-report.json)`,
+    );
+  }
   if (report.labels) {
     const l = report.labels;
     lines.push(
@@ -703,5 +939,15 @@ export function summarizeReport(report: DatasetConversionReport): string {
       `  ${basename(f.file).padEnd(48)} ${String(f.count).padStart(5)}`,
     );
   }
+  const m = report.manifest;
+  lines.push(
+    `arrays fingerprint ${m.outputs.fingerprint} (${MANIFEST_FILE}: input ${
+      m.input.fingerprint.slice(0, 16)
+    }… from ${m.input.fingerprintFrom}${
+      m.options.limitPerClass === null
+        ? ""
+        : `, --limit-per-class ${m.options.limitPerClass}`
+    })`,
+  );
   return lines.join("\n");
 }

@@ -7,7 +7,12 @@ import sharp from "sharp";
 import { join } from "node:path";
 import { convertImages, type ConvertItem, stackImages } from "./convert.ts";
 import { decodeToRgb, ImageDecodeError } from "./decode.ts";
-import { makeBadInputs } from "../../testing/bad_inputs.ts";
+import {
+  concatBytes,
+  makeBadInputs,
+  motionPhotoTrailer,
+} from "../../testing/bad_inputs.ts";
+import { jpegEnd } from "./jpeg_end.ts";
 import { datasetDir } from "../../testing/mirror.ts";
 
 const W = 90;
@@ -147,4 +152,83 @@ Deno.test("real product photos: 3:4 photo fills the box, square one is padded wh
   assertEquals(pixel(sq, 45, 117), [255, 255, 255]);
   const t = await decodeToRgb(tall, { width: W, height: H });
   assertEquals(t.length, W * H * 3);
+});
+
+Deno.test("a JPEG with bytes after its end marker (motion photo) converts to the pixels of the same JPEG without them; a truncated one stays refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "motion_" });
+  try {
+    const photos = join(datasetDir("fashion-product-images"), "images");
+    const photo = await Deno.readFile(join(photos, "10000.jpg"));
+    const trailer = motionPhotoTrailer(200 * 1024);
+    await Deno.writeFile(join(dir, "plain.jpg"), photo);
+    await Deno.writeFile(
+      join(dir, "motion.jpg"),
+      concatBytes(photo, trailer),
+    );
+    // Cut inside the scan, then bytes holding FF D9: an end marker that
+    // is not the photo's.
+    await Deno.writeFile(
+      join(dir, "cut.jpg"),
+      concatBytes(
+        photo.slice(0, photo.length - 500),
+        concatBytes(new Uint8Array([0xff, 0xd9]), trailer),
+      ),
+    );
+    assertEquals(jpegEnd(photo), photo.length);
+    assertEquals(jpegEnd(concatBytes(photo, trailer)), photo.length);
+    assertEquals(jpegEnd(photo.slice(0, photo.length - 500)), undefined);
+    // The decoder alone refuses it: no end marker near the end of the file.
+    await assert.rejects(
+      decodeToRgb(join(dir, "motion.jpg")),
+      /no end-of-image marker/,
+    );
+    const items = ["plain", "motion", "cut"].map((id) => ({
+      id,
+      path: join(dir, `${id}.jpg`),
+      label: "Shoes",
+    }));
+    const result = await convertImages(items, { width: W, height: H });
+    assertEquals(result.converted.map((c) => c.item.id), ["plain", "motion"]);
+    assertEquals(result.converted[1].pixels, result.converted[0].pixels);
+    assertEquals(result.converted[0].pixels, await decodeToRgb(photo));
+    assertEquals(result.report.trailingDataIgnored, [{
+      id: "motion",
+      path: join(dir, "motion.jpg"),
+      imageBytes: photo.length,
+      ignoredBytes: trailer.length,
+    }]);
+    assertEquals(
+      result.report.skipped.map((s) => [s.id, s.reason]),
+      [["cut", "truncated"]],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("entries refused before decoding are listed with their reason and its meaning", async () => {
+  const result = await convertImages([
+    {
+      id: "images/a.svg",
+      path: "/x/images/a.svg",
+      skip: { reason: "not-an-image-type", message: "/x/images/a.svg: .svg" },
+    },
+    {
+      id: "images/sub",
+      path: "/x/images/sub",
+      skip: { reason: "folder", message: "/x/images/sub: a folder" },
+    },
+  ]);
+  assertEquals(result.converted, []);
+  assertEquals(result.report.total, 2);
+  assertEquals(result.report.skippedByReason, {
+    "not-an-image-type": 1,
+    folder: 1,
+  });
+  assert(result.report.reasons.symlink.includes("symbolic link"));
+  assert(
+    result.report.reasons["not-an-image-type"].includes(
+      "not an image file type the pipeline reads",
+    ),
+  );
 });

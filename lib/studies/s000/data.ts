@@ -23,7 +23,7 @@ import {
   readFashionNpz,
   type SplitTitle,
 } from "../../data/formats/npz.ts";
-import { convertDataset } from "../../data/images/convert_dataset.ts";
+import { ensureConverted } from "../../data/images/ensure_converted.ts";
 import { existsOrFalse } from "../../io/exists.ts";
 import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 import {
@@ -42,7 +42,14 @@ export interface ShopArraysSource {
 
 /**
  * Finds the authors' arrays, or converts the product photos into the same
- * layout (once) and says they are a stand-in.
+ * layout (once: `data/processed/fashion-product-images` is reused while its
+ * `conversion.json` says it holds the installed photos converted with the
+ * default options, see lib/data/images/ensure_converted.ts) and says they
+ * are a stand-in. The stand-in's fingerprint is that of the converted
+ * arrays.
+ *
+ * @throws when that folder was converted with other options (e.g.
+ * `--limit-per-class`), saying which and how to fix it.
  */
 export async function shopArrays(): Promise<ShopArraysSource> {
   const original = datasetDir("fashion-shop");
@@ -63,17 +70,20 @@ export async function shopArrays(): Promise<ShopArraysSource> {
     "processed",
     "fashion-product-images",
   );
-  if (!await existsOrFalse(join(dir, "split.json"))) {
-    await convertDataset({
-      dataset: "fashion-product-images",
-      inDir: datasetDir("fashion-product-images"),
-      outDir: dir,
-    });
-  }
+  // Reused only when its manifest says it was converted from the installed
+  // photos with the default options; otherwise converted again, or refused
+  // when a user made it with other options (e.g. --limit-per-class).
+  const { manifest } = await ensureConverted({
+    dataset: "fashion-product-images",
+    inDir: datasetDir("fashion-product-images"),
+    outDir: dir,
+    inputFingerprint: (await readFingerprint("fashion-product-images")).sha256,
+  });
   return {
     dir,
     datasetId: "fashion-product-images",
-    fingerprint: (await readFingerprint("fashion-product-images")).sha256,
+    // The converted arrays' fingerprint: another conversion, another run id.
+    fingerprint: manifest.outputs.fingerprint,
     standIn:
       "public product photos (fashion-product-images) mapped onto the fashion-shop label tree; " +
       "not the study's own photos",
