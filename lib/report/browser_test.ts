@@ -3,12 +3,15 @@
  * opens the file from disk, built from run records of every kind. Driven
  * over the DevTools protocol it must log nothing to the console, throw no
  * exception, request nothing but the file itself, draw every chart's
- * marks, and sort the trial table when a header is clicked. A screenshot
+ * marks (the forest plot at the top: one dot per published number and per
+ * run of ours, inside the plot, each linking to a run on the page), and
+ * sort the trial table when a header is clicked. A screenshot
  * (reports/report-test.png) is saved for review. Skips, saying why, where Chromium is
  * not installed.
  */
 import { join } from "node:path";
 import { buildReportHtml, readCompleteRuns } from "./build.ts";
+import { FOREST_ARIA_LABEL, forestRows } from "./forest.ts";
 import { writeSampleRecords } from "../testing/sample_records.ts";
 
 const chromium = await new Deno.Command("chromium", {
@@ -175,7 +178,7 @@ const clickHeader = (name: string) =>
 
 Deno.test({
   name:
-    "report in headless Chromium: no console output or requests, charts and photo gallery drawn, trial table sorts on click, screenshot saved",
+    "report in headless Chromium: no console output or requests, charts (forest plot included) and photo gallery drawn, trial table sorts on click, screenshot saved",
   ignore: !chromium,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -183,10 +186,13 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "report_" });
     await writeSampleRecords(join(dir, "runs"));
     const file = join(dir, "index.html");
-    await Deno.writeTextFile(
-      file,
-      await buildReportHtml(await readCompleteRuns(join(dir, "runs")), dir),
-    );
+    const runs = await readCompleteRuns(join(dir, "runs"));
+    await Deno.writeTextFile(file, await buildReportHtml(runs, dir));
+    const rows = forestRows(runs);
+    const expected = {
+      published: rows.filter((r) => r.publishedShare !== null).length,
+      ours: rows.reduce((a, r) => a + r.ours.length, 0),
+    };
     const profile = join(dir, "profile");
     const browser = await Browser.start(profile);
     try {
@@ -216,6 +222,51 @@ Deno.test({
         if (s.marks < 3 || s.width < 50) {
           throw new Error(`a chart is not drawn: ${JSON.stringify(s)}`);
         }
+      }
+
+      const forest = await browser.evaluate<
+        {
+          published: number;
+          ours: number;
+          inside: boolean;
+          width: number;
+          links: string[];
+          unresolved: string[];
+        } | null
+      >(
+        `(() => {
+          const svg = document.querySelector(${
+          JSON.stringify(`#at-a-glance svg[aria-label="${FOREST_ARIA_LABEL}"]`)
+        });
+          if (!svg) return null;
+          const box = svg.getBoundingClientRect();
+          const ours = [...svg.querySelectorAll("g.forest-ours circle")];
+          const links = [...svg.querySelectorAll("a")].map((a) => a.getAttribute("href"));
+          return {
+            published: svg.querySelectorAll("g.forest-published path").length,
+            ours: ours.length,
+            inside: ours.every((c) => {
+              const r = c.getBoundingClientRect();
+              return r.width > 0 && r.left >= box.left && r.right <= box.right &&
+                r.top >= box.top && r.bottom <= box.bottom;
+            }),
+            width: box.width,
+            links,
+            unresolved: links.filter((h) => !document.getElementById(h.slice(1))),
+          };
+        })()`,
+      );
+      if (
+        !forest || forest.width < 500 || !forest.inside ||
+        forest.published !== expected.published ||
+        forest.ours !== expected.ours || expected.ours < 5 ||
+        forest.links.length !== expected.ours || forest.unresolved.length
+      ) {
+        throw new Error(
+          `the forest plot is not drawn as expected (${
+            JSON.stringify(expected)
+          }): ${JSON.stringify(forest)}`,
+        );
       }
 
       const gallery = await browser.evaluate<

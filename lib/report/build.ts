@@ -1,5 +1,7 @@
 /**
- * The static HTML results report, built from the run records. Per study:
+ * The static HTML results report, built from the run records. At the top,
+ * every published number beside ours in one forest plot (`forest.ts`). Per
+ * study:
  * the published numbers beside ours (with n and 95% intervals, the data
  * actually used and any stand-in, profile, backend and device); the
  * hyperparameter searches (sortable trial tables, validation accuracy
@@ -52,6 +54,7 @@ import {
 } from "./run_sections.ts";
 import { searchSection } from "./search_section.ts";
 import { photoCheckSection, photoChecksSummary } from "./photo_checks.ts";
+import { forestSection } from "./forest.ts";
 
 export {
   type NotShown,
@@ -258,8 +261,10 @@ export async function buildReportHtml(
       `<p>No complete runs yet. Run the notebooks (<code>deno task notebooks --profile course</code>) or a task such as <code>deno task train</code>, then <code>deno task report</code> again.</p>`,
     );
   }
+  const forest = forestSection(runs, svgId);
+  if (forest) parts.push(forest);
   parts.push(
-    `<nav>${
+    `<nav>${forest ? `<a href="#at-a-glance">At a glance</a>` : ""}${
       notShown.length ? `<a href="#not-shown">Records not shown</a>` : ""
     }${
       studies.map((s) => `<a href="#study-${s}">Study ${s}</a>`).join("")

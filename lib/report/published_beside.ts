@@ -6,6 +6,7 @@
  */
 import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
 import { formatPercent as percent } from "../eval/format.ts";
+import type { Interval } from "../eval/intervals.ts";
 import { PUBLISHED, type PublishedNumber } from "../published/published.ts";
 import {
   type ComparisonMetrics,
@@ -60,11 +61,20 @@ export function reproduces(
   return best === p.model;
 }
 
-interface OurNumber {
+/** One of our numbers beside a published one (see {@linkcode oursFor}). */
+export interface OurNumber {
+  /** The run it comes from. */
   run: ReportRun;
+  /** The run's name, with the head for a multi-output run. */
   label: string;
+  /** The value as the report writes it (`87.1%`, `384 / 480`). */
   value: string;
+  /** Its count and intervals, as text. */
   detail: string;
+  /** The value as a share: an accuracy, or points as a share of the maximum. */
+  share: number;
+  /** Its 95% Wilson interval, for an accuracy on a known number of images. */
+  wilson: Interval | null;
 }
 
 /** `149 of 171; 95% Wilson …, t …`: a classifier accuracy's count and intervals. */
@@ -74,7 +84,13 @@ export function accuracyDetail(m: ClassifierMetrics): string {
   }`;
 }
 
-function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
+/**
+ * Our numbers beside published number `p`, from `runs` (the study's runs):
+ * a comparison's points for a points metric, a multi-output run's average
+ * or head, else the test or validation accuracy of every classifier run
+ * that {@linkcode reproduces} it.
+ */
+export function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
   const out: OurNumber[] = [];
   const headMatch = p.model.match(/^(.*), ([^,]+)$/);
   for (const r of runs) {
@@ -97,6 +113,8 @@ function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
           label: r.run.name,
           value: `${s.points} / ${s.maxPoints}`,
           detail: `${s.n} test images`,
+          share: s.maxPoints > 0 ? s.points / s.maxPoints : NaN,
+          wilson: null,
         });
       }
     } else if (p.metric === "average accuracy" && kind === "multi-head") {
@@ -109,6 +127,8 @@ function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
         detail: `mean of ${heads(r).length} heads on ${
           heads(r)[0]?.[1].n ?? "?"
         } test images`,
+        share: avg,
+        wilson: null,
       });
     } else if (kind === "multi-head" && headMatch) {
       const m = heads(r).find(([h]) => h === headMatch[2])?.[1];
@@ -118,6 +138,8 @@ function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
           label: `${r.run.name} · ${headMatch[2]}`,
           value: percent(m.accuracy),
           detail: accuracyDetail(m),
+          share: m.accuracy,
+          wilson: m.wilson95,
         });
       }
     } else if (
@@ -131,6 +153,8 @@ function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
           label: r.run.name,
           value: percent(m.accuracy),
           detail: accuracyDetail(m),
+          share: m.accuracy,
+          wilson: m.wilson95,
         });
       } else if (
         p.metric === "validation accuracy" &&
@@ -145,6 +169,8 @@ function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
           detail: ci
             ? `${n} validation images; 95% Wilson ${range(ci.wilson)}`
             : "",
+          share: m.validationAccuracy,
+          wilson: ci?.wilson ?? null,
         });
       }
     }
@@ -152,15 +178,27 @@ function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
   return out;
 }
 
+/**
+ * The 95% interval of a published number: the study's own where it gives
+ * one, else the Wilson interval of an accuracy from the study's n, else
+ * null; `of` says which.
+ */
+export function publishedInterval(
+  p: PublishedNumber,
+): { low: number; high: number; of: string } | null {
+  if (p.interval) return p.interval;
+  if (p.n && p.metric !== "points") {
+    const ci = countInterval(p.value, p.n);
+    if (ci) return { ...ci.wilson, of: "95% Wilson from n" };
+  }
+  return null;
+}
+
 function publishedLine(p: PublishedNumber): string {
   const value = p.metric === "points" ? String(p.value) : percent(p.value);
   let detail = p.n ? `n ${p.n.toLocaleString("en-US")}` : "n not stated";
-  if (p.interval) {
-    detail += `; ${p.interval.of}: ${range(p.interval)}`;
-  } else if (p.n && p.metric !== "points") {
-    const ci = countInterval(p.value, p.n);
-    if (ci) detail += `; 95% Wilson from n: ${range(ci.wilson)}`;
-  }
+  const interval = publishedInterval(p);
+  if (interval) detail += `; ${interval.of}: ${range(interval)}`;
   return `${escape(p.metric)} <b>${value}</b><br><small>${
     escape(detail)
   }</small>`;
