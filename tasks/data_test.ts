@@ -80,3 +80,40 @@ Deno.test("deno task data: --list prints the catalog; an unknown id lists the va
   assert.equal(none.code, 2);
   assert.match(none.stderr, /No dataset id given/);
 });
+
+Deno.test("deno task data: --source picks a download source (kaggle needs its token); a wrong --source, or one with --mirror, is refused with the usage", async () => {
+  const root = await Deno.makeTempDir({ prefix: "raw_" });
+  try {
+    const bogus = await runTask(["--source", "git", "fashion-mnist"]);
+    assert.equal(bogus.code, 2);
+    assert.match(
+      bogus.stderr,
+      /--source must be one of files, archive, kaggle, not 'git'/,
+    );
+    const both = await runTask([
+      "--mirror",
+      mirrorDir(),
+      "--source",
+      "archive",
+      "fashion-mnist",
+    ]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--mirror and --source exclude each other/);
+    const kaggle = await runTask(
+      ["--source", "kaggle", "fashion-product-images"],
+      { FASHION_DATA_DIR: root, KAGGLE_USERNAME: "", KAGGLE_KEY: "" },
+    );
+    assert.equal(kaggle.code, 1);
+    assert.match(
+      kaggle.stderr,
+      /Kaggle source of 'fashion-product-images' needs an account token: set KAGGLE_USERNAME and KAGGLE_KEY/,
+    );
+    const list = await runTask(["--list"]);
+    assert.match(
+      list.stdout,
+      /fashion-product-images: [^]*source \(archive\): https:\/\/codeload\.github\.com\/GaneshNeupane01\/Fashion-Recommendation-System\/zip\/7cf263426a1a818fbcab19006b87c924b4dd0fa1/,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -11,6 +11,11 @@
  * any point never looks complete; rerunning it reuses the folder (and its
  * training checkpoint). Completing a run rebuilds `index.json`.
  *
+ * A rerun that finds the run's checkpoint resumes it: `run.json` gets a
+ * `resumed` entry (`{ atEpoch, at }`) for every resume, and its
+ * `durationSeconds` counts every sitting (a killed sitting up to the time
+ * of its last checkpoint, a failed one up to its failure).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -18,6 +23,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeJsonAtomic } from "../io/atomic.ts";
 import { saveModel } from "../models/model_files.ts";
+import { type LoopState, readLoopState } from "../train/fit_checkpoint.ts";
 import { runId } from "./run_id.ts";
 import { rebuildRunIndex } from "./run_index.ts";
 import type {
@@ -110,6 +116,31 @@ function checkPredictions(p: HeadPredictions, where: string): void {
   }
 }
 
+/** The training checkpoint's name inside a run folder. */
+const CHECKPOINT_FILE = "checkpoint.bin";
+
+/** Seconds from ISO time `from` to ISO time `to`, 0 when either is missing or `to` is earlier. */
+function secondsBetween(from?: string, to?: string): number {
+  const seconds = (Date.parse(to ?? "") - Date.parse(from ?? "")) / 1000;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+}
+
+/**
+ * Seconds an interrupted run has spent over all its sittings, from its
+ * `run.json` and the loop state of its checkpoint: a failed run recorded
+ * them at its failure (older records: from its start to its failure); a
+ * killed one holds those of its earlier sittings, to which its last
+ * sitting adds the time from its start to its last checkpoint.
+ */
+function secondsSoFar(previous: RunJson, checkpoint: LoopState): number {
+  if (previous.status === "failed") {
+    return previous.durationSeconds ??
+      secondsBetween(previous.startedAt, previous.finishedAt);
+  }
+  return (previous.durationSeconds ?? 0) +
+    secondsBetween(previous.startedAt, checkpoint.savedAt);
+}
+
 /** An open run folder. Create with {@linkcode RunRecord.start}. */
 export class RunRecord {
   /** The run id. */
@@ -120,13 +151,16 @@ export class RunRecord {
   readonly root: string;
   #json: RunJson;
   #started: number;
+  /** Seconds of the sittings before this one (0 unless resumed). */
+  #earlierSeconds: number;
 
-  private constructor(root: string, json: RunJson) {
+  private constructor(root: string, json: RunJson, earlierSeconds: number) {
     this.root = root;
     this.id = json.id;
     this.dir = join(root, json.id);
     this.#json = json;
     this.#started = performance.now();
+    this.#earlierSeconds = earlierSeconds;
   }
 
   /**
@@ -159,15 +193,28 @@ export class RunRecord {
         `Run ${id} is already complete in ${dir}; reuse it, pass { overwrite: true }, or delete the folder`,
       );
     }
+    const startedAt = new Date().toISOString();
     const json: RunJson = {
       id,
       ...info,
       status: "running",
       versions: runtimeVersions(),
-      startedAt: new Date().toISOString(),
+      startedAt,
       files: [],
     };
-    const record = new RunRecord(root, json);
+    const resume = previous && previous.status !== "complete"
+      ? await readLoopState(join(dir, CHECKPOINT_FILE))
+      : null;
+    let earlierSeconds = 0;
+    if (previous && resume && (resume.nextEpoch > 0 || resume.finished)) {
+      earlierSeconds = secondsSoFar(previous, resume);
+      json.resumed = [
+        ...(previous.resumed ?? []),
+        { atEpoch: resume.nextEpoch, at: startedAt },
+      ];
+      json.durationSeconds = earlierSeconds;
+    }
+    const record = new RunRecord(root, json, earlierSeconds);
     await Deno.mkdir(dir, { recursive: true });
     // Temporary files left by a writer that was killed mid-write.
     for await (const entry of Deno.readDir(dir)) {
@@ -186,7 +233,12 @@ export class RunRecord {
 
   /** Where the training loop keeps this run's checkpoint. */
   get checkpointPath(): string {
-    return join(this.dir, "checkpoint.bin");
+    return join(this.dir, CHECKPOINT_FILE);
+  }
+
+  /** Seconds of every sitting so far, this one included. */
+  #durationSoFar(): number {
+    return this.#earlierSeconds + (performance.now() - this.#started) / 1000;
   }
 
   async #writeRunJson(): Promise<void> {
@@ -238,7 +290,7 @@ export class RunRecord {
   async complete(): Promise<RunJson> {
     this.#json.status = "complete";
     this.#json.finishedAt = new Date().toISOString();
-    this.#json.durationSeconds = (performance.now() - this.#started) / 1000;
+    this.#json.durationSeconds = this.#durationSoFar();
     await this.#writeRunJson();
     await Deno.remove(this.checkpointPath).catch(() => {});
     await rebuildRunIndex(this.root);
@@ -249,6 +301,7 @@ export class RunRecord {
   async fail(error: unknown): Promise<void> {
     this.#json.status = "failed";
     this.#json.finishedAt = new Date().toISOString();
+    this.#json.durationSeconds = this.#durationSoFar();
     this.#json.error = error instanceof Error ? error.message : String(error);
     await this.#writeRunJson();
     await rebuildRunIndex(this.root);

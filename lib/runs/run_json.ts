@@ -58,12 +58,27 @@ export interface RunJson extends RunInfo {
   startedAt: string;
   /** ISO time it completed or failed. */
   finishedAt?: string;
-  /** Wall-clock seconds from start to finish. */
+  /**
+   * Wall-clock seconds of all its sittings: from start to finish, plus, for
+   * a run resumed from its checkpoint, the earlier sittings (a killed one up
+   * to its last checkpoint). While a resumed run is running it holds the
+   * earlier sittings' seconds.
+   */
   durationSeconds?: number;
+  /** One entry per time the run was resumed from its checkpoint, in order. */
+  resumed?: ResumeNote[];
   /** Error message of a failed run. */
   error?: string;
   /** Files written into the folder, relative to it. */
   files: string[];
+}
+
+/** A resume of an interrupted run from its training checkpoint. */
+export interface ResumeNote {
+  /** The 0-based epoch training went on from (the epochs before it came from the checkpoint). */
+  atEpoch: number;
+  /** ISO time of the resume. */
+  at: string;
 }
 
 /** Test-set predictions of one output. */

@@ -8,8 +8,11 @@
  * from `seed` and `e`, the augmentation stream likewise, and dropout masks
  * from the global step (see `lib/models/seeded_dropout.ts`). So a resumed
  * run draws the same batches, augmentations and masks as an uninterrupted
- * one, and (on a deterministic backend such as `cpu`) ends with the same
- * weights and history.
+ * one, and, with the optimizer restored exactly (its weights, iteration
+ * count and Adam's running powers, see `fit_checkpoint.ts`), ends with the
+ * same weights and history bit for bit on a backend whose kernels are
+ * deterministic from one process to the next (`cpu` and `tensorflow` are;
+ * `lib/train/resume_test.ts` kills and resumes a run on both).
  *
  * {@linkcode fit} reads top-down as its steps: check the inputs, start
  * fresh or resume from the checkpoint (`fit_checkpoint.ts`), then for each

@@ -8,16 +8,24 @@
  *    folder lists every file in `SHA256SUMS`;
  * 3. an existing verified install (nothing to fetch);
  * 4. the internet: files with published checksums (Fashion-MNIST, checked
- *    against the official MD5s), or a Kaggle archive when `KAGGLE_USERNAME`
- *    and `KAGGLE_KEY` are set (Kaggle publishes no checksums: the archive's
- *    CRC-32s are checked and the fingerprint records what was installed).
+ *    against the official MD5s); repositories' archives of pinned commits,
+ *    no account needed (the product images, the clothing photos, the shop
+ *    samples, the MobileNetV2 base: unpacked, mapped into the mirror's
+ *    layout and checked against the mirror's checksums committed in
+ *    `checksums/`); or, with `source: "kaggle"`, a Kaggle archive when
+ *    `KAGGLE_USERNAME` and `KAGGLE_KEY` are set (Kaggle publishes no
+ *    checksums: the archive's CRC-32s are checked and the fingerprint
+ *    records what was installed).
  *
  * Every file is verified before it appears at its destination: copies and
  * downloads go to a temporary name, are hashed, and are renamed into place
  * only on a match; a mismatch is refused with an error naming the file.
- * Files already installed are skipped; their hashes are cached by size and
- * modification time in `.verified.json`, so a second run does not re-read
- * the data. Each install writes `SHA256SUMS` (what was installed) and
+ * A file copied from a mirror (or a supplied folder) must be a file inside
+ * it: a folder in its place, or a symbolic link leading out of it, is
+ * refused by name. Files already installed are skipped; their hashes are
+ * cached by size and modification time in `.verified.json`, so a second
+ * run does not re-read the data. Temporary files an interrupted install
+ * left behind are removed by the next one that completes. Each install writes `SHA256SUMS` (what was installed) and
  * `FINGERPRINT.json` (see `fingerprint.ts`). How sources are chosen is in
  * `install_plan.ts`.
  *
@@ -30,7 +38,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { basename, dirname, join, resolve, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { formatSha256Sums, type HashAlgorithm, hashFile } from "./checksums.ts";
 import { getDataset } from "./catalog.ts";
 import { downloadFile } from "./download.ts";
@@ -51,6 +59,7 @@ import {
   type Plan,
   type PlannedFile,
   type PlanOptions,
+  tempWriterPid,
 } from "./install_plan.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../../io/atomic.ts";
 
@@ -155,6 +164,11 @@ async function copyHashed(
   const hashes = algorithms.map((a) => createHash(a));
   let input: Deno.FsFile;
   try {
+    if ((await Deno.stat(src)).isDirectory) {
+      throw new Error(
+        `${src} is a folder, but ${MANIFEST_FILE} beside it lists it as a file; restore the file (or fix ${MANIFEST_FILE}) and run again`,
+      );
+    }
     input = await Deno.open(src, { read: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
@@ -162,7 +176,8 @@ async function copyHashed(
         `${src} is missing but listed in ${MANIFEST_FILE} beside it; restore it, or reinstall from a mirror (deno task data <id> --mirror DIR)`,
       );
     }
-    throw error;
+    if (error instanceof Error && error.message.includes(src)) throw error;
+    throw new Error(`Cannot read ${src}: ${error}`);
   }
   const output = await Deno.open(temp, {
     write: true,
@@ -180,7 +195,7 @@ async function copyHashed(
   } catch (error) {
     output.close();
     await Deno.remove(temp).catch(() => {});
-    throw error;
+    throw new Error(`Cannot copy ${src} to ${dest}: ${error}`);
   }
   output.close();
   const digests: Record<string, string> = {};
@@ -480,6 +495,38 @@ async function downloadVerified(
 }
 
 /**
+ * Refuses `src` when it leads out of `root` (a mirror or a supplied
+ * folder) through a symbolic link: the file itself or a folder on its way.
+ *
+ * @throws naming the link, where it leads and the folder it leaves.
+ */
+async function refuseLinkOut(src: string, root: string): Promise<void> {
+  let realRoot: string;
+  try {
+    realRoot = await Deno.realPath(root);
+  } catch {
+    return; // the copy reports a missing mirror
+  }
+  const inside = (path: string) =>
+    path === realRoot || path.startsWith(realRoot + sep);
+  const parts = relative(root, src).split(sep);
+  let path = resolve(root);
+  for (const part of parts) {
+    path = join(path, part);
+    const info = await Deno.lstat(path).catch(() => undefined);
+    if (!info?.isSymlink) continue;
+    const target = await Deno.realPath(path).catch(() => undefined);
+    if (target === undefined || !inside(target)) {
+      throw new Error(
+        `${path} is a symbolic link to ${
+          target ?? (await Deno.readLink(path).catch(() => "?"))
+        }, outside ${root}; refused (a mirror's files must be inside it). Replace the link with the file itself.`,
+      );
+    }
+  }
+}
+
+/**
  * Copies the local file `src` to a temporary name beside `target` while
  * hashing it, and renames it into place only if the digest matches.
  * Returns the digests to cache.
@@ -493,17 +540,31 @@ async function copyVerified(
   target: string,
   algorithm: HashAlgorithm,
 ): Promise<{ sha256: string; md5?: string }> {
+  if (file.within) await refuseLinkOut(src, file.within);
   const algorithms: HashAlgorithm[] = algorithm === "md5"
     ? ["sha256", "md5"]
     : ["sha256"];
   const { digests, temp } = await copyHashed(src, target, algorithms);
   if (file.expected && digests[algorithm] !== file.expected.hex) {
     await Deno.remove(temp).catch(() => {});
+    if (file.discardOnMismatch) {
+      await Deno.remove(file.discardOnMismatch).catch(() => {});
+    }
     throw new Error(
-      `Checksum mismatch: ${src} has ${algorithm} ${
+      `Checksum mismatch: ${
+        file.origin ? `${install.id}/${file.path} (${file.origin})` : src
+      } has ${algorithm} ${
         digests[algorithm]
       }, expected ${file.expected.hex} (${install.plan.verifiedAgainst}). ` +
-        `The file is damaged or was changed; it was not installed. Restore it from its source (or re-create the mirror) and run again.`,
+        (file.discardOnMismatch
+          ? `The file is damaged or the archive changed; it was not installed, and the archive was deleted: run again to download it anew.`
+          : `The file is damaged or was changed; it was not installed. Restore it from its source (or re-create the mirror) and run again.`),
+    );
+  }
+  if ((await Deno.stat(target).catch(() => undefined))?.isDirectory) {
+    await Deno.remove(temp).catch(() => {});
+    throw new Error(
+      `${target} is a folder where the file ${file.path} belongs; remove it and run again`,
     );
   }
   await Deno.rename(temp, target);
@@ -522,10 +583,27 @@ async function writeManifest(
 }
 
 /**
+ * Whether process `pid` is running: this process is; elsewhere, on Linux,
+ * whether `/proc/<pid>` exists; undefined where that cannot be told.
+ */
+async function processRunning(pid: number): Promise<boolean | undefined> {
+  if (pid === Deno.pid) return true;
+  if (Deno.build.os !== "linux") return undefined;
+  try {
+    await Deno.stat(`/proc/${pid}`);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    return undefined;
+  }
+}
+
+/**
  * Tidies the install folder: removes temporary files of interrupted copies
- * older than ten minutes (younger ones may belong to a concurrent install),
- * warns about files that are not part of the install, and deletes the
- * plan's staging folder.
+ * (those whose writing process is no longer running, or older than ten
+ * minutes; younger ones of a running process may belong to a concurrent
+ * install), warns about files that are not part of the install, and
+ * deletes the plan's staging folder.
  */
 async function tidyInstallFolder(install: Install): Promise<void> {
   const { id, dest, plan, log } = install;
@@ -535,13 +613,16 @@ async function tidyInstallFolder(install: Install): Promise<void> {
     !planned.has(p) && p !== MANIFEST_FILE && p !== FINGERPRINT_FILE &&
     !p.endsWith(".part")
   );
-  // Temporary files of interrupted copies; the age test spares a concurrent install.
+  // Temporary files of interrupted copies; a running writer younger than
+  // ten minutes may be a concurrent install.
   for (const temp of staleTemps) {
     const path = join(dest, ...temp.split("/"));
+    const pid = tempWriterPid(temp);
+    const running = pid === undefined ? undefined : await processRunning(pid);
     const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime;
-    if (mtime && Date.now() - mtime.getTime() > 10 * 60_000) {
-      await Deno.remove(path).catch(() => {});
-    }
+    const old = mtime != null &&
+      Date.now() - mtime.getTime() > 10 * 60_000;
+    if (running === false || old) await Deno.remove(path).catch(() => {});
   }
   if (extra.length > 0) {
     log(

@@ -42,6 +42,17 @@ async function copyMirrorFolder(folder: string): Promise<string> {
   return root;
 }
 
+/** The id of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", ""],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await child.status;
+  return child.pid;
+}
+
 async function flipByte(path: string, at = 100): Promise<void> {
   const bytes = await Deno.readFile(path);
   bytes[at] ^= 0xff;
@@ -95,18 +106,27 @@ Deno.test("mirror install: verified copy, fingerprint as documented, fast second
       `second run ${again.seconds}s vs first ${mnist.seconds}s`,
     );
 
-    // Temporary files of an interrupted copy are cleaned up once they are old.
+    // Temporary files of an interrupted copy are cleaned up: those of a
+    // process that is gone at once, others once they are old; a young one
+    // of a running process may be a concurrent install's.
+    const gone = await deadPid();
     const stale = join(
       root,
       "fashion-mnist",
-      ".train-images-idx3-ubyte.gz.4242.0123abcd.tmp",
+      `.train-images-idx3-ubyte.gz.${Deno.ppid}.0123abcd.tmp`,
+    );
+    const killed = join(
+      root,
+      "fashion-mnist",
+      `.train-labels-idx1-ubyte.gz.${gone}.4567cdef.tmp`,
     );
     const fresh = join(
       root,
       "fashion-mnist",
-      ".t10k-images-idx3-ubyte.gz.4243.0123abcd.tmp",
+      `.t10k-images-idx3-ubyte.gz.${Deno.ppid}.0123abcd.tmp`,
     );
     await Deno.writeTextFile(stale, "half a copy");
+    await Deno.writeTextFile(killed, "half a copy of a killed install");
     await Deno.writeTextFile(fresh, "a copy in progress elsewhere");
     await Deno.utime(
       stale,
@@ -115,6 +135,7 @@ Deno.test("mirror install: verified copy, fingerprint as documented, fast second
     );
     await acquireDataset("fashion-mnist", { mirror: MIRROR, root, log: quiet });
     assert.equal(await exists(stale), false);
+    assert.equal(await exists(killed), false);
     assert.equal(await exists(fresh), true);
     await Deno.remove(fresh);
 
@@ -192,6 +213,50 @@ Deno.test("mirror install: a corrupted mirror file is refused by name and never 
   }
 });
 
+Deno.test("mirror install: a folder where a mirror file should be, and a link out of the mirror, are refused by name", async () => {
+  const mirror = await copyMirrorFolder("fashion-shop-samples");
+  const outside = await Deno.makeTempDir({ prefix: "outside_" });
+  const root = await Deno.makeTempDir({ prefix: "raw_" });
+  try {
+    const folder = join(mirror, "fashion-shop-samples");
+    const asFolder = "00003_14825578_Glasses & Sunglasses.jpg";
+    const linkedOut = "00004_15490523_Glasses & Sunglasses.jpg";
+    const linkedIn = "00006_15490496_Glasses & Sunglasses.jpg";
+    await Deno.remove(join(folder, asFolder));
+    await Deno.mkdir(join(folder, asFolder));
+    // The same bytes outside the mirror: only the link's target is wrong.
+    await Deno.rename(join(folder, linkedOut), join(outside, linkedOut));
+    await Deno.symlink(join(outside, linkedOut), join(folder, linkedOut));
+    // A link that stays inside the mirror is fine.
+    await Deno.rename(join(folder, linkedIn), join(mirror, linkedIn));
+    await Deno.symlink(join("..", linkedIn), join(folder, linkedIn));
+    await assert.rejects(
+      acquireDataset("fashion-shop-samples", { mirror, root, log: quiet }),
+      (e: Error) =>
+        e.message.includes("2 of 164 files failed") &&
+        e.message.includes(
+          `${join(folder, asFolder)} is a folder, but SHA256SUMS`,
+        ) &&
+        e.message.includes(
+          `${join(folder, linkedOut)} is a symbolic link to ${
+            join(outside, linkedOut)
+          }, outside ${mirror}; refused`,
+        ) && !e.message.includes("os error"),
+    );
+    const dest = join(root, "fashion-shop-samples");
+    assert.equal(await exists(join(dest, linkedOut)), false);
+    assert.equal(await exists(join(dest, asFolder)), false);
+    assert.equal(
+      await hashFile(join(dest, linkedIn)),
+      await hashFile(join(MIRROR, "fashion-shop-samples", linkedIn)),
+    );
+  } finally {
+    await Deno.remove(mirror, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("acquire: unknown id lists the valid ids; a dataset with no verifiable source says how to get it", async () => {
   await assert.rejects(
     acquireDatasets(["fashion-mnist", "fashion-mnst"], {
@@ -208,8 +273,21 @@ Deno.test("acquire: unknown id lists the valid ids; a dataset with no verifiable
   Deno.env.delete("KAGGLE_KEY");
   try {
     await assert.rejects(
-      acquireDataset("fashion-product-images", { root, log: quiet }),
-      /cannot be downloaded with verification.*--mirror DIR.*--from DIR.*KAGGLE_USERNAME and KAGGLE_KEY/s,
+      acquireDataset("fashion-shop", { root, log: quiet }),
+      /'fashion-shop' cannot be downloaded with verification.*--mirror DIR.*no mirror carries it.*--from DIR.*drive\.google\.com/s,
+    );
+    // Kaggle is an option, and it needs the token.
+    await assert.rejects(
+      acquireDataset("fashion-product-images", {
+        root,
+        log: quiet,
+        source: "kaggle",
+      }),
+      /Kaggle source of 'fashion-product-images' needs an account token: set KAGGLE_USERNAME and KAGGLE_KEY/,
+    );
+    await assert.rejects(
+      acquireDataset("fashion-mnist", { root, log: quiet, source: "kaggle" }),
+      /'fashion-mnist' has no kaggle source; its sources: files/,
     );
     await assert.rejects(
       acquireDataset("fashion-shop", { mirror: MIRROR, root, log: quiet }),
@@ -355,7 +433,7 @@ Deno.test("fashion-shop --from: validates names and npz layout, installs what is
   }
 });
 
-Deno.test("Kaggle download over loopback: needs the token, unpacks the archive, installs styles.csv and images/", async () => {
+Deno.test("Kaggle download over loopback (--source kaggle): needs the token, unpacks the archive, installs styles.csv and images/", async () => {
   // A real subset of the product images in Kaggle's archive layout.
   const { zipSync } = await import("fflate");
   const source = join(MIRROR, "fashion-product-images");
@@ -398,6 +476,7 @@ Deno.test("Kaggle download over loopback: needs the token, unpacks the archive, 
         root,
         log: quiet,
         rewriteUrl,
+        source: "kaggle",
       }),
       /HTTP 401.*and your credentials/,
     );
@@ -406,6 +485,7 @@ Deno.test("Kaggle download over loopback: needs the token, unpacks the archive, 
       root,
       log: quiet,
       rewriteUrl,
+      source: "kaggle",
     });
     assert.deepEqual(
       seen.at(-1),

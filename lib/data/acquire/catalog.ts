@@ -30,19 +30,112 @@ export interface DownloadFile {
 }
 
 /**
+ * A public repository's archive of one commit, downloadable without an
+ * account: GitHub's zip of the commit
+ * (`https://codeload.github.com/<owner>/<repo>/zip/<sha>`), which holds the
+ * repository's files under one top folder (`<repo>-<sha>/`).
+ */
+export interface PinnedArchive {
+  /** Short name, used in the staging file name, mappings and messages. */
+  name: string;
+  /** Repository page. */
+  repository: string;
+  /** The full 40-hex commit. */
+  commit: string;
+  /** Download URL of the archive. */
+  url: string;
+  /** Approximate size in bytes (for the listing). */
+  bytes?: number;
+}
+
+/**
+ * Where installed files come from in the unpacked archives: the archive
+ * file `from + rest` becomes the dataset file `to + rest` (folders end with
+ * `/`; `""` maps the whole archive). Only files listed in the dataset's
+ * checksums are installed; when several mappings give the same file, the
+ * first whose archive holds it is taken.
+ */
+export interface ArchiveMapping {
+  /** {@link PinnedArchive.name} of the archive. */
+  archive: string;
+  /** Path (file, or folder ending `/`) inside the archive, below its top folder. */
+  from: string;
+  /** Path (file, or folder ending `/`) inside the dataset folder. */
+  to: string;
+}
+
+/**
+ * A dataset file made from archive files rather than copied (see
+ * `derive.ts`); verified against the checksums like every other file.
+ *
+ * - `csv-rows-for-files`: the CSV `from` of `archive` with only the rows
+ *   whose id (first column) has a file `<filesFolder><id><extension>` among
+ *   the dataset's files, sorted by numeric id, every line ending CRLF (how
+ *   the mirror's `styles.csv` was filtered to the images present).
+ * - `tfjs-nested-model`: the layers model `model` nested inside the TF.js
+ *   export in folder `from` of `archive`, cut out as a model of its own:
+ *   `model.json` with only that model's topology and weights (written as
+ *   Python's `json.dumps` writes it, with `generatedBy`) and `weights.bin`
+ *   with only its weights, in the export's order.
+ */
+export type ArchiveDerivation =
+  | {
+    kind: "csv-rows-for-files";
+    /** Dataset path written. */
+    path: string;
+    /** {@link PinnedArchive.name} of the archive holding the CSV. */
+    archive: string;
+    /** The CSV inside the archive. */
+    from: string;
+    /** Dataset folder of the files whose ids are kept, ending `/`. */
+    filesFolder: string;
+    /** File name extension after the id, e.g. `.jpg`. */
+    extension: string;
+  }
+  | {
+    kind: "tfjs-nested-model";
+    /** Dataset paths written. */
+    paths: { model: string; weights: string };
+    /** {@link PinnedArchive.name} of the archive holding the export. */
+    archive: string;
+    /** Folder of the export (`model.json`, `weights.bin`) inside the archive, ending `/`. */
+    from: string;
+    /** Name of the nested model kept. */
+    model: string;
+    /** `generatedBy` of the written `model.json`. */
+    generatedBy: string;
+  };
+
+/**
  * Where a user with internet gets a dataset.
  *
  * - `files`: individual files with published checksums; `deno task data`
  *   downloads and verifies them.
+ * - `archive`: repositories' archives of pinned commits, downloaded without
+ *   credentials, unpacked, mapped into the dataset's layout (derived files
+ *   made), and verified file by file against checksums committed in
+ *   `lib/data/acquire/checksums/` (the mirror's `SHA256SUMS`), so the
+ *   install equals the mirror's, fingerprint included.
  * - `kaggle`: a Kaggle dataset archive; needs an account token (env
  *   `KAGGLE_USERNAME`, `KAGGLE_KEY`). Kaggle publishes no per-file
  *   checksums: the archive's CRC-32s are checked and the sha256 of every
  *   file is recorded in the fingerprint.
- * - `git`: files in a public Git repository at a pinned commit.
  * - `manual`: a link the authors share (no stable URL or checksum).
  */
 export type DatasetSource =
   | { kind: "files"; description: string; files: readonly DownloadFile[] }
+  | {
+    kind: "archive";
+    description: string;
+    /** The archives to download. */
+    archives: readonly PinnedArchive[];
+    /** How archive files become dataset files. */
+    mappings: readonly ArchiveMapping[];
+    /** Dataset files made from archive files. */
+    derived?: readonly ArchiveDerivation[];
+    /** File in `lib/data/acquire/checksums/` listing every file and its sha256. */
+    checksums: string;
+  }
   | {
     kind: "kaggle";
     description: string;
@@ -57,17 +150,38 @@ export type DatasetSource =
     /** Paths (files, or folders ending in `/`) under the root to install. */
     include: readonly string[];
   }
-  | {
-    kind: "git";
-    description: string;
-    /** Repository URL. */
-    repository: string;
-    /** Pinned commit (prefix). */
-    commit: string;
-    /** Folder inside the repository. */
-    folder: string;
-  }
   | { kind: "manual"; description: string; url: string };
+
+/** The kinds of {@link DatasetSource}. */
+export type SourceKind = DatasetSource["kind"];
+
+/**
+ * The GitHub archive of `ownerRepo` at `commit` (full 40-hex sha), named
+ * `name`; `bytes` is its approximate size (at least; measured on archives
+ * of the repositories' trees at those commits).
+ */
+function githubArchive(
+  name: string,
+  ownerRepo: string,
+  commit: string,
+  bytes: number,
+): PinnedArchive {
+  return {
+    name,
+    repository: `https://github.com/${ownerRepo}`,
+    commit,
+    url: `https://codeload.github.com/${ownerRepo}/zip/${commit}`,
+    bytes,
+  };
+}
+
+/** The clothing dataset (small) at the commit the mirror was built from. */
+const CLOTHING_SMALL = githubArchive(
+  "clothing-dataset-small",
+  "alexeygrigorev/clothing-dataset-small",
+  "11961516512414bf9f6c150a832cfd21b54a6b54",
+  106e6,
+);
 
 /** What the labels are and where they live. */
 export interface LabelSchema {
@@ -222,9 +336,54 @@ export const CATALOG: readonly DatasetEntry[] = [
     mirrorPath: "fashion-product-images",
     mirrorFileCount: 11883,
     sources: [{
+      kind: "archive",
+      description:
+        "The mirror's files from the public repositories it was built from, no account needed: images/ of GaneshNeupane01/Fashion-Recommendation-System (9,583 photos; an archive of over 55 MB, more with the repository's embeddings.pkl), the 2,299 further images/ of RuturajChitale/Fassion-Recommendation-System (about 23 MB), and styles.csv of animmala3942/FashionProductRecommendationSystem (44,446 rows; the rows of the images present are kept, sorted by id). Verified against the mirror's checksums: the same 11,883 files, the same fingerprint.",
+      archives: [
+        githubArchive(
+          "ganesh-fashion-recommendation",
+          "GaneshNeupane01/Fashion-Recommendation-System",
+          "7cf263426a1a818fbcab19006b87c924b4dd0fa1",
+          55e6,
+        ),
+        githubArchive(
+          "ruturaj-fassion-recommendation",
+          "RuturajChitale/Fassion-Recommendation-System",
+          "8229bfd9dadcec71d6313bcf126b43b82a0c98ef",
+          23e6,
+        ),
+        githubArchive(
+          "animmala-styles",
+          "animmala3942/FashionProductRecommendationSystem",
+          "91e8036739fe4f903aaa4a95009a13d4bc7cb542",
+          1.2e6,
+        ),
+      ],
+      mappings: [
+        {
+          archive: "ganesh-fashion-recommendation",
+          from: "images/",
+          to: "images/",
+        },
+        {
+          archive: "ruturaj-fassion-recommendation",
+          from: "images/",
+          to: "images/",
+        },
+      ],
+      derived: [{
+        kind: "csv-rows-for-files",
+        path: "styles.csv",
+        archive: "animmala-styles",
+        from: "styles.csv",
+        filesFolder: "images/",
+        extension: ".jpg",
+      }],
+      checksums: "fashion-product-images.sha256",
+    }, {
       kind: "kaggle",
       description:
-        "Kaggle dataset (about 44,000 images, 60x80). With KAGGLE_USERNAME and KAGGLE_KEY set (kaggle.com, Settings, API token), deno task data fashion-product-images downloads the archive and installs styles.csv and images/. Or unzip it yourself and use --from <folder holding styles.csv>. Its files differ from the mirror's, so its fingerprint differs too.",
+        "Kaggle dataset (about 44,000 images, 60x80), chosen with --source kaggle: with KAGGLE_USERNAME and KAGGLE_KEY set (kaggle.com, Settings, API token), deno task data --source kaggle fashion-product-images downloads the archive and installs styles.csv and images/. Or unzip it yourself and use --from <folder holding styles.csv>. Its files differ from the mirror's, so its fingerprint differs too.",
       dataset: "paramaggarwal/fashion-product-images-small",
       url:
         "https://www.kaggle.com/api/v1/datasets/download/paramaggarwal/fashion-product-images-small",
@@ -260,12 +419,12 @@ export const CATALOG: readonly DatasetEntry[] = [
     mirrorPath: "clothing-dataset-small",
     mirrorFileCount: 2384,
     sources: [{
-      kind: "git",
+      kind: "archive",
       description:
-        "git clone https://github.com/alexeygrigorev/clothing-dataset-small, check out the commit, then: deno task data clothing-dataset-small --from <clone>. The upstream has 10 classes; the mirror keeps 5.",
-      repository: "https://github.com/alexeygrigorev/clothing-dataset-small",
-      commit: "11961516",
-      folder: ".",
+        "The repository's archive at the pinned commit (about 106 MB; of its 10 classes the 5 the mirror keeps are installed), verified against the mirror's checksums.",
+      archives: [CLOTHING_SMALL],
+      mappings: [{ archive: CLOTHING_SMALL.name, from: "", to: "" }],
+      checksums: "clothing-dataset-small.sha256",
     }],
     labels: {
       description: "The class is the folder name: <split>/<class>/<uuid>.jpg.",
@@ -281,12 +440,16 @@ export const CATALOG: readonly DatasetEntry[] = [
     mirrorPath: "clothing-street-photos",
     mirrorFileCount: 667,
     sources: [{
-      kind: "git",
+      kind: "archive",
       description:
-        "Folders train/shoes and train/pants of the clothing dataset (small) at the pinned commit: git clone https://github.com/alexeygrigorev/clothing-dataset-small, check out the commit, copy train/shoes to shoes/ and train/pants to pants/ beside the repository's LICENSE, then: deno task data clothing-street-photos --from <that folder>.",
-      repository: "https://github.com/alexeygrigorev/clothing-dataset-small",
-      commit: "11961516",
-      folder: "train",
+        "Folders train/shoes and train/pants of the clothing dataset (small) at the pinned commit, as shoes/ and pants/, with the repository's LICENSE (the same 106 MB archive as clothing-dataset-small), verified against the mirror's checksums.",
+      archives: [CLOTHING_SMALL],
+      mappings: [
+        { archive: CLOTHING_SMALL.name, from: "train/shoes/", to: "shoes/" },
+        { archive: CLOTHING_SMALL.name, from: "train/pants/", to: "pants/" },
+        { archive: CLOTHING_SMALL.name, from: "LICENSE", to: "LICENSE" },
+      ],
+      checksums: "clothing-street-photos.sha256",
     }],
     labels: {
       description:
@@ -303,13 +466,23 @@ export const CATALOG: readonly DatasetEntry[] = [
     mirrorPath: "fashion-shop-samples",
     mirrorFileCount: 164,
     sources: [{
-      kind: "git",
+      kind: "archive",
       description:
-        "Folder 'Sample images (Full size)/' of the authors' repository at the pinned commit; install with --from <that folder>.",
-      repository:
-        "https://github.com/jomariya23156/fashion-shop-images-classification",
-      commit: "937643e4",
-      folder: "Sample images (Full size)",
+        "Folder 'Sample images (Full size)/' of the authors' repository at the pinned commit (the archive is about 60 MB: the repository holds their models too), verified against the mirror's checksums.",
+      archives: [
+        githubArchive(
+          "fashion-shop-images-classification",
+          "jomariya23156/fashion-shop-images-classification",
+          "937643e4d4ce25284cbe406a1058dc348ba31c15",
+          60e6,
+        ),
+      ],
+      mappings: [{
+        archive: "fashion-shop-images-classification",
+        from: "Sample images (Full size)/",
+        to: "",
+      }],
+      checksums: "fashion-shop-samples.sha256",
     }],
     labels: {
       description:
@@ -326,12 +499,28 @@ export const CATALOG: readonly DatasetEntry[] = [
     mirrorPath: "pretrained/mobilenet-v2-0.35-224-notop",
     mirrorFileCount: 2,
     sources: [{
-      kind: "git",
+      kind: "archive",
       description:
-        "Cut from a Teachable Machine image-model export (tm-my-image-model/) by dropping its two dense head layers; no upstream publishes this exact cut, so install it from a mirror.",
-      repository: "https://github.com/Angela222630/Dog",
-      commit: "03c81f48",
-      folder: "tm-my-image-model",
+        "Cut from the Teachable Machine image-model export tm-my-image-model/ at the pinned commit (a 2 MB archive): its MobileNetV2 base (the nested model model4) without the export's pooling and two dense head layers, verified against the mirror's checksums.",
+      archives: [
+        githubArchive(
+          "teachable-machine-dog",
+          "Angela222630/Dog",
+          "03c81f48491aa46cd2cc827ed54aadd22ea50a62",
+          2e6,
+        ),
+      ],
+      mappings: [],
+      derived: [{
+        kind: "tfjs-nested-model",
+        paths: { model: "model.json", weights: "weights.bin" },
+        archive: "teachable-machine-dog",
+        from: "tm-my-image-model/",
+        model: "model4",
+        generatedBy:
+          "tfjs-layers 1.7.4 (Teachable Machine export, head removed)",
+      }],
+      checksums: "mobilenet-v2-0.35-224-notop.sha256",
     }],
     labels: {
       description:
@@ -403,8 +592,9 @@ export function formatCatalog(
             ? s.files.map((f) => f.url).join(", ")
             : s.kind === "kaggle"
             ? `${s.url} (needs ${s.credentials.join(", ")})`
-            : s.kind === "git"
-            ? `${s.repository} @${s.commit} ${s.folder}`
+            : s.kind === "archive"
+            ? s.archives.map((a) => `${a.url} (${a.repository} @${a.commit})`)
+              .join(", ")
             : s.url
         }\n    ${s.description}`
       ),

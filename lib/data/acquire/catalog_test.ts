@@ -9,6 +9,7 @@ import {
   REPRODUCTION_DATASETS,
 } from "./catalog.ts";
 import { isHexDigest, parseSha256Sums } from "./checksums.ts";
+import { checksumsPath } from "./archive_source.ts";
 import { mirrorDir } from "../../testing/mirror.ts";
 
 Deno.test("catalog: ids are unique and every entry has a licence, a source and a label schema", () => {
@@ -78,4 +79,45 @@ Deno.test("catalog: getDataset names the valid ids on a typo; the listing shows 
       "note: The offline mirror stores the official images and labels grouped by class",
     ),
   );
+});
+
+Deno.test("catalog: every dataset the reproduction needs downloads without credentials; archive sources are pinned to full commits and verified against the mirror's checksums", async () => {
+  for (const id of REPRODUCTION_DATASETS) {
+    const entry = getDataset(id);
+    const first = entry.sources.find((s) =>
+      s.kind === "files" || s.kind === "archive"
+    );
+    assert.ok(first, `${id} has a download source needing no account`);
+    if (first.kind !== "archive") continue;
+    const names = new Set(first.archives.map((a) => a.name));
+    for (const archive of first.archives) {
+      assert.match(archive.commit, /^[0-9a-f]{40}$/, `${id}: ${archive.name}`);
+      assert.equal(
+        archive.url,
+        `https://codeload.github.com/${
+          new URL(archive.repository).pathname.slice(1)
+        }/zip/${archive.commit}`,
+      );
+    }
+    for (const m of first.mappings) assert.ok(names.has(m.archive), id);
+    for (const d of first.derived ?? []) assert.ok(names.has(d.archive), id);
+    // The committed checksums are the mirror's SHA256SUMS.
+    const committed = parseSha256Sums(
+      await Deno.readTextFile(checksumsPath(first.checksums)),
+      first.checksums,
+    );
+    const mirrorSums = join(mirrorDir(), entry.mirrorPath!, "SHA256SUMS");
+    assert.deepEqual(
+      committed,
+      parseSha256Sums(await Deno.readTextFile(mirrorSums), mirrorSums),
+      id,
+    );
+  }
+  // Kaggle stays an option for the product images.
+  assert.ok(
+    getDataset("fashion-product-images").sources.some((s) =>
+      s.kind === "kaggle"
+    ),
+  );
+  assert.match(formatCatalog(), /codeload\.github\.com\/alexeygrigorev/);
 });

@@ -5,15 +5,31 @@
  *
  * Sources, in order: a folder the user supplies (`from`), an offline mirror
  * (`mirror` or env `FASHION_MIRROR`), the existing install (re-verified in
- * place), published files with checksums, a Kaggle archive when a token is
- * set. When none applies the error says how to get the data.
+ * place), then the catalog's download sources in catalog order: published
+ * files with checksums, repositories' archives of pinned commits
+ * (`archive_source.ts`; no credentials), a Kaggle archive when a token is
+ * set. `source` picks one download source by kind (e.g. `kaggle`) and
+ * skips the mirror and the existing install. When none applies the error
+ * says how to get the data.
+ *
+ * A file copied from a mirror or a supplied folder must stay inside it: a
+ * symbolic link that leads out of it is refused (`within`).
  *
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { type ExpectedHash, parseSha256Sums } from "./checksums.ts";
-import type { DatasetEntry, DatasetSource, DownloadFile } from "./catalog.ts";
-import { downloadFile } from "./download.ts";
+import type {
+  DatasetEntry,
+  DatasetSource,
+  DownloadFile,
+  SourceKind,
+} from "./catalog.ts";
+import {
+  type ArchiveSource,
+  downloadArchive,
+  stageArchiveFiles,
+} from "./archive_source.ts";
 import { readFingerprint } from "./fingerprint.ts";
 import { parseFashionNpzName, readFashionNpz } from "../formats/npz.ts";
 import { extractZip } from "./unzip.ts";
@@ -35,6 +51,12 @@ export interface PlanOptions {
    * files inside an institution: `(url) => url.replace("https://raw.githubusercontent.com", "http://cache.lan")`.
    */
   rewriteUrl?: (url: string) => string;
+  /**
+   * Download from the catalog source of this kind (e.g. `kaggle` for the
+   * product images' Kaggle archive), even when a mirror is set or the
+   * dataset is installed.
+   */
+  source?: SourceKind;
 }
 
 /** One file to install: where it comes from and what it must hash to. */
@@ -45,6 +67,12 @@ export interface PlannedFile {
   source: { file: string } | { url: string };
   /** Expected digest; absent when nothing is published (recorded only). */
   expected?: ExpectedHash;
+  /** What the file is, for messages, when the source path does not say it (an archive member). */
+  origin?: string;
+  /** A downloaded archive to delete when this file fails verification (so a rerun fetches it anew). */
+  discardOnMismatch?: string;
+  /** A folder the local source must stay inside (a mirror, a supplied folder): links out of it are refused. */
+  within?: string;
 }
 
 /** What to install, from where, and how it was verified. */
@@ -62,7 +90,13 @@ export interface Plan {
 type KaggleSource = Extract<DatasetSource, { kind: "kaggle" }>;
 
 /** Temporary names left by an interrupted copy: `.<name>.<pid>.<8 hex>.tmp`. */
-const STALE_TEMP = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
+const STALE_TEMP = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** The id of the process that wrote temporary file `name` (see {@link listFiles}), or undefined. */
+export function tempWriterPid(name: string): number | undefined {
+  const m = STALE_TEMP.exec(name.slice(name.lastIndexOf("/") + 1));
+  return m ? Number(m[1]) : undefined;
+}
 
 /**
  * Lists regular files under `dir` (relative, `/`-separated), skipping hidden
@@ -112,11 +146,13 @@ async function readSums(
 function planFromSums(
   folder: string,
   sums: Map<string, string>,
+  within?: string,
 ): PlannedFile[] {
   return [...sums].map(([path, hex]) => ({
     path,
     source: { file: join(folder, path) },
     expected: { algorithm: "sha256" as const, hex },
+    ...(within ? { within } : {}),
   }));
 }
 
@@ -135,8 +171,8 @@ function howToGet(entry: DatasetEntry): string {
       ? `${s.description} (URL ${s.url}; credentials from env ${
         s.credentials.join(" and ")
       })`
-      : s.kind === "git"
-      ? `${s.description} (${s.repository} @${s.commit}, folder ${s.folder})`
+      : s.kind === "archive"
+      ? `${s.description} (${s.archives.map((a) => a.url).join(", ")})`
       : s.kind === "manual"
       ? `${s.description} (${s.url})`
       : s.description
@@ -200,7 +236,11 @@ async function planFashionShop(
     );
   }
   return {
-    files: names.map((path) => ({ path, source: { file: join(dir, path) } })),
+    files: names.map((path) => ({
+      path,
+      source: { file: join(dir, path) },
+      within: dir,
+    })),
     source: `local:${resolve(dir)}`,
     verifiedAgainst:
       "npz layout (images uint8 N x 120 x 90 x 3, labels, genders); no published checksums, sha256 recorded at install",
@@ -224,27 +264,16 @@ async function planKaggle(
   const staging = join(dirname(dest), ".staging", entry.id);
   const archive = join(staging, "archive.zip");
   const url = options.rewriteUrl ? options.rewriteUrl(source.url) : source.url;
-  if (!await exists(archive)) {
-    log(`${entry.id}: downloading ${url} (Kaggle ${source.dataset})`);
-    let last = 0;
-    await downloadFile(url, archive, {
+  await downloadArchive(
+    url,
+    archive,
+    `${entry.id}: Kaggle ${source.dataset}`,
+    {
+      ...options,
       headers: { Authorization: `Basic ${btoa(`${user}:${key}`)}` },
-      label: `${entry.id} archive`,
-      retries: options.download?.retries,
-      retryDelayMs: options.download?.retryDelayMs,
-      onProgress: (received, total) => {
-        const now = performance.now();
-        if (now - last < 2000) return;
-        last = now;
-        log(
-          `${entry.id}: archive ${(received / 1e6).toFixed(1)}${
-            total ? ` of ${(total / 1e6).toFixed(1)}` : ""
-          } MB`,
-        );
-      },
-      onRetry: (n, reason) => log(`${entry.id}: retry ${n} (${reason})`),
-    });
-  }
+    },
+    log,
+  );
   const unpacked = join(staging, "files");
   await Deno.remove(unpacked, { recursive: true }).catch(() => {});
   log(`${entry.id}: extracting ${archive}`);
@@ -291,6 +320,37 @@ async function planKaggle(
   };
 }
 
+/**
+ * Downloads and unpacks an archive source into `<root>/.staging/<id>/`
+ * (`archive_source.ts`) and plans the install of its files, each verified
+ * against the committed checksums.
+ */
+async function planArchive(
+  entry: DatasetEntry,
+  source: ArchiveSource,
+  dest: string,
+  options: PlanOptions,
+  log: (line: string) => void,
+): Promise<Plan> {
+  const staging = join(dirname(dest), ".staging", entry.id);
+  const files = await stageArchiveFiles(entry, source, staging, options, log);
+  return {
+    files: files.map((f) => ({
+      path: f.path,
+      source: { file: f.file },
+      expected: { algorithm: "sha256" as const, hex: f.sha256 },
+      origin: f.origin,
+      discardOnMismatch: f.archive,
+    })),
+    source: `download:archive:${
+      source.archives.map((a) => `${a.repository}@${a.commit}`).join(",")
+    }`,
+    verifiedAgainst:
+      `lib/data/acquire/checksums/${source.checksums} (the mirror's ${MANIFEST_FILE})`,
+    staging,
+  };
+}
+
 /** Works out which files to install and how to verify them. */
 export async function makePlan(
   entry: DatasetEntry,
@@ -305,7 +365,7 @@ export async function makePlan(
     }
     if (await exists(join(dir, MANIFEST_FILE))) {
       return {
-        files: planFromSums(dir, await readSums(dir, "Folder")),
+        files: planFromSums(dir, await readSums(dir, "Folder"), dir),
         source: `local:${resolve(dir)}`,
         verifiedAgainst: `${MANIFEST_FILE} in ${resolve(dir)}`,
       };
@@ -318,6 +378,7 @@ export async function makePlan(
           path: f.path,
           source: { file: join(dir, f.path) },
           expected: f.expected,
+          within: dir,
         })),
         source: `local:${resolve(dir)}`,
         verifiedAgainst: `catalog ${published[0].expected.algorithm}`,
@@ -329,12 +390,22 @@ export async function makePlan(
     return {
       files: (await listFiles(dir)).filter((p) => p !== MANIFEST_FILE).map((
         path,
-      ) => ({ path, source: { file: join(dir, path) } })),
+      ) => ({ path, source: { file: join(dir, path) }, within: dir })),
       source: `local:${resolve(dir)}`,
       verifiedAgainst: "none published; sha256 recorded at install",
     };
   }
-  const mirror = options.mirror ?? Deno.env.get("FASHION_MIRROR");
+  const wanted = options.source;
+  if (wanted && !entry.sources.some((s) => s.kind === wanted)) {
+    throw new Error(
+      `Dataset '${entry.id}' has no ${wanted} source; its sources: ${
+        entry.sources.map((s) => s.kind).join(", ")
+      }`,
+    );
+  }
+  const mirror = wanted
+    ? undefined
+    : options.mirror ?? Deno.env.get("FASHION_MIRROR");
   if (mirror) {
     if (!entry.mirrorPath) {
       throw new Error(
@@ -348,12 +419,16 @@ export async function makePlan(
       );
     }
     return {
-      files: planFromSums(folder, await readSums(folder, "Mirror folder")),
+      files: planFromSums(
+        folder,
+        await readSums(folder, "Mirror folder"),
+        mirror,
+      ),
       source: `mirror:${resolve(mirror)}`,
       verifiedAgainst: `mirror ${MANIFEST_FILE}`,
     };
   }
-  if (await exists(join(dest, MANIFEST_FILE))) {
+  if (!wanted && await exists(join(dest, MANIFEST_FILE))) {
     const previous = await readFingerprint(entry.id, dirname(dest)).catch(
       () => undefined,
     );
@@ -364,26 +439,37 @@ export async function makePlan(
         `installed ${MANIFEST_FILE}`,
     };
   }
-  const published = downloadFiles(entry);
-  if (published) {
-    return {
-      files: published.map((f) => ({
-        path: f.path,
-        source: { url: options.rewriteUrl ? options.rewriteUrl(f.url) : f.url },
-        expected: f.expected,
-      })),
-      source: "download",
-      verifiedAgainst: `catalog ${published[0].expected.algorithm}`,
-    };
-  }
-  const kaggle = entry.sources.find((s): s is KaggleSource =>
-    s.kind === "kaggle"
-  );
-  const [user, key] = kaggle
-    ? kaggle.credentials.map((name) => Deno.env.get(name))
-    : [];
-  if (kaggle && user && key) {
-    return await planKaggle(entry, kaggle, user, key, dest, options, log);
+  for (const source of entry.sources) {
+    if (wanted && source.kind !== wanted) continue;
+    if (source.kind === "files") {
+      return {
+        files: source.files.map((f) => ({
+          path: f.path,
+          source: {
+            url: options.rewriteUrl ? options.rewriteUrl(f.url) : f.url,
+          },
+          expected: f.expected,
+        })),
+        source: "download",
+        verifiedAgainst: `catalog ${source.files[0].expected.algorithm}`,
+      };
+    }
+    if (source.kind === "archive") {
+      return await planArchive(entry, source, dest, options, log);
+    }
+    if (source.kind === "kaggle") {
+      const [user, key] = source.credentials.map((name) => Deno.env.get(name));
+      if (user && key) {
+        return await planKaggle(entry, source, user, key, dest, options, log);
+      }
+      if (wanted) {
+        throw new Error(
+          `The Kaggle source of '${entry.id}' needs an account token: set ${
+            source.credentials.join(" and ")
+          } (kaggle.com, Settings, API token)`,
+        );
+      }
+    }
   }
   throw new Error(
     `Dataset '${entry.id}' cannot be downloaded with verification. ` +

@@ -190,6 +190,12 @@ async function readEntry(
   return data;
 }
 
+/** Options of {@linkcode extractZip}. */
+export interface ExtractOptions {
+  /** Extracts only the entries (names as in the archive) for which this returns true. */
+  include?: (name: string) => boolean;
+}
+
 /**
  * Extracts the zip at `path` into `dest`, checking every entry's CRC-32.
  * Directories are created as needed; names that would leave `dest` are
@@ -200,8 +206,11 @@ async function readEntry(
 export async function extractZip(
   path: string,
   dest: string,
+  options: ExtractOptions = {},
 ): Promise<string[]> {
-  const entries = (await listZip(path)).filter((e) => !e.name.endsWith("/"));
+  const entries = (await listZip(path)).filter((e) =>
+    !e.name.endsWith("/") && (options.include?.(e.name) ?? true)
+  );
   const root = resolve(dest);
   const file = await Deno.open(path, { read: true });
   const names: string[] = [];

@@ -126,3 +126,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test("extractZip with include extracts only the chosen entries", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "unzip_" });
+  try {
+    const files = await realFiles(4);
+    const zipPath = join(dir, "a.zip");
+    await Deno.writeFile(zipPath, zipSync(files));
+    const [keep, ...rest] = Object.keys(files).sort();
+    const out = join(dir, "out");
+    assert.deepEqual(
+      await extractZip(zipPath, out, { include: (name) => name === keep }),
+      [keep],
+    );
+    assert.deepEqual(
+      await Deno.readFile(join(out, ...keep.split("/"))),
+      files[keep],
+    );
+    for (const name of rest) {
+      assert.equal(await exists(join(out, ...name.split("/"))), false);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
