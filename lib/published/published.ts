@@ -275,6 +275,93 @@ export const PUBLISHED: PublishedNumber[] = [
 ];
 
 /**
+ * One confusion-matrix cell a study quotes in its text: how many test
+ * images of class `trueClass` the model gave to `predictedClass` (the
+ * diagonal when both are the same), out of `n` images of `trueClass`.
+ * Kept apart from {@linkcode PUBLISHED}: the report's comparisons take
+ * accuracies and points, and these counts are compared in the study's
+ * notebook instead.
+ */
+export interface PublishedConfusionCell {
+  /** Study id, e.g. `004`. */
+  study: string;
+  /** The model as the study names it. */
+  model: string;
+  /** The true class, as our dataset names it (Fashion-MNIST's class names). */
+  trueClass: string;
+  /** The predicted class, as our dataset names it. */
+  predictedClass: string;
+  /** How the study writes the true class. */
+  trueAs: string;
+  /** How the study writes the predicted class. */
+  predictedAs: string;
+  /** Test images of `trueClass` given to `predictedClass`. */
+  count: number;
+  /** Test images of `trueClass` (the row's total). */
+  n: number;
+  /** Where in the study text. */
+  source: string;
+  /** The line of the study's file that states `count`, counted from 1. */
+  line: number;
+}
+
+/**
+ * The cells of study 004's confusion matrix its text quotes (section
+ * "Performance Evaluation"): Shirt recall, Shirts taken for T-shirt/top,
+ * Trouser and Bag recall, each out of the class's 1000 test images.
+ */
+export const STUDY_004_CONFUSION_CELLS: readonly PublishedConfusionCell[] = [
+  {
+    study: "004",
+    model: "Fashion-MNIST CNN",
+    trueClass: "Shirt",
+    predictedClass: "Shirt",
+    trueAs: "Shirt",
+    predictedAs: "Shirt",
+    count: 650,
+    n: 1000,
+    source: "Performance Evaluation",
+    line: 72,
+  },
+  {
+    study: "004",
+    model: "Fashion-MNIST CNN",
+    trueClass: "Shirt",
+    predictedClass: "T-shirt/top",
+    trueAs: "Shirt",
+    predictedAs: "T-Shirt/Top",
+    count: 158,
+    n: 1000,
+    source: "Performance Evaluation",
+    line: 72,
+  },
+  {
+    study: "004",
+    model: "Fashion-MNIST CNN",
+    trueClass: "Trouser",
+    predictedClass: "Trouser",
+    trueAs: "Trouser",
+    predictedAs: "Trouser",
+    count: 966,
+    n: 1000,
+    source: "Performance Evaluation",
+    line: 75,
+  },
+  {
+    study: "004",
+    model: "Fashion-MNIST CNN",
+    trueClass: "Bag",
+    predictedClass: "Bag",
+    trueAs: "Bag",
+    predictedAs: "Bag",
+    count: 966,
+    n: 1000,
+    source: "Performance Evaluation",
+    line: 76,
+  },
+];
+
+/**
  * Each study's write-up, by study id: the file, in the studies folder
  * (`../shared/studies/` beside the repository, or `$FASHION_STUDIES`),
  * whose lines `line` and `intervalLine` count.

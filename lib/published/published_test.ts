@@ -12,11 +12,13 @@ import {
   ok as assert,
   throws as assertThrows,
 } from "node:assert/strict";
+import { FASHION_MNIST_CLASSES } from "../data/acquire/catalog.ts";
 import {
   PUBLISHED,
   type PublishedNumber,
   publishedValue,
   STUDY_002_PUBLISHED,
+  STUDY_004_CONFUSION_CELLS,
   STUDY_FILES,
   STUDY_TITLES,
 } from "./published.ts";
@@ -352,5 +354,56 @@ Deno.test("publishedValue: the value, and a clear error for an unknown model", (
   assertThrows(
     () => publishedValue("003", "Fashion-MNIST CNN", "test accuracy"),
     /No published test accuracy of "Fashion-MNIST CNN" in study 003/,
+  );
+});
+
+Deno.test("STUDY_004_CONFUSION_CELLS: each count and its n stated on its line, with its classes", () => {
+  assertEquals(STUDY_004_CONFUSION_CELLS.length, 4);
+  const classes: readonly string[] = FASHION_MNIST_CLASSES;
+  for (const c of STUDY_004_CONFUSION_CELLS) {
+    const what =
+      `${c.study} ${c.trueClass} -> ${c.predictedClass} ${c.count}/${c.n}`;
+    assert(STUDY_FILES[c.study], `${what}: no file for study ${c.study}`);
+    assert(classes.includes(c.trueClass), `${what}: unknown true class`);
+    assert(classes.includes(c.predictedClass), `${what}: unknown class`);
+    assert(Number.isInteger(c.count) && c.count >= 0 && c.count <= c.n);
+    const text = studyLine(c.study, c.line);
+    assert(
+      occurs(text, String(c.count)),
+      `${what}: line ${c.line} does not state ${c.count}:\n  ${text}`,
+    );
+    assert(
+      occurs(text, String(c.n)),
+      `${what}: line ${c.line} does not state ${c.n}:\n  ${text}`,
+    );
+    assert(
+      text.includes(c.trueAs),
+      `${what}: line ${c.line} does not name ${c.trueAs}:\n  ${text}`,
+    );
+    if (c.predictedClass !== c.trueClass) {
+      // "... mis-classified as 'T-Shirt/Top' for 158 times."
+      assert(
+        text.includes(`as '${c.predictedAs}' for ${c.count} times`),
+        `${what}: line ${c.line} does not give ${c.count} to ${c.predictedAs}:\n  ${text}`,
+      );
+    } else {
+      assert(
+        /correctly classified for (?:only )?\d+ times out of \d+|Out of \d+ instances, it is correctly classified for only \d+ times/
+          .test(text),
+        `${what}: line ${c.line} does not give a correct count:\n  ${text}`,
+      );
+    }
+  }
+  // The study's exact sentences, as quoted in the issue.
+  assertEquals(
+    STUDY_004_CONFUSION_CELLS.map((
+      c,
+    ) => [c.trueClass, c.predictedClass, c.count, c.line]),
+    [
+      ["Shirt", "Shirt", 650, 72],
+      ["Shirt", "T-shirt/top", 158, 72],
+      ["Trouser", "Trouser", 966, 75],
+      ["Bag", "Bag", 966, 76],
+    ],
   );
 });
