@@ -82,6 +82,8 @@ export interface ClassifierRunSpec {
   compile?: CompileOptions;
   /** Per-batch training augmentation. */
   augment?: BatchAugment;
+  /** Further JSON files for the record (e.g. `split.json`). */
+  files?: Record<string, unknown>;
   /** Runs root (default `reports/runs`). */
   runsRoot?: string;
   /**
@@ -273,7 +275,11 @@ export async function runClassifier(
     },
   }, { root });
   const train = toTensors(data.train, classes);
-  const validation = toTensors(data.validation, classes);
+  // No validation images: the fit runs its epochs without validation (the
+  // profile must not stop early then).
+  const validation = data.validation.labels.length
+    ? toTensors(data.validation, classes)
+    : null;
   const test = toTensors(data.test, classes);
   const model = spec.build(spec.seed);
   try {
@@ -281,7 +287,7 @@ export async function runClassifier(
       compileClassifier(model, spec.compile);
       const result = await fit(model, train, {
         ...profileFitOptions(profile, spec.seed),
-        validation,
+        ...(validation ? { validation } : {}),
         checkpointPath: run.checkpointPath,
         augment: spec.augment,
       });
@@ -295,13 +301,15 @@ export async function runClassifier(
       return {
         history: result.history,
         predictions,
+        files: spec.files,
         metrics,
         model,
       };
     });
     return { runId: id, dir: run.dir, metrics, reused: false };
   } finally {
-    tf.dispose([train.x, train.y, validation.x, validation.y, test.x, test.y]);
+    tf.dispose([train.x, train.y, test.x, test.y]);
+    if (validation) tf.dispose([validation.x, validation.y]);
     model.dispose();
   }
 }

@@ -29,23 +29,9 @@ import { publishedValue } from "../../published/published.ts";
 import { createRng, shuffleInPlace } from "../../random.ts";
 import {
   type ClassifierRunResult,
-  evaluateClassifier,
-  recordEvaluatedRun,
   runClassifier,
-  toTensors,
 } from "../../execute/classifier_run.ts";
-import { compileClassifier } from "../../train/compile.ts";
-import { fit } from "../../train/fit.ts";
 import type { EpochLogs } from "../../train/epoch_logs.ts";
-import {
-  completeRunMetrics,
-  DEFAULT_RUNS_ROOT,
-  RunRecord,
-} from "../../runs/record.ts";
-import type { ClassifierMetrics } from "../../runs/classifier_metrics.ts";
-import { runId } from "../../runs/run_id.ts";
-import { backendRef } from "../../runs/lab_context.ts";
-import * as tf from "@tensorflow/tfjs";
 import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 
 /** Study 004's published test accuracy (from `lib/published`). */
@@ -255,19 +241,28 @@ export async function runStudy004(
     validation: d.validation.labels.length,
     test: d.test.labels.length,
   });
-  if (!followsStudyOnAllTraining(profile)) {
-    const result = await runClassifier({
-      name: STUDY_004_NAME,
+  // The run on held-out validation: the profile's run, or at `full` the
+  // epoch-selection run before the study's run on all training images.
+  const heldOutRun = (
+    name: string,
+    params: Record<string, string | number>,
+    tags?: Record<string, string>,
+  ) =>
+    runClassifier({
+      name,
       study: "004",
       build,
-      params: STUDY_004_PARAMS,
+      params,
       data,
       dataset,
       profile,
       seed,
       backend,
       runsRoot,
+      tags,
     });
+  if (!followsStudyOnAllTraining(profile)) {
+    const result = await heldOutRun(STUDY_004_NAME, STUDY_004_PARAMS);
     return {
       ...result,
       splits: counts(data),
@@ -276,19 +271,11 @@ export async function runStudy004(
       selection: null,
     };
   }
-  const selection = await runClassifier({
-    name: STUDY_004_SELECTION_NAME,
-    study: "004",
-    build,
-    params: { ...STUDY_004_PARAMS, heldOutShare: "1/6" },
-    data,
-    dataset,
-    profile,
-    seed,
-    backend,
-    runsRoot,
-    tags: { role: "epoch selection", validation: VALIDATION_HELD_OUT },
-  });
+  const selection = await heldOutRun(
+    STUDY_004_SELECTION_NAME,
+    { ...STUDY_004_PARAMS, heldOutShare: "1/6" },
+    { role: "epoch selection", validation: VALIDATION_HELD_OUT },
+  );
   const history = JSON.parse(
     await Deno.readTextFile(join(selection.dir, "history.json")),
   ) as EpochLogs[];
@@ -325,82 +312,37 @@ async function runOnAllTraining(options: {
   runsRoot?: string;
 }): Promise<ClassifierRunResult> {
   const { data, epochs, selection, context } = options;
-  const { profile, seed } = context;
   const trainImages = data.train.labels.length;
-  const params = {
-    ...STUDY_004_PARAMS,
-    epochs,
-    batchSize: profile.batchSize,
-    profile: profile.name,
-    trainImages,
-    validation: "none",
-    epochsFrom: selection.runId,
-  };
-  const id = runId(STUDY_004_NAME, params, seed);
-  const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const previous = await completeRunMetrics<ClassifierMetrics>(join(root, id));
-  if (previous) {
-    return { runId: id, dir: join(root, id), metrics: previous, reused: true };
-  }
-  const run = await RunRecord.start({
+  return await runClassifier({
     name: STUDY_004_NAME,
-    params,
-    seed,
-    dataset: options.dataset,
-    splits: {
-      train: trainImages,
-      validation: 0,
-      test: data.test.labels.length,
+    study: "004",
+    build: (seed) => buildFashionMnistCnn({ seed }),
+    params: {
+      ...STUDY_004_PARAMS,
+      trainImages,
+      validation: "none",
+      epochsFrom: selection.runId,
     },
-    backend: backendRef(context.backend),
+    data,
+    dataset: options.dataset,
+    profile: { ...context.profile, epochs, patience: null },
+    seed: context.seed,
+    backend: context.backend,
+    runsRoot: options.runsRoot,
     tags: {
       role: "the study's configuration: all training images",
       validation: VALIDATION_NONE_EPOCHS_FROM_SELECTION,
       epochsFrom: selection.runId,
-      study: "004",
-      profile: profile.name,
     },
-  }, { root });
-  const classes = data.classNames.length;
-  const train = toTensors(data.train, classes);
-  const test = toTensors(data.test, classes);
-  const model = buildFashionMnistCnn({ seed });
-  try {
-    const metrics = await recordEvaluatedRun(run, async () => {
-      compileClassifier(model);
-      const result = await fit(model, train, {
+    files: {
+      "split.json": {
+        train: trainImages,
+        validation: 0,
+        test: data.test.labels.length,
         epochs,
-        batchSize: profile.batchSize,
-        seed,
-        checkpointPath: run.checkpointPath,
-      });
-      const { predictions, metrics } = await evaluateClassifier(
-        model,
-        test.x,
-        Array.from(data.test.labels),
-        data.classNames,
-        result,
-      );
-      return {
-        history: result.history,
-        predictions,
-        files: {
-          "split.json": {
-            train: trainImages,
-            validation: 0,
-            test: data.test.labels.length,
-            epochs,
-            epochsChosenIn: selection.runId,
-            note: VALIDATION_NONE_EPOCHS_FROM_SELECTION,
-          },
-        },
-        metrics,
-        model,
-      };
-    });
-    return { runId: id, dir: run.dir, metrics, reused: false };
-  } finally {
-    tf.dispose([train.x, train.y, test.x, test.y]);
-    model.dispose();
-  }
+        epochsChosenIn: selection.runId,
+        note: VALIDATION_NONE_EPOCHS_FROM_SELECTION,
+      },
+    },
+  });
 }
