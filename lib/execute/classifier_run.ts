@@ -251,7 +251,10 @@ export async function runClassifier(
   };
   const id = runId(spec.name, params, spec.seed);
   const root = spec.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const previous = await completeRunMetrics<ClassifierMetrics>(join(root, id));
+  const previous = await completeRunMetrics<ClassifierMetrics>(
+    join(root, id),
+    spec.dataset,
+  );
   if (previous) {
     return { runId: id, dir: join(root, id), metrics: previous, reused: true };
   }

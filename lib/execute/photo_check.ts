@@ -193,7 +193,7 @@ export async function checkOnPhotos(
   const id = runId(spec.name, params, spec.context.seed);
   const root = spec.runsRoot ?? DEFAULT_RUNS_ROOT;
   const dir = join(root, id);
-  const done = await completeRunMetrics<PhotoCheckMetrics>(dir);
+  const done = await completeRunMetrics<PhotoCheckMetrics>(dir, photos.dataset);
   if (done) return { runId: id, dir, metrics: done, reused: true };
 
   const run = await RunRecord.start({

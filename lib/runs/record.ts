@@ -27,6 +27,7 @@ import { type LoopState, readLoopState } from "../train/fit_checkpoint.ts";
 import { runId } from "./run_id.ts";
 import { rebuildRunIndex } from "./run_index.ts";
 import type {
+  DatasetRef,
   HeadPredictions,
   Predictions,
   RunInfo,
@@ -69,12 +70,30 @@ export async function readRun(dir: string): Promise<RunJson | null> {
  * The `metrics.json` of the run in `dir` when the run is complete, or null
  * when there is no run there or it is not complete (running or failed): what
  * a caller reuses instead of training the run again.
+ *
+ * With `dataset`, a complete run made from other data (another dataset id or
+ * fingerprint: the data were installed or converted again since) is refused
+ * with an error saying so, instead of being reused as if it were this run.
  */
 export async function completeRunMetrics<M = Record<string, unknown>>(
   dir: string,
+  dataset?: DatasetRef,
 ): Promise<M | null> {
   const run = await readRun(dir);
   if (run?.status !== "complete") return null;
+  if (
+    dataset &&
+    (run.dataset.id !== dataset.id ||
+      run.dataset.fingerprint !== dataset.fingerprint)
+  ) {
+    throw new Error(
+      `${dir} holds a complete run made from other data (${run.dataset.id} ${
+        run.dataset.fingerprint.slice(0, 16)
+      }) than this run's (${dataset.id} ${
+        dataset.fingerprint.slice(0, 16)
+      }); its results are not reused. Delete the folder to train it again on the current data, or install the data it was made from.`,
+    );
+  }
   return JSON.parse(await Deno.readTextFile(join(dir, "metrics.json"))) as M;
 }
 

@@ -406,7 +406,10 @@ async function trainPretrainedVariant(
   const name = variantRunName(variant);
   const root = runsRoot ?? DEFAULT_RUNS_ROOT;
   const id = runId(name, params, seed);
-  const previous = await completeRunMetrics<ClassifierMetrics>(join(root, id));
+  const previous = await completeRunMetrics<ClassifierMetrics>(
+    join(root, id),
+    { id: source.datasetId, fingerprint: source.fingerprint },
+  );
   if (previous) {
     return { runId: id, dir: join(root, id), metrics: previous, reused: true };
   }

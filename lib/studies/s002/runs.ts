@@ -192,7 +192,10 @@ async function prepareRun(
     params,
     context.seed,
   );
-  const metrics = await completeRunMetrics<ClassifierMetrics>(join(root, id));
+  const metrics = await completeRunMetrics<ClassifierMetrics>(
+    join(root, id),
+    data.dataset,
+  );
   const previous = metrics && {
     model,
     split,

@@ -177,6 +177,7 @@ export async function runStudy003(
   const id = runId(name, params, context.seed);
   const previous = await completeRunMetrics<MultiOutputMetrics>(
     join(root, id),
+    data.dataset,
   );
   if (previous) {
     return { runId: id, dir: join(root, id), metrics: previous, reused: true };
