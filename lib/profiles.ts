@@ -36,6 +36,18 @@ export interface Profile {
   /** Hyperparameter trials at most, for grid/random search. */
   maxTrials: number;
   /**
+   * How a hyperparameter search trains its candidates: each to the
+   * profile's epochs (`exhaustive`, the studies' plain grid), or by
+   * successive halving with epochs as the budget (`halving`: short rungs,
+   * the best 1/{@link Profile.halvingEta} of each rung trained further; see
+   * `halvingSchedule` in `lib/train/search.ts`).
+   */
+  search: "exhaustive" | "halving";
+  /** Successive halving: the factor η; each rung keeps the best 1/η of its trials and trains them to η times the epochs. */
+  halvingEta: number;
+  /** Successive halving: epochs of the first rung (later rungs: × η each, capped at {@link Profile.epochs}). */
+  halvingMinEpochs: number;
+  /**
    * Whether a model whose study gives its training length trains that long
    * (with the profile's early stopping) instead of {@link Profile.epochs}
    * (study 002's transfer head: "20 epochs twice").
@@ -63,6 +75,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 16,
     grid: "one",
     maxTrials: 1,
+    search: "exhaustive",
+    halvingEta: 3,
+    halvingMinEpochs: 2,
     studyEpochs: false,
     fineTuneBlocks: 0,
     conversionSurvey: 48,
@@ -80,6 +95,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 32,
     grid: "subset",
     maxTrials: 3,
+    search: "exhaustive",
+    halvingEta: 3,
+    halvingMinEpochs: 2,
     studyEpochs: true,
     fineTuneBlocks: 0,
     conversionSurvey: 1000,
@@ -97,6 +115,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 32,
     grid: "full",
     maxTrials: Number.POSITIVE_INFINITY,
+    search: "halving",
+    halvingEta: 3,
+    halvingMinEpochs: 2,
     studyEpochs: true,
     fineTuneBlocks: 2,
     conversionSurvey: null,

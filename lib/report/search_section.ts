@@ -1,7 +1,9 @@
 /**
  * A hyperparameter search in the report: the sortable trial table with the
  * chosen trial marked and its test result, and Vega-Lite views of
- * validation accuracy against each hyperparameter.
+ * validation accuracy against each hyperparameter. A successive-halving
+ * search also gets its rungs in a line above the table and a "stopped at
+ * rung" column (exhaustive searches' sections are as they were).
  *
  * @module
  */
@@ -26,6 +28,11 @@ import { accuracyDetail } from "./published_beside.ts";
 
 // ----------------------------------------------------------- searches
 
+/** "1 epoch", "6 epochs". */
+function epochsText(n: number): string {
+  return `${n} epoch${n === 1 ? "" : "s"}`;
+}
+
 /** One hyperparameter search: sortable trial table, chosen trial, test result and Vega-Lite views. */
 export async function searchSection(
   group: SearchGroup,
@@ -34,6 +41,15 @@ export async function searchSection(
 ): Promise<string> {
   const chosen = group.trials.find((t) => t.run.run.id === group.chosenId);
   const columns = group.varying;
+  const halving = group.halving;
+  const rungCell = (r: number | undefined) => {
+    if (r === undefined) return { html: "–", sort: -1 };
+    const epochs = halving?.rungEpochs[r];
+    return {
+      html: epochs === undefined ? String(r) : `${r} (${epochsText(epochs)})`,
+      sort: r,
+    };
+  };
   const rows = group.trials.map((t, i) => [
     { html: String(i + 1), sort: i + 1 },
     ...columns.map((k) => {
@@ -43,6 +59,7 @@ export async function searchSection(
         : { html: escape(v ?? "–") };
     }),
     { html: percent(t.valAccuracy), sort: t.valAccuracy },
+    ...(halving ? [rungCell(t.stoppedAtRung)] : []),
     { html: String(t.run.history.length), sort: t.run.history.length },
     t.run.run.durationSeconds === undefined ? { html: "–", sort: -1 } : {
       html: t.run.run.durationSeconds.toFixed(1),
@@ -77,6 +94,17 @@ export async function searchSection(
       }.</p>`;
     })()
     : `<p>No test record yet: the search has not finished. The best trial so far is marked.</p>`;
+  const halvingLine = halving
+    ? `<p>Successive halving: ${
+      halving.trialsPerRung.map((n, r) =>
+        `rung ${r} ${
+          halving.rungEpochs[r] === undefined
+            ? ""
+            : `at ${epochsText(halving.rungEpochs[r])} `
+        }(${n} trial${n === 1 ? "" : "s"})`
+      ).join(", ")
+    }; each rung kept its best trials by validation accuracy, and the last rung's best was chosen. Trials are ranked by the rung they reached, then validation accuracy.</p>\n`
+    : "";
   const points = group.trials.map((t) => ({
     params: t.params,
     valAccuracy: t.valAccuracy,
@@ -118,12 +146,13 @@ export async function searchSection(
     escape(group.trials[0].run.run.backend.device)
   }.</p>
 ${testLine}
-${
+${halvingLine}${
     table(
       [
         "rank",
         ...columns,
         "validation accuracy",
+        ...(halving ? ["stopped at rung"] : []),
         "epochs",
         "seconds",
         "trial record",

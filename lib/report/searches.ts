@@ -5,7 +5,10 @@
  * `<search name> test` record for the chosen configuration, whose params
  * name the chosen trial (`selectedFrom`). This module groups them again by
  * study, search name, profile, dataset and seed, without knowing any
- * search's name in advance.
+ * search's name in advance. A successive-halving search's trials also
+ * hold `stoppedAtRung`, `rungEpochs` and `rungValAccuracy` in their
+ * metrics; such a group gets {@linkcode SearchGroup.halving} and its trials
+ * are ranked by the rung they reached first.
  *
  * @module
  */
@@ -18,8 +21,18 @@ export interface SearchTrial {
   run: ReportRun;
   /** Its hyperparameters. */
   params: Record<string, HyperValue>;
-  /** Its validation accuracy. */
+  /** Its validation accuracy (under halving: at the rung it stopped at). */
   valAccuracy: number;
+  /** Successive halving only: the 0-based rung the trial stopped at. */
+  stoppedAtRung?: number;
+}
+
+/** How a successive-halving search spent its epochs, from its trials' records. */
+export interface HalvingSummary {
+  /** Epochs of each rung. */
+  rungEpochs: number[];
+  /** Trials trained in each rung. */
+  trialsPerRung: number[];
 }
 
 /** A search: its trials and, when it ran, the test of the chosen one. */
@@ -44,6 +57,8 @@ export interface SearchGroup {
   test: ReportRun | null;
   /** Run id of the chosen trial (from the test record, else the best trial). */
   chosenId: string;
+  /** Successive halving only (absent for exhaustive searches): its rungs. */
+  halving?: HalvingSummary;
 }
 
 const TEST = / test$/;
@@ -88,21 +103,28 @@ export function groupSearches(runs: ReportRun[]): SearchGroup[] {
       };
       groups.set(key, group);
     }
-    group.trials.push({
+    const trial: SearchTrial = {
       run: r,
       params: Object.fromEntries(
         Object.entries(r.run.params).filter(([, v]) => isHyperValue(v)),
       ) as Record<string, HyperValue>,
       valAccuracy: r.metrics.valAccuracy as number,
-    });
+    };
+    if (typeof r.metrics.stoppedAtRung === "number") {
+      trial.stoppedAtRung = r.metrics.stoppedAtRung;
+    }
+    group.trials.push(trial);
   }
   const tests = runs.filter((r) =>
     TEST.test(r.run.name) && typeof r.run.params.selectedFrom === "string"
   );
   for (const group of groups.values()) {
     group.trials.sort((a, b) =>
+      (b.stoppedAtRung ?? 0) - (a.stoppedAtRung ?? 0) ||
       b.valAccuracy - a.valAccuracy || (a.run.run.id < b.run.run.id ? -1 : 1)
     );
+    const halving = halvingSummary(group.trials);
+    if (halving) group.halving = halving;
     const keys = [
       ...new Set(group.trials.flatMap((t) => Object.keys(t.params))),
     ];
@@ -124,4 +146,31 @@ export function groupSearches(runs: ReportRun[]): SearchGroup[] {
   }
   return [...groups.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
     .map(([, g]) => g);
+}
+
+/**
+ * The rungs of a successive-halving search from its trials (the longest
+ * `rungEpochs` of their metrics, and how many trials reached each rung),
+ * or null when no trial records a rung.
+ */
+function halvingSummary(trials: SearchTrial[]): HalvingSummary | null {
+  const rungTrials = trials.filter((t) => t.stoppedAtRung !== undefined);
+  if (rungTrials.length === 0) return null;
+  let rungEpochs: number[] = [];
+  for (const t of rungTrials) {
+    const epochs = t.run.metrics.rungEpochs;
+    if (
+      Array.isArray(epochs) && epochs.length > rungEpochs.length &&
+      epochs.every((e) => typeof e === "number")
+    ) rungEpochs = epochs as number[];
+  }
+  const rungs = Math.max(
+    rungEpochs.length,
+    ...rungTrials.map((t) => t.stoppedAtRung! + 1),
+  );
+  const trialsPerRung = Array.from(
+    { length: rungs },
+    (_, r) => rungTrials.filter((t) => t.stoppedAtRung! >= r).length,
+  );
+  return { rungEpochs, trialsPerRung };
 }

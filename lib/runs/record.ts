@@ -81,20 +81,30 @@ export async function completeRunMetrics<M = Record<string, unknown>>(
 ): Promise<M | null> {
   const run = await readRun(dir);
   if (run?.status !== "complete") return null;
-  if (
-    dataset &&
-    (run.dataset.id !== dataset.id ||
-      run.dataset.fingerprint !== dataset.fingerprint)
-  ) {
-    throw new Error(
-      `${dir} holds a complete run made from other data (${run.dataset.id} ${
-        run.dataset.fingerprint.slice(0, 16)
-      }) than this run's (${dataset.id} ${
-        dataset.fingerprint.slice(0, 16)
-      }); its results are not reused. Delete the folder to train it again on the current data, or install the data it was made from.`,
-    );
-  }
+  if (dataset) assertSameData(run, dir, dataset);
   return JSON.parse(await Deno.readTextFile(join(dir, "metrics.json"))) as M;
+}
+
+/**
+ * Refuses to reuse the run in `dir` when it was made from other data than
+ * `dataset` (another dataset id or fingerprint), saying what to do.
+ */
+export function assertSameData(
+  run: RunJson,
+  dir: string,
+  dataset: DatasetRef,
+): void {
+  if (
+    run.dataset.id === dataset.id &&
+    run.dataset.fingerprint === dataset.fingerprint
+  ) return;
+  throw new Error(
+    `${dir} holds a run made from other data (${run.dataset.id} ${
+      run.dataset.fingerprint.slice(0, 16)
+    }) than this run's (${dataset.id} ${
+      dataset.fingerprint.slice(0, 16)
+    }); its results are not reused. Delete the folder to train it again on the current data, or install the data it was made from.`,
+  );
 }
 
 /**

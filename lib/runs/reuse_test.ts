@@ -23,7 +23,7 @@ Deno.test("completeRunMetrics reuses a run of the same data and refuses one made
   await assertRejects(
     () =>
       completeRunMetrics(run.dir, { ...dataset, fingerprint: "b".repeat(64) }),
-    /made from other data \(fashion-product-images aaaaaaaaaaaaaaaa\) than this run's \(fashion-product-images bbbbbbbbbbbbbbbb\)/,
+    /run made from other data \(fashion-product-images aaaaaaaaaaaaaaaa\) than this run's \(fashion-product-images bbbbbbbbbbbbbbbb\)/,
   );
   assertEquals(await completeRunMetrics(`${root}/none`, dataset), null);
 });

@@ -5,7 +5,12 @@
  * that one plus seeded random others up to `maxTrials`, `"full"` the whole
  * grid. Every trial and the single test evaluation are run records (through
  * `runSearch`), tagged with `study`, `profile`, `model` and `level`; the
- * winner is chosen on validation accuracy only.
+ * winner is chosen on validation accuracy only. The profile's `search`
+ * says how the candidates are trained: each to the profile's epochs
+ * (`exhaustive`: `smoke`, `course`) or by successive halving with epochs as
+ * the budget (`halving`: `full`; short rungs, the best 1/η trained on);
+ * {@link StudyCnnSearch.strategy} overrides it (e.g. the studies' plain grid
+ * at `full`: `{ kind: "exhaustive" }`).
  *
  * @example
  * ```ts
@@ -27,6 +32,8 @@ import {
   type Params,
   randomSearch,
   type SearchSpace,
+  type SearchStrategy,
+  searchStrategy,
   validationAccuracy,
 } from "../../train/search.ts";
 import { runSearch, type SearchResult } from "../../execute/search_runs.ts";
@@ -106,11 +113,14 @@ export interface StudyCnnSearch {
   runsRoot?: string;
   /** Called with the test split just before the winner is evaluated on it (tests count calls). */
   onTest?: (params: Params) => void;
+  /** How the candidates are trained; default the profile's (`searchStrategy(profile)`). */
+  strategy?: SearchStrategy;
 }
 
 /**
  * Runs a search of study CNNs: each candidate trained at the profile's
- * epochs and batch size, validated every epoch (early stopping per the
+ * epochs and batch size (under successive halving: to each rung's epochs,
+ * capped at the profile's), validated every epoch (early stopping per the
  * profile), the winner by validation accuracy evaluated once on the test
  * split into a run record with the classifier metrics (accuracy, n,
  * Wilson and t intervals, confusion matrix, per-class report).
@@ -136,6 +146,7 @@ export async function runStudyCnnSearch(
       batchSize: profile.batchSize,
       profile: profile.name,
     })),
+    strategy: search.strategy ?? searchStrategy(profile),
     root: search.runsRoot,
     info: {
       dataset: {
@@ -154,7 +165,7 @@ export async function runStudyCnnSearch(
         ...(search.source.standIn ? { standIn: search.source.standIn } : {}),
       },
     },
-    train: async (params, { seed, checkpointPath }) => {
+    train: async (params, { seed, checkpointPath, epochs }) => {
       const options = cnnOptions(search.base, params);
       const model = buildStudyCnn({ ...options, classes, seed });
       compileClassifier(model, { learningRate: search.learningRate });
@@ -163,6 +174,8 @@ export async function runStudyCnnSearch(
       try {
         const fitted = await fit(model, train, {
           ...profileFitOptions(profile, seed),
+          // A halving rung's epochs; exhaustive searches train the profile's.
+          epochs: epochs ?? profile.epochs,
           validation,
           checkpointPath,
         });

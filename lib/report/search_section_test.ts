@@ -1,0 +1,137 @@
+/**
+ * Search sections: a successive-halving search's trial table shows the rung
+ * each trial stopped at (and the rungs above it); an exhaustive search's
+ * table has no such column.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import type { ReportRun } from "./report_runs.ts";
+import { groupSearches } from "./searches.ts";
+import { searchSection } from "./search_section.ts";
+
+function fakeRun(
+  name: string,
+  params: Record<string, unknown>,
+  metrics: Record<string, unknown>,
+  historyLength = 0,
+): ReportRun {
+  const id = `${name.replaceAll(/\W+/g, "-")}-${
+    Object.values(params).join("-")
+  }`;
+  return {
+    dir: `runs/${id}`,
+    metrics,
+    history: Array.from({ length: historyLength }, (_, epoch) => ({ epoch })),
+    run: {
+      id,
+      name,
+      params,
+      seed: 5,
+      dataset: { id: "d", fingerprint: "f" },
+      splits: {},
+      backend: { name: "cpu", device: "CPU" },
+      tags: { study: "000", profile: "full" },
+      status: "complete",
+      versions: {},
+      startedAt: "",
+      files: [],
+    },
+  };
+}
+
+/** The trial table of a section: header cells and rows of cell texts (tags stripped). */
+function tableOf(html: string): { header: string[]; rows: string[][] } {
+  const table = html.match(/<table[^>]*>.*?<\/table>/s)![0];
+  const text = (cell: string) => cell.replace(/<[^>]+>/g, "");
+  const cells = (row: string, tag: string) =>
+    [...row.matchAll(new RegExp(`<${tag}[^>]*>(.*?)</${tag}>`, "gs"))].map((
+      m,
+    ) => text(m[1]));
+  const body = table.match(/<tbody>(.*)<\/tbody>/s)![1];
+  return {
+    header: cells(table.match(/<thead>(.*)<\/thead>/s)![1], "th"),
+    rows: [...body.matchAll(/<tr[^>]*>(.*?)<\/tr>/gs)].map((m) =>
+      cells(m[1], "td")
+    ),
+  };
+}
+
+let svg = 0;
+const svgId = () => `s${svg++}`;
+
+Deno.test("search section: a halving search's table shows the rung each trial stopped at", async () => {
+  const halving = { search: "halving", halvingEta: 2, halvingMinEpochs: 1 };
+  const trial = (k: number, rungs: number[]) =>
+    fakeRun("H trial", { k, ...halving }, {
+      valAccuracy: rungs.at(-1),
+      stoppedAtRung: rungs.length - 1,
+      rungEpochs: [1, 2].slice(0, rungs.length),
+      rungValAccuracy: rungs,
+    }, rungs.length);
+  // k 1 and k 2 dropped after rung 0 (k 2 with the highest rung-0 accuracy
+  // of the dropped, still below both kept), k 3 and k 4 went on.
+  const trials = [
+    trial(1, [0.3]),
+    trial(2, [0.45]),
+    trial(3, [0.5, 0.55]),
+    trial(4, [0.6, 0.7]),
+  ];
+  const test = fakeRun("H test", {
+    k: 4,
+    selectedFrom: trials[3].run.id,
+    candidates: 4,
+    search: "halving",
+  }, { testAccuracy: 0.6, valAccuracy: 0.7 });
+  const [group] = groupSearches([...trials, test]);
+  assertEquals(group.halving, { rungEpochs: [1, 2], trialsPerRung: [4, 2] });
+  assertEquals(group.trials.map((t) => t.params.k), [4, 3, 2, 1]);
+  assertEquals(group.trials.map((t) => t.stoppedAtRung), [1, 1, 0, 0]);
+  assertEquals(group.chosenId, trials[3].run.id);
+  const html = await searchSection(group, "reports", svgId);
+  const { header, rows } = tableOf(html);
+  assertEquals(header, [
+    "rank",
+    "k",
+    "validation accuracy",
+    "stopped at rung",
+    "epochs",
+    "seconds",
+    "trial record",
+  ]);
+  assertEquals(rows.map((r) => r[3]), [
+    "1 (2 epochs)",
+    "1 (2 epochs)",
+    "0 (1 epoch)",
+    "0 (1 epoch)",
+  ]);
+  assertEquals(rows.map((r) => r[4]), ["2", "2", "1", "1"]);
+  assert(rows[0][6].startsWith("chosen"), rows[0][6]);
+  assert(
+    html.includes(
+      "Successive halving: rung 0 at 1 epoch (4 trials), rung 1 at 2 epochs (2 trials)",
+    ),
+    "the rungs above the table",
+  );
+});
+
+Deno.test("search section: an exhaustive search's table has no rung column", async () => {
+  const trials = [
+    fakeRun("E trial", { k: 1 }, { valAccuracy: 0.4 }, 3),
+    fakeRun("E trial", { k: 2 }, { valAccuracy: 0.6 }, 3),
+  ];
+  const [group] = groupSearches(trials);
+  assertEquals(group.halving, undefined);
+  assert(group.trials.every((t) => !("stoppedAtRung" in t)));
+  const html = await searchSection(group, "reports", svgId);
+  assertEquals(tableOf(html).header, [
+    "rank",
+    "k",
+    "validation accuracy",
+    "epochs",
+    "seconds",
+    "trial record",
+  ]);
+  assert(!html.includes("halving"), "no halving line");
+});
