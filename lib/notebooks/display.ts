@@ -72,8 +72,24 @@ export function encodeBase64(bytes: Uint8Array): string {
  */
 export async function show(text: string): Promise<void> {
   const display = jupyterDisplay();
-  if (display) await display({ "text/plain": text }, { raw: true });
-  else console.log(text);
+  if (display) {
+    await display({ "text/plain": text }, { raw: true });
+    await settle();
+  } else console.log(text);
+}
+
+/**
+ * How long a display helper waits after sending a display. The Deno kernel
+ * can put a display on the wire after the cell's "idle" message when the
+ * machine is busy, and nbclient then drops it (the cell looks silent); a
+ * short wait while the cell is still running lets it go out first (measured:
+ * a display followed by a cell that shows nothing lost its output in 2 of 3
+ * runs on a loaded 2-core machine, and in none of 4 with the wait).
+ */
+export const DISPLAY_SETTLE_MS = 50;
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, DISPLAY_SETTLE_MS));
 }
 
 /** Shows markdown in the notebook (printed as-is outside a kernel). */
@@ -83,13 +99,21 @@ export async function showMarkdown(markdown: string): Promise<void> {
     await display({ "text/markdown": markdown, "text/plain": markdown }, {
       raw: true,
     });
+    await settle();
   } else console.log(markdown);
 }
 
-/** Shows HTML in the notebook, with a plain-text fallback for terminals. */
-export async function showHtml(html: string, plain: string): Promise<void> {
+/**
+ * Shows HTML in the notebook, with a plain-text fallback for terminals
+ * (default: the HTML's text without its tags).
+ */
+export async function showHtml(
+  html: string,
+  plain: string = html.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim(),
+): Promise<void> {
   const display = jupyterDisplay();
   if (display) {
     await display({ "text/html": html, "text/plain": plain }, { raw: true });
+    await settle();
   } else console.log(plain);
 }

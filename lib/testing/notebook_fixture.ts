@@ -27,9 +27,13 @@ export function notebookJson(cells: string[]): string {
   });
 }
 
-/** A code cell that shows `text` as a Jupyter display. */
+/**
+ * A code cell that shows `text` as a Jupyter display, then waits as the
+ * workspace's display helpers do (`DISPLAY_SETTLE_MS` in
+ * lib/notebooks/display.ts) so the display is not lost on a busy machine.
+ */
 export function showCell(text: string): string {
   return `await Deno.jupyter.display({ "text/plain": ${
     JSON.stringify(text)
-  } }, { raw: true });`;
+  } }, { raw: true });\nawait new Promise((r) => setTimeout(r, 50));`;
 }
