@@ -38,17 +38,25 @@ const profile = cli.profile(values.profile);
 cli.check(() => resolveBackendRequest(values.backend));
 cli.directory("mirror", values.mirror);
 
-await acquireDatasets(["fashion-mnist"], {
-  mirror: values.mirror,
-  log: (line) => console.error(`data: ${line}`),
-});
-const backend = await selectBackend(values.backend);
-console.error(
-  `train: study 004 at profile ${profile.name}, seed ${seed}; backend ${backend.name} on ${backend.device} (${backend.reason})`,
-);
-const result = await runStudy004({ profile, backend, seed });
-console.log(
-  `${result.reused ? "reused" : "trained"} run ${result.runId}: test accuracy ${
-    formatAccuracy(result.metrics.accuracy, result.metrics.wilson95)
-  } (95% Wilson, n = ${result.metrics.n}); record in ${result.dir}`,
-);
+try {
+  await acquireDatasets(["fashion-mnist"], {
+    mirror: values.mirror,
+    log: (line) => console.error(`data: ${line}`),
+  });
+  const backend = await selectBackend(values.backend);
+  console.error(
+    `train: study 004 at profile ${profile.name}, seed ${seed}; backend ${backend.name} on ${backend.device} (${backend.reason})`,
+  );
+  const result = await runStudy004({ profile, backend, seed });
+  console.log(
+    `${
+      result.reused ? "reused" : "trained"
+    } run ${result.runId}: test accuracy ${
+      formatAccuracy(result.metrics.accuracy, result.metrics.wilson95)
+    } (95% Wilson, n = ${result.metrics.n}); record in ${result.dir}`,
+  );
+} catch (error) {
+  // Data and training errors name what is wrong; no stack trace.
+  console.error(`train: ${(error as Error).message}`);
+  Deno.exit(1);
+}
