@@ -85,6 +85,13 @@ ${
   }`;
 }
 
+/**
+ * Thumbnails of mistakes the report shows per check (the record keeps up to
+ * 48, notebooks show them all): the page carries every check of every model,
+ * and stays a few megabytes.
+ */
+export const REPORT_GALLERY_MAX = 12;
+
 /** One photo check: what was checked, per-class accuracy, confusion matrix, gallery. */
 export function photoCheckSection(
   r: ReportRun,
@@ -108,7 +115,7 @@ export function photoCheckSection(
   }. Record: <a href="${escape(folderHref(r, reportDir))}/">${
     escape(r.run.id)
   }/</a>. The photos never entered training or model selection.</p>
-${photoCheckBody(m, r.gallery ?? [])}
+${photoCheckBody(m, (r.gallery ?? []).slice(0, REPORT_GALLERY_MAX))}
 </section>`;
 }
 

@@ -256,7 +256,13 @@ export function publishedBesideOurs(study: string, runs: ReportRun[]): string {
 /** Every dataset and stand-in the study's runs used, named once. */
 export function dataUsed(runs: ReportRun[]): string {
   const seen = new Map<string, Set<string>>();
+  const checked = new Set<string>();
   for (const r of runs) {
+    // Photos a trained model was only checked on are listed apart.
+    if (r.run.tags?.check === "photos") {
+      checked.add(r.run.dataset.id);
+      continue;
+    }
     const notes = seen.get(r.run.dataset.id) ?? new Set<string>();
     if (r.run.tags?.standIn) notes.add(r.run.tags.standIn);
     seen.set(r.run.dataset.id, notes);
@@ -272,5 +278,10 @@ export function dataUsed(runs: ReportRun[]): string {
         : " — the study's own data"
     }</li>`
   );
-  return `<p>Data used:</p><ul>${items.join("")}</ul>`;
+  const checks = [...checked].sort().map((id) =>
+    `<li><b>${
+      escape(id)
+    }</b> — photos trained models were checked on, never trained on</li>`
+  );
+  return `<p>Data used:</p><ul>${[...items, ...checks].join("")}</ul>`;
 }
