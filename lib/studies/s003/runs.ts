@@ -56,6 +56,7 @@ import {
   type Params,
   randomSearch,
   type SearchSpace,
+  searchStrategy,
 } from "../../train/search.ts";
 import { runSearch, type TrialSummary } from "../../execute/search_runs.ts";
 import {
@@ -324,13 +325,14 @@ export async function tuneStudy003(
     seed: context.seed,
     candidates,
     root,
+    strategy: searchStrategy(context.profile),
     info: {
       dataset: data.dataset,
       splits: splitSizes(data),
       backend: backendRef(context.backend),
       tags: runTags(context.profile),
     },
-    train: async (params, { seed, checkpointPath }) => {
+    train: async (params, { seed, checkpointPath, epochs }) => {
       const trained = await trainMultiOutput(data, {
         batchNorm: params.batchNorm as BatchNormPlacement,
         dropout: params.dropout as number,
@@ -339,7 +341,10 @@ export async function tuneStudy003(
         denseSize: params.denseSize as number,
         blocks: params.blocks as number,
       }, {
-        profile: context.profile,
+        // A halving rung trains to its own epoch count.
+        profile: epochs === undefined
+          ? context.profile
+          : { ...context.profile, epochs },
         seed,
         checkpointPath,
         progress: options.progress,
