@@ -107,6 +107,64 @@ export async function writeCheckpoint<S>(
   );
 }
 
+/**
+ * The JSON header's length from a checkpoint's first 12 bytes (8 magic
+ * bytes, a u32 LE length).
+ *
+ * @throws naming `path` when the bytes are not a checkpoint's.
+ */
+function headerLength(prefix: Uint8Array, path: string): number {
+  const magic = new TextDecoder().decode(prefix.subarray(0, 8));
+  if (magic !== MAGIC || prefix.length < 12) {
+    throw new Error(
+      `${path} is not a training checkpoint (bad header); delete it to start training afresh`,
+    );
+  }
+  return new DataView(prefix.buffer, prefix.byteOffset).getUint32(8, true);
+}
+
+async function readExactly(
+  file: Deno.FsFile,
+  length: number,
+): Promise<Uint8Array | null> {
+  const out = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const n = await file.read(out.subarray(got));
+    if (n === null) return null;
+    got += n;
+  }
+  return out;
+}
+
+/**
+ * A checkpoint's state without its tensors (only the JSON header is read),
+ * or null when `path` does not exist.
+ *
+ * @throws naming `path` when the file is not a checkpoint.
+ */
+export async function readCheckpointState<S>(path: string): Promise<S | null> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  try {
+    const prefix = (await readExactly(file, 12)) ?? new Uint8Array(0);
+    const json = await readExactly(file, headerLength(prefix, path));
+    if (!json) {
+      throw new Error(
+        `${path} ends inside its header; delete it to start training afresh`,
+      );
+    }
+    return (JSON.parse(new TextDecoder().decode(json)) as Header<S>).state;
+  } finally {
+    file.close();
+  }
+}
+
 /** Reads a checkpoint, or returns null when `path` does not exist. */
 export async function readCheckpoint<S>(
   path: string,
@@ -118,16 +176,7 @@ export async function readCheckpoint<S>(
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
   }
-  const magic = new TextDecoder().decode(bytes.subarray(0, 8));
-  if (magic !== MAGIC || bytes.length < 12) {
-    throw new Error(
-      `${path} is not a training checkpoint (bad header); delete it to start training afresh`,
-    );
-  }
-  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(
-    8,
-    true,
-  );
+  const jsonLength = headerLength(bytes, path);
   const header = JSON.parse(
     new TextDecoder().decode(bytes.subarray(12, 12 + jsonLength)),
   ) as Header<S>;

@@ -25,6 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import {
   type NamedTensor,
   readCheckpoint,
+  readCheckpointState,
   writeCheckpoint,
 } from "./checkpoint.ts";
 import {
@@ -242,40 +243,10 @@ async function restoreOptimizer(
  * read. Run records use it to see where an interrupted run resumes.
  */
 export async function readLoopState(path: string): Promise<LoopState | null> {
-  let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true });
+    return (await readCheckpointState<LoopState>(path)) ?? null;
   } catch {
     return null;
-  }
-  try {
-    const readExactly = async (length: number) => {
-      const out = new Uint8Array(length);
-      let got = 0;
-      while (got < length) {
-        const n = await file.read(out.subarray(got));
-        if (n === null) return null;
-        got += n;
-      }
-      return out;
-    };
-    // The layout of checkpoint.ts: 8 magic bytes, a u32 LE JSON length, the JSON header.
-    const prefix = await readExactly(12);
-    if (
-      !prefix || new TextDecoder().decode(prefix.subarray(0, 8)) !== "TFJSCKP1"
-    ) return null;
-    const json = await readExactly(
-      new DataView(prefix.buffer).getUint32(8, true),
-    );
-    if (!json) return null;
-    const header = JSON.parse(new TextDecoder().decode(json)) as {
-      state?: LoopState;
-    };
-    return header.state ?? null;
-  } catch {
-    return null;
-  } finally {
-    file.close();
   }
 }
 
