@@ -16,6 +16,11 @@ import { hashFile, parseSha256Sums } from "./checksums.ts";
 import { FINGERPRINT_FILE } from "./fingerprint.ts";
 import { exists } from "../../io/exists.ts";
 import { mirrorDir } from "../../testing/mirror.ts";
+import {
+  cutResponse,
+  partialResponse,
+  rangeStart,
+} from "../../testing/http_fixtures.ts";
 
 const MIRROR = mirrorDir();
 const quiet = () => {};
@@ -253,35 +258,9 @@ function serveArchives(
       });
       const bytes = archives.get(path);
       if (!bytes) return new Response("not found", { status: 404 });
-      if (cutOnce.delete(path)) {
-        let sent = false;
-        const body = new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            if (!sent) {
-              sent = true;
-              controller.enqueue(bytes.slice(0, bytes.length >> 1));
-            } else {
-              await new Promise((resolve) => setTimeout(resolve, 50));
-              controller.error(new Error("connection cut by the test server"));
-            }
-          },
-        });
-        return new Response(body, {
-          headers: { "content-length": String(bytes.length) },
-        });
-      }
-      const m = range ? /^bytes=(\d+)-$/.exec(range) : null;
-      if (m) {
-        const start = Number(m[1]);
-        return new Response(bytes.slice(start), {
-          status: 206,
-          headers: {
-            "content-range": `bytes ${start}-${
-              bytes.length - 1
-            }/${bytes.length}`,
-          },
-        });
-      }
+      if (cutOnce.delete(path)) return cutResponse(bytes);
+      const start = rangeStart(range);
+      if (start !== null) return partialResponse(bytes, start);
       return new Response(bytes);
     },
   );

@@ -8,6 +8,11 @@ import {
 import { hashFile, parseSha256Sums } from "./checksums.ts";
 import { exists } from "../../io/exists.ts";
 import { mirrorDir } from "../../testing/mirror.ts";
+import {
+  cutResponse,
+  partialResponse,
+  rangeStart,
+} from "../../testing/http_fixtures.ts";
 
 /**
  * A loopback HTTP server over a mirror folder. Paths are
@@ -38,44 +43,10 @@ function serveFolder(folder: string) {
       }
       if (mode === "cut-once" && !cutDone.has(name)) {
         cutDone.add(name);
-        const half = bytes.slice(0, bytes.length >> 1);
-        let sent = false;
-        const body = new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            if (!sent) {
-              sent = true;
-              controller.enqueue(half);
-            } else {
-              // Let the first half reach the client, then drop the connection.
-              await new Promise((resolve) => setTimeout(resolve, 50));
-              controller.error(new Error("connection cut by the test server"));
-            }
-          },
-        });
-        return new Response(body, {
-          headers: { "content-length": String(bytes.length) },
-        });
+        return cutResponse(bytes);
       }
-      const m = range && mode !== "no-range"
-        ? /^bytes=(\d+)-$/.exec(range)
-        : null;
-      if (m) {
-        const start = Number(m[1]);
-        if (start >= bytes.length) {
-          return new Response(null, {
-            status: 416,
-            headers: { "content-range": `bytes */${bytes.length}` },
-          });
-        }
-        return new Response(bytes.slice(start), {
-          status: 206,
-          headers: {
-            "content-range": `bytes ${start}-${
-              bytes.length - 1
-            }/${bytes.length}`,
-          },
-        });
-      }
+      const start = mode === "no-range" ? null : rangeStart(range);
+      if (start !== null) return partialResponse(bytes, start);
       return new Response(bytes);
     },
   );
