@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { writeJsonAtomic } from "../io/atomic.ts";
 import { saveModel } from "../models/model_files.ts";
 import { type LoopState, readLoopState } from "../train/fit_checkpoint.ts";
+import { machineInfo } from "./machine.ts";
 import { runId } from "./run_id.ts";
 import { rebuildRunIndex } from "./run_index.ts";
 import type {
@@ -228,6 +229,7 @@ export class RunRecord {
       ...info,
       status: "running",
       versions: runtimeVersions(),
+      machine: machineInfo(),
       startedAt,
       files: [],
     };

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { MachineInfo } from "./machine.ts";
+
 /** The dataset a run used: its catalog id and content fingerprint (from the data step). */
 export interface DatasetRef {
   /** Catalog id, e.g. `fashion-mnist`. */
@@ -54,6 +56,8 @@ export interface RunJson extends RunInfo {
   status: RunStatus;
   /** Package and runtime versions. */
   versions: Record<string, string>;
+  /** The machine of its (last) sitting (absent in records made before machines were recorded). */
+  machine?: MachineInfo;
   /** ISO time the run (last) started. */
   startedAt: string;
   /** ISO time it completed or failed. */

@@ -172,6 +172,13 @@ export function validateRunJson(value: unknown, folder?: string): Problems {
   }
   if (v.tags !== undefined) c.stringMap("tags", v.tags);
   c.stringMap("versions", v.versions);
+  if (v.machine !== undefined && c.object("machine", v.machine)) {
+    c.string("machine.cpu", v.machine.cpu, true);
+    c.string("machine.cpuFlags", v.machine.cpuFlags);
+    c.integer("machine.cores", v.machine.cores);
+    c.finite("machine.memoryBytes", v.machine.memoryBytes);
+    c.string("machine.os", v.machine.os);
+  }
   c.string("startedAt", v.startedAt);
   if (v.finishedAt !== undefined) c.string("finishedAt", v.finishedAt);
   if (v.durationSeconds !== undefined) {
