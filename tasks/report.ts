@@ -1,9 +1,16 @@
 /**
  * `deno task report [--runs reports/runs] [--out reports/index.html]
- * [--notebooks notebooks] [--executed reports/notebooks] [--allow-empty]`:
+ * [--notebooks notebooks] [--executed reports/notebooks] [--allow-empty]
+ * [--reference reports/reference] [--reference-profiles full,course]`:
  * regenerates the static HTML results report from the run records, linking
  * the notebooks and their executed copies. The same records give the same
  * bytes.
+ *
+ * Where no local run has a reference record's id, the report shows the
+ * reference record (`reports/reference/<profile>/`, committed), marked as
+ * one with its machine, date and wall time: a fresh clone's report shows
+ * the committed results without training. By default every reference
+ * profile but `smoke` is read.
  *
  * Every record it cannot use (a `run.json` that cannot be read, a complete
  * run whose `metrics.json` is missing, or a file that fails the record
@@ -14,18 +21,16 @@
  * the old file untouched) unless `--allow-empty` is given.
  */
 import { dirname, join } from "node:path";
-import {
-  buildReportHtml,
-  readRunRecords,
-  reportRunCount,
-} from "../lib/report/build.ts";
+import { buildReportHtml, reportRunCount } from "../lib/report/build.ts";
+import { readRunsWithReference } from "../lib/report/report_runs.ts";
+import { referenceProfiles } from "../lib/runs/reference.ts";
 import { findNotebooks } from "../lib/report/notebooks.ts";
 import { writeTextAtomic } from "../lib/io/atomic.ts";
 import { TaskArgs } from "./args.ts";
 
 const cli = new TaskArgs(
   "report",
-  "usage: deno task report [--runs reports/runs] [--out reports/index.html] [--notebooks notebooks] [--executed reports/notebooks] [--allow-empty]",
+  "usage: deno task report [--runs reports/runs] [--out reports/index.html] [--notebooks notebooks] [--executed reports/notebooks] [--allow-empty] [--reference reports/reference] [--reference-profiles full,course]",
 );
 const { values } = cli.parse({
   options: {
@@ -34,6 +39,8 @@ const { values } = cli.parse({
     notebooks: { type: "string", default: "notebooks" },
     executed: { type: "string", default: join("reports", "notebooks") },
     "allow-empty": { type: "boolean", default: false },
+    reference: { type: "string", default: join("reports", "reference") },
+    "reference-profiles": { type: "string" },
   },
 });
 // The default folder may not exist yet (no run so far); a folder named on
@@ -57,8 +64,15 @@ async function existing(
 
 const started = performance.now();
 const reportDir = dirname(values.out);
-const [{ runs, notShown }, notebooks] = await Promise.all([
-  readRunRecords(runsRoot),
+// Reference records of every profile but smoke (its numbers mean nothing;
+// it is kept for the CI check) unless named.
+const profiles = values["reference-profiles"] === undefined
+  ? (await referenceProfiles(values.reference)).filter((p) => p !== "smoke")
+  : values["reference-profiles"].split(",").map((p) => p.trim()).filter(
+    Boolean,
+  );
+const [{ runs, notShown, referenceCount }, notebooks] = await Promise.all([
+  readRunsWithReference(runsRoot, values.reference, profiles),
   findNotebooks(values.notebooks, values.executed, reportDir),
 ]);
 for (const p of notShown) {
@@ -84,6 +98,8 @@ const html = await buildReportHtml(runs, reportDir, { notebooks, notShown });
 await writeTextAtomic(values.out, html);
 console.log(
   `report: ${runs.length} runs${
+    referenceCount ? ` (${referenceCount} reference records)` : ""
+  }${
     damaged ? `, ${damaged} records not shown (see stderr)` : ""
   }, ${notebooks.length} notebooks -> ${values.out} (${
     (html.length / 1024).toFixed(0)

@@ -203,7 +203,7 @@ table.sortable th[aria-sort=ascending]::after{content:" \\25B2"}table.sortable t
 tr.chosen td{background:#fdecea}.standin{background:#fff3cd;padding:0 .3rem}.charts{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
 figure{margin:.5rem 0}.perclass{max-width:440px}figcaption{font-size:12px;color:#555;max-width:520px}section.run,section.search{border-top:1px solid #ddd;margin-top:1.2rem}
 small,.note,.facts{color:#555}.note{font-size:13px}.facts{font-size:13px}nav a{margin-right:.8rem}code{font-size:12px}
-.gallery{display:flex;flex-wrap:wrap;gap:.6rem}.gallery figure{width:96px;margin:0}.gallery img{width:90px;height:120px;border:1px solid #ddd}.gallery figcaption{font-size:11px;word-break:break-all}`;
+.ref{background:#e3f0ff;padding:0 .3rem}.gallery{display:flex;flex-wrap:wrap;gap:.6rem}.gallery figure{width:96px;margin:0}.gallery img{width:90px;height:120px;border:1px solid #ddd}.gallery figcaption{font-size:11px;word-break:break-all}`;
 
 /**
  * Builds the report's HTML from complete runs. `reportDir` is the folder the
@@ -237,14 +237,19 @@ export async function buildReportHtml(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Fashion-image classification: results</title><style>${STYLE}</style></head><body>`,
   );
   parts.push(`<h1>Fashion-image classification: results</h1>`);
+  const referenceCount = runs.filter((r) => r.reference).length;
   const profiles = [...new Set(runs.map((r) => r.run.tags?.profile ?? "?"))]
     .sort();
   parts.push(
-    `<p>${runs.length} complete run record${
-      runs.length === 1 ? "" : "s"
-    } from <code>reports/runs/</code>${
-      profiles.length ? ` (profiles: ${escape(profiles.join(", "))})` : ""
-    }${
+    `<p>${runs.length} complete run record${runs.length === 1 ? "" : "s"}${
+      referenceCount
+        ? `: ${
+          runs.length - referenceCount
+        } from <code>reports/runs/</code> and ${referenceCount} <span class="ref">reference</span> record${
+          referenceCount === 1 ? "" : "s"
+        } from <code>reports/reference/</code> (committed with the workspace, shown where no local run has the same id; each names the machine it was made on)`
+        : ` from <code>reports/runs/</code>`
+    }${profiles.length ? ` (profiles: ${escape(profiles.join(", "))})` : ""}${
       notShownFolders
         ? `; <a href="#not-shown">${
           records(notShownFolders)

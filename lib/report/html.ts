@@ -57,6 +57,34 @@ export function runLink(r: ReportRun, label = r.run.name): string {
   return `<a href="#${escape(anchor(r.run.id))}">${escape(label)}</a>`;
 }
 
+/**
+ * A run's profile for a table cell; a reference record (not run here) is
+ * marked so, with its machine and date in the tooltip.
+ */
+export function profileText(r: ReportRun): string {
+  const profile = escape(r.run.tags?.profile ?? "?");
+  const ref = r.reference;
+  if (!ref) return profile;
+  return `${profile} <span class="ref" title="${
+    escape(
+      `reference record from reports/reference/${ref.profile}: ${ref.machine}; finished ${ref.finishedAt}; ${
+        ref.durationSeconds.toFixed(0)
+      } s`,
+    )
+  }">reference</span>`;
+}
+
+/** For a reference record: where it is kept and what made it. */
+export function referenceFacts(r: ReportRun): string {
+  const ref = r.reference;
+  if (!ref) return "";
+  return ` (<span class="ref">reference record</span> in <code>reports/reference/${
+    escape(ref.profile)
+  }/</code>, not run here: made on ${escape(ref.machine)}, finished ${
+    escape(ref.finishedAt.slice(0, 10))
+  }, ${(ref.durationSeconds / 60).toFixed(1)} min wall time)`;
+}
+
 /** The run folder as a link relative to the report. */
 export function folderHref(r: ReportRun, reportDir: string): string {
   return relative(reportDir, r.dir).split("\\").join("/");

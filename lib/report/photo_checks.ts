@@ -11,7 +11,15 @@
 import { formatPercent as percent } from "../eval/format.ts";
 import type { PhotoCheckMetrics } from "../runs/photo_check_metrics.ts";
 import { confusionMatrixSvg } from "./charts.ts";
-import { anchor, type Cell, escape, folderHref, range, table } from "./html.ts";
+import {
+  anchor,
+  type Cell,
+  escape,
+  folderHref,
+  range,
+  referenceFacts,
+  table,
+} from "./html.ts";
 import type { ReportRun } from "./report_runs.ts";
 import { type GalleryEntry, readGallery } from "../runs/photo_check_metrics.ts";
 
@@ -110,8 +118,8 @@ export function photoCheckSection(
       : escape(m.modelRunId)
   }; photos: ${escape(r.run.dataset.id)} <code>${
     escape(r.run.dataset.fingerprint.slice(0, 16))
-  }</code>, ${m.n} photos; profile ${
-    escape(r.run.tags?.profile ?? "?")
+  }</code>, ${m.n} photos; profile ${escape(r.run.tags?.profile ?? "?")}${
+    referenceFacts(r)
   }. Record: <a href="${escape(folderHref(r, reportDir))}/">${
     escape(r.run.id)
   }/</a>. The photos never entered training or model selection.</p>

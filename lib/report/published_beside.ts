@@ -15,7 +15,14 @@ import {
   type ReportRun,
   runKind,
 } from "./report_runs.ts";
-import { countInterval, dataText, escape, range, runLink } from "./html.ts";
+import {
+  countInterval,
+  dataText,
+  escape,
+  profileText,
+  range,
+  runLink,
+} from "./html.ts";
 
 // ------------------------------------------------ published beside ours
 
@@ -235,7 +242,7 @@ export function publishedBesideOurs(study: string, runs: ReportRun[]): string {
       [
         lines.join("<br>"),
         runLink(o.run, o.label),
-        escape(o.run.run.tags?.profile ?? "?"),
+        profileText(o.run),
         dataText(o.run),
       ].map((c) => `<td>${c}</td>`).join("")
     );

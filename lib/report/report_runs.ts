@@ -7,6 +7,8 @@
  */
 import { join } from "node:path";
 import type { RunJson } from "../runs/run_json.ts";
+import { describeMachine } from "../runs/machine.ts";
+import { readReferenceManifest, referenceProfiles } from "../runs/reference.ts";
 import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
 import type { GalleryEntry } from "../runs/photo_check_metrics.ts";
 import {
@@ -28,6 +30,20 @@ export interface ReportRun {
   history: Record<string, number>[];
   /** A photo check's `misclassified.json`: thumbnails of its mistakes (absent otherwise). */
   gallery?: GalleryEntry[];
+  /** Set when the run is a reference record (`reports/reference/<profile>/`), not a local run. */
+  reference?: ReferenceNote;
+}
+
+/** Where and when a reference record was made, from its set's `reference.json`. */
+export interface ReferenceNote {
+  /** The profile of the reference set. */
+  profile: string;
+  /** The machine, in words. */
+  machine: string;
+  /** ISO time the run finished. */
+  finishedAt: string;
+  /** Wall-clock seconds of all its sittings. */
+  durationSeconds: number;
 }
 
 /** A file of a run record the report cannot use, and why: the record is left out. */
@@ -200,6 +216,51 @@ export async function readRunRecords(root: string): Promise<RunRecords> {
     else if (r) runs.push(r);
   }
   return { runs, notShown };
+}
+
+/**
+ * The local runs under `runsRoot` and, where no local run has the same id,
+ * the reference records under `referenceRoot/<profile>/` of every profile
+ * in `profiles` (each marked with its {@link ReferenceNote}), sorted by id.
+ * Damaged files of either are listed in `notShown`.
+ */
+export async function readRunsWithReference(
+  runsRoot: string,
+  referenceRoot: string,
+  profiles?: string[],
+): Promise<RunRecords & { referenceCount: number }> {
+  const local = await readRunRecords(runsRoot);
+  const have = new Set([
+    ...local.runs.map((r) => r.run.id),
+    ...local.notShown.map((p) => p.folder),
+  ]);
+  const runs = [...local.runs];
+  const notShown = [...local.notShown];
+  let referenceCount = 0;
+  for (const profile of profiles ?? await referenceProfiles(referenceRoot)) {
+    const manifest = await readReferenceManifest(referenceRoot, profile);
+    if (!manifest) continue;
+    const entries = new Map(manifest.runs.map((e) => [e.id, e]));
+    const ref = await readRunRecords(join(referenceRoot, profile));
+    for (const r of ref.runs) {
+      const entry = entries.get(r.run.id);
+      if (!entry || have.has(r.run.id)) continue;
+      have.add(r.run.id);
+      referenceCount++;
+      runs.push({
+        ...r,
+        reference: {
+          profile,
+          machine: describeMachine(entry.machine),
+          finishedAt: entry.finishedAt,
+          durationSeconds: entry.durationSeconds,
+        },
+      });
+    }
+    notShown.push(...ref.notShown.filter((p) => !have.has(p.folder)));
+  }
+  runs.sort((a, b) => a.run.id < b.run.id ? -1 : a.run.id > b.run.id ? 1 : 0);
+  return { runs, notShown, referenceCount };
 }
 
 /** Reads every complete run under `root` whose files are sound, sorted by id (see {@linkcode readRunRecords}). */

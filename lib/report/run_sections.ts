@@ -24,7 +24,9 @@ import {
   dataText,
   escape,
   folderHref,
+  profileText,
   range,
+  referenceFacts,
   runLink,
   table,
 } from "./html.ts";
@@ -43,7 +45,7 @@ export function oursSummary(runs: ReportRun[], reportDir: string): string {
   ) =>
     rows.push([
       runLink(r, label),
-      escape(r.run.tags?.profile ?? "?"),
+      profileText(r),
       dataText(r),
       { html: String(m.n), sort: m.n },
       { html: percent(m.accuracy), sort: m.accuracy },
@@ -99,7 +101,7 @@ function runFacts(r: ReportRun, reportDir: string): string {
     escape(run.dataset.fingerprint.slice(0, 16))
   }</code>; splits ${
     escape(Object.entries(run.splits).map(([k, v]) => `${k} ${v}`).join(", "))
-  }; profile ${escape(run.tags?.profile ?? "?")}; ${
+  }; profile ${escape(run.tags?.profile ?? "?")}${referenceFacts(r)}; ${
     escape(run.backend.name)
   } on ${escape(run.backend.device)}; seed ${run.seed}${
     run.durationSeconds === undefined
