@@ -61,6 +61,11 @@ export interface Profile {
   variantEpochs: number;
   /** Augmented copies of each training image whose features the pretrained variants train on. */
   variantCopies: number;
+  /**
+   * Seconds one notebook cell may run when the notebooks are executed
+   * headless (`null`: no limit; a `full` cell trains for hours).
+   */
+  cellTimeoutSeconds: number | null;
   /** One sentence for notebooks and logs. */
   description: string;
 }
@@ -83,6 +88,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     conversionSurvey: 48,
     variantEpochs: 1,
     variantCopies: 1,
+    cellTimeoutSeconds: 1800,
     description:
       "smoke: a few dozen images per class, 1 epoch, one setting per grid; checks that everything runs (numbers mean nothing)",
   },
@@ -103,6 +109,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     conversionSurvey: 1000,
     variantEpochs: 12,
     variantCopies: 4,
+    cellTimeoutSeconds: 1800,
     description:
       "course: up to 200 training images per class, up to 4 epochs, a small part of each grid; minutes per notebook on a laptop CPU",
   },
@@ -123,6 +130,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     conversionSurvey: null,
     variantEpochs: 30,
     variantCopies: 4,
+    cellTimeoutSeconds: null,
     description:
       "full: all data, up to 30 epochs with early stopping, the studies' full grids; a GPU is recommended",
   },

@@ -13,6 +13,7 @@
  */
 import { basename, join } from "node:path";
 import { writeTextAtomic } from "../io/atomic.ts";
+import { getProfile } from "../profiles.ts";
 import { type PeakMemory, watchPeakMemory } from "./peak_memory.ts";
 import { parentDeathPrefix, stopTreeOnSignals } from "./process_guard.ts";
 
@@ -34,8 +35,11 @@ export interface NotebookRunOptions {
   outDir: string;
   /** Environment for the kernel (e.g. `PROFILE`, `TFJS_BACKEND`). */
   env?: Record<string, string>;
-  /** Seconds a cell may run. */
-  cellTimeoutSeconds?: number;
+  /**
+   * Seconds a cell may run (`null`: no limit); default the profile's
+   * `cellTimeoutSeconds` (the profile named by `env.PROFILE`).
+   */
+  cellTimeoutSeconds?: number | null;
   /**
    * How many times to run the notebook again when a cell's output went
    * missing (default 2). On a heavily loaded machine the Deno kernel's
@@ -44,6 +48,14 @@ export interface NotebookRunOptions {
    * cells are never retried.
    */
   lostOutputRetries?: number;
+}
+
+/** nbclient's cell timeout for `options`: seconds, or -1 for no limit. */
+function cellTimeout(options: NotebookRunOptions): number {
+  const seconds = options.cellTimeoutSeconds !== undefined
+    ? options.cellTimeoutSeconds
+    : getProfile(options.env?.PROFILE).cellTimeoutSeconds;
+  return seconds ?? -1;
 }
 
 /** The outcome of one notebook. */
@@ -233,7 +245,7 @@ async function executeOnce(
         "notebook",
         "--execute",
         "--ExecutePreprocessor.kernel_name=deno",
-        `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 1800}`,
+        `--ExecutePreprocessor.timeout=${cellTimeout(options)}`,
         // nbclient waits only 4 s (by default) after a cell's reply for its
         // outputs and then silently drops them; on a loaded machine the Deno
         // kernel can take longer, so wait longer and fail loudly instead.
