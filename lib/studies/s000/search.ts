@@ -54,6 +54,10 @@ import {
   WIDE_DENSE_LEARNING_RATE,
 } from "./specs.ts";
 import { backendRef, type LabContext } from "../../runs/lab_context.ts";
+import {
+  studyAugment,
+  type StudyAugmentation,
+} from "./shoe_orientation_augment.ts";
 
 /**
  * The candidates a profile tries from `space`: one (`preferred`, default
@@ -115,15 +119,22 @@ export interface StudyCnnSearch {
   onTest?: (params: Params) => void;
   /** How the candidates are trained; default the profile's (`searchStrategy(profile)`). */
   strategy?: SearchStrategy;
+  /**
+   * Training-time augmentation of every candidate (seeded from the run
+   * seed), recorded in each trial's parameters as `augmentation`; none when
+   * absent.
+   */
+  augmentation?: StudyAugmentation;
 }
 
 /**
  * Runs a search of study CNNs: each candidate trained at the profile's
  * epochs and batch size (under successive halving: to each rung's epochs,
- * capped at the profile's), validated every epoch (early stopping per the
- * profile), the winner by validation accuracy evaluated once on the test
- * split into a run record with the classifier metrics (accuracy, n,
- * Wilson and t intervals, confusion matrix, per-class report).
+ * capped at the profile's), with the search's augmentation if any,
+ * validated every epoch (early stopping per the profile), the winner by
+ * validation accuracy evaluated once on the test split into a run record
+ * with the classifier metrics (accuracy, n, Wilson and t intervals,
+ * confusion matrix, per-class report).
  */
 export async function runStudyCnnSearch(
   context: LabContext,
@@ -142,6 +153,9 @@ export async function runStudyCnnSearch(
       ...(search.learningRate === undefined
         ? {}
         : { learningRate: search.learningRate }),
+      ...(search.augmentation === undefined
+        ? {}
+        : { augmentation: search.augmentation }),
       epochs: profile.epochs,
       batchSize: profile.batchSize,
       profile: profile.name,
@@ -178,6 +192,9 @@ export async function runStudyCnnSearch(
           epochs: epochs ?? profile.epochs,
           validation,
           checkpointPath,
+          augment: search.augmentation === undefined
+            ? undefined
+            : studyAugment(search.augmentation),
         });
         return {
           model,

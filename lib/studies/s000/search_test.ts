@@ -140,7 +140,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "study 001 Shoes grid: flat Shoes-Gender-Type labels, trials tagged study 001",
+    "study 001 Shoes grid: flat Shoes-Gender-Type labels, trials tagged study 001 and trained with the shoe augmentation",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -164,6 +164,7 @@ Deno.test({
       assertEquals(run?.tags?.study, "001");
       assertEquals(run?.tags?.model, "Shoes_Combined_001");
       assertEquals(run?.tags?.level, "All");
+      assertEquals(run?.params.augmentation, "random-flip");
     }
     assertEquals(result.metrics.classNames, result.data.classNames);
   },

@@ -12,6 +12,11 @@
  * | `canonical`   | every split canonicalised: shoes facing left are mirrored to face right (`canonicalizeShoes`) |
  * | `random-flip` | each training batch mirrors each image with probability ½ (`randomFlipBatch`), seeded          |
  *
+ * The `random-flip` variant is the augmentation the Shoes models of
+ * notebook 06 and study 001's grid train with
+ * (`shoe_orientation_augment.ts`); `none` is the model as it would train
+ * without it, the ablation.
+ *
  * Each run is a complete run record (through `runClassifier`) tagged
  * `study: "000"`, `experiment: "shoe-orientation"` and `variant`. The test
  * images are the same images in the same order in all three runs (the
@@ -40,14 +45,12 @@ import {
   canonicalizeShoes,
   type Facing,
   flipHorizontal,
-  randomFlipBatch,
   shoeFacing,
 } from "../../data/images/augment.ts";
 import { buildStudyCnn, type StudyCnnOptions } from "../../models/study_cnn.ts";
 import { loadModel } from "../../models/model_files.ts";
 import { predictClasses } from "../../train/predict.ts";
 import { readTestCorrectness } from "../../runs/record.ts";
-import { arrayAugment } from "../../train/array_augment.ts";
 import { type McNemarResult, mcnemarTest } from "../../eval/mcnemar.ts";
 import { type Interval, wilsonInterval } from "../../eval/intervals.ts";
 import {
@@ -64,6 +67,7 @@ import {
 } from "./data.ts";
 import { specParams } from "./train.ts";
 import { STUDY_000_BEST } from "./specs.ts";
+import { studyAugment } from "./shoe_orientation_augment.ts";
 
 /** The three variants, in the order they are trained and shown. */
 export const SHOE_ORIENTATION_VARIANTS = [
@@ -248,7 +252,11 @@ export async function runShoeOrientationExperiment(
       name: `${spec.name} (shoe orientation: ${variant})`,
       study: "000",
       build: (seed) => buildStudyCnn({ ...model, classes, seed }),
-      params: { ...specParams(spec), orientation: variant },
+      // The variant, not the spec's own augmentation, says how it trains.
+      params: {
+        ...specParams({ ...spec, augmentation: undefined }),
+        orientation: variant,
+      },
       compile: spec.learningRate === undefined
         ? undefined
         : { learningRate: spec.learningRate },
@@ -259,9 +267,7 @@ export async function runShoeOrientationExperiment(
       seed: context.seed,
       backend: context.backend,
       augment: variant === "random-flip"
-        ? arrayAugment((batch, shape, rng) =>
-          randomFlipBatch(batch, shape, rng)
-        )
+        ? studyAugment("random-flip")
         : undefined,
       tags: { experiment: SHOE_ORIENTATION_EXPERIMENT, variant },
       runsRoot: options.runsRoot,

@@ -121,6 +121,8 @@ Deno.test({
         },
       );
       assert.equal(run!.params.orientation, v.variant);
+      // How a variant trains is its own, not the Shoes spec's augmentation.
+      assert.equal(run!.params.augmentation, undefined);
       assert.equal(v.run.metrics.n, n);
       assert.equal(v.correct.length, n);
       assert.equal(v.correct.filter(Boolean).length, v.run.metrics.correct);

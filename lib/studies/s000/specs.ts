@@ -14,9 +14,19 @@
  * profile (4 epochs, 200 images per class). See {@link STUDY_000_BEST} and
  * notebook 05.
  *
+ * Augmentation: the Shoes models train with the study's shoe-orientation
+ * augmentation (random horizontal flips of the training batches, seeded from
+ * the run seed; see `shoe_orientation_augment.ts`), as the study augmented
+ * its shoe images ("shoes have a direction that they are pointing to"). The
+ * other models train on their images as they are.
+ *
  * @module
  */
 import { type StudyCnnOptions } from "../../models/study_cnn.ts";
+import {
+  SHOE_AUGMENTATION,
+  type StudyAugmentation,
+} from "./shoe_orientation_augment.ts";
 
 /** The two categories with gender and type, as named in the authors' files and in the label tree. */
 export const GENDERED_CATEGORIES = {
@@ -44,12 +54,20 @@ export interface StudyModelSpec {
    * used). Set lower for the wide-dense models (see the module docs).
    */
   learningRate?: number;
+  /**
+   * Training-time augmentation (recorded as `params.augmentation`); none
+   * when absent.
+   */
+  augmentation?: StudyAugmentation;
 }
 
 /** Adam's learning rate for models with a wide hidden dense layer (see the module docs). */
 export const WIDE_DENSE_LEARNING_RATE = 1e-4;
 
-/** Study 000's best hyperparameters per model (its "Best Hyperparameters" list). */
+/**
+ * Study 000's best hyperparameters per model (its "Best Hyperparameters"
+ * list); the Shoes models with the study's shoe augmentation.
+ */
 export const STUDY_000_BEST: Record<
   GenderedCategory,
   Record<CategoryLevel, StudyModelSpec>
@@ -109,18 +127,22 @@ export const STUDY_000_BEST: Record<
         filters: 128,
         dropout: 0.4,
       },
+      augmentation: SHOE_AUGMENTATION,
     },
     Gender: {
       name: "Shoes_Gender_L2",
       options: { architecture: "dense", kernelSize: 5, filters: 64, l2: 1e-4 },
+      augmentation: SHOE_AUGMENTATION,
     },
     Male: {
       name: "Shoes_Male_L2",
       options: { architecture: "dense", kernelSize: 3, filters: 64, l2: 1e-4 },
+      augmentation: SHOE_AUGMENTATION,
     },
     Female: {
       name: "Shoes_Female_L2",
       options: { architecture: "dense", kernelSize: 5, filters: 64, l2: 1e-5 },
+      augmentation: SHOE_AUGMENTATION,
     },
   },
 };

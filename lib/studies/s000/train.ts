@@ -3,7 +3,9 @@
  * trains through {@link trainStudyModel}, which records the run with the tags
  * `study`, `profile`, `model` (the study's name, e.g. `Trousers&Jeans_All_L2`)
  * and `level` (`Primary`, `All`, `Gender`, `Male`, `Female`), so notebook 08
- * can find and re-test every model.
+ * can find and re-test every model. A spec's `augmentation` (the Shoes
+ * models': the study's shoe-orientation flips) is applied to the training
+ * batches, seeded from the run seed, and recorded in the run's parameters.
  *
  * @module
  */
@@ -15,6 +17,7 @@ import {
 import { ModelLevel, StudyModelSpec } from "./specs.ts";
 import { LevelData, ShopArraysSource } from "./data.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
+import { studyAugment } from "./shoe_orientation_augment.ts";
 
 /** One model of study 000 / 001 to train into a run record. */
 export interface StudyModelRun {
@@ -34,7 +37,10 @@ export interface StudyModelRun {
   runsRoot?: string;
 }
 
-/** The run parameters of a spec: its options plus a non-default learning rate. */
+/**
+ * The run parameters of a spec: its options plus a non-default learning
+ * rate and its augmentation, if any.
+ */
 export function specParams(
   spec: StudyModelSpec,
 ): Record<string, string | number> {
@@ -45,12 +51,16 @@ export function specParams(
     ...(spec.learningRate === undefined
       ? {}
       : { learningRate: spec.learningRate }),
+    ...(spec.augmentation === undefined
+      ? {}
+      : { augmentation: spec.augmentation }),
   };
 }
 
 /**
  * Trains (or reuses) one model with `runClassifier`, its run tagged with
- * `model`, `level` (and `category`).
+ * `model`, `level` (and `category`), its training batches augmented as its
+ * spec says.
  */
 export async function trainStudyModel(
   context: LabContext,
@@ -72,6 +82,9 @@ export async function trainStudyModel(
     compile: spec.learningRate === undefined
       ? undefined
       : { learningRate: spec.learningRate },
+    augment: spec.augmentation === undefined
+      ? undefined
+      : studyAugment(spec.augmentation),
     runsRoot: run.runsRoot,
     tags: {
       model: spec.name,

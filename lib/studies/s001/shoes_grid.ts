@@ -9,6 +9,12 @@
  * architecture 1 (Conv-Pool-Conv-Pool-Flatten-Dense(softmax)), whose only
  * hyperparameters are the two in the grid.
  *
+ * Study 001 works on the same shoe photos as study 000, so its grid trains
+ * with study 000's shoe-orientation augmentation like study 000's Shoes
+ * models: random horizontal flips of the training batches, seeded from the
+ * run seed, recorded in every trial's parameters as `augmentation`
+ * (`../s000/shoe_orientation_augment.ts`).
+ *
  * @module
  */
 import type { SearchSpace } from "../../train/search.ts";
@@ -23,6 +29,7 @@ import {
   profileCandidates,
 } from "../s000/search.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
+import { SHOE_AUGMENTATION } from "../s000/shoe_orientation_augment.ts";
 
 /** Study 001's HParams grid: kernel size x number of filters. */
 export const STUDY_001_GRID: SearchSpace = {
@@ -36,7 +43,8 @@ export const STUDY_001_SHOES_MODEL = "Shoes_Combined_001";
 /**
  * Study 001's grid on the Shoes combined labels (`Shoes-Female-High heels`,
  * ...): the profile's candidates of `STUDY_001_GRID`, the winner by
- * validation accuracy, tested once.
+ * validation accuracy, tested once; every candidate trains with the shoe
+ * augmentation.
  */
 export const runShoesGrid001: LevelSearch = levelSearch(
   (source, context) => loadShoes001(source, context),
@@ -51,6 +59,7 @@ export const runShoesGrid001: LevelSearch = levelSearch(
       context.seed,
     ),
     base: { architecture: "dense" },
+    augmentation: SHOE_AUGMENTATION,
   }),
 );
 
