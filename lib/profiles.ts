@@ -62,6 +62,12 @@ export interface Profile {
   /** Augmented copies of each training image whose features the pretrained variants train on. */
   variantCopies: number;
   /**
+   * Seeds each model's chosen configuration trains with (the run seed and
+   * the next ones), so that a result's seed-to-seed spread stands beside
+   * it; search trials train with the run seed only.
+   */
+  seedReplicates: number;
+  /**
    * Seconds one notebook cell may run when the notebooks are executed
    * headless (`null`: no limit; a `full` cell trains for hours).
    */
@@ -88,6 +94,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     conversionSurvey: 48,
     variantEpochs: 1,
     variantCopies: 1,
+    seedReplicates: 1,
     cellTimeoutSeconds: 1800,
     description:
       "smoke: a few dozen images per class, 1 epoch, one setting per grid; checks that everything runs (numbers mean nothing)",
@@ -109,6 +116,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     conversionSurvey: 1000,
     variantEpochs: 12,
     variantCopies: 4,
+    seedReplicates: 1,
     cellTimeoutSeconds: 1800,
     description:
       "course: up to 200 training images per class, up to 4 epochs, a small part of each grid; minutes per notebook on a laptop CPU",
@@ -130,6 +138,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     conversionSurvey: null,
     variantEpochs: 30,
     variantCopies: 4,
+    seedReplicates: 3,
     cellTimeoutSeconds: null,
     description:
       "full: all data, up to 30 epochs with early stopping, the studies' full grids; a GPU is recommended",

@@ -18,6 +18,7 @@
 import { resolveBackendRequest, selectBackend } from "../lib/backend.ts";
 import { acquireDatasets } from "../lib/data/acquire/acquire.ts";
 import { formatAccuracy } from "../lib/eval/format.ts";
+import { formatSeedSpread } from "../lib/eval/seed_spread.ts";
 import { runStudy004 } from "../lib/studies/s004/mod.ts";
 import { TaskArgs } from "./args.ts";
 
@@ -55,6 +56,13 @@ try {
       formatAccuracy(result.metrics.accuracy, result.metrics.wilson95)
     } (95% Wilson, n = ${result.metrics.n}); record in ${result.dir}`,
   );
+  if (result.seeds.runs.length > 1) {
+    console.log(
+      `seeds ${
+        result.seeds.runs.map((r) => r.runId).join(", ")
+      }: test accuracy ${formatSeedSpread(result.seeds.accuracy)}`,
+    );
+  }
 } catch (error) {
   // Data and training errors name what is wrong; no stack trace.
   console.error(`train: ${(error as Error).message}`);

@@ -7,6 +7,12 @@
 import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
 import { formatPercent as percent } from "../eval/format.ts";
 import type { Interval } from "../eval/intervals.ts";
+import {
+  formatSeedSpread,
+  type SeedSpread,
+  seedSpread,
+} from "../eval/seed_spread.ts";
+import { seedGroup } from "../runs/run_id.ts";
 import { PUBLISHED, type PublishedNumber } from "../published/published.ts";
 import {
   type ComparisonMetrics,
@@ -82,6 +88,35 @@ export interface OurNumber {
   share: number;
   /** Its 95% Wilson interval, for an accuracy on a known number of images. */
   wilson: Interval | null;
+  /** Where the same run was made with several seeds: the spread of its share over them. */
+  seeds?: SeedSpread;
+}
+
+/**
+ * Folds the numbers of one run made with several seeds (the same name and
+ * parameters; see `seedGroup`) into the number of its first seed, with the
+ * seeds' mean and spread added to its detail.
+ */
+export function collapseSeeds(ours: OurNumber[]): OurNumber[] {
+  const groups = new Map<string, OurNumber[]>();
+  for (const o of ours) {
+    const key = `${seedGroup(o.run.run.id)}|${o.label}`;
+    groups.set(key, [...(groups.get(key) ?? []), o]);
+  }
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return group[0];
+    const sorted = [...group].sort((a, b) => a.run.run.seed - b.run.run.seed);
+    const values = sorted.map((o) => o.share).filter(Number.isFinite);
+    if (values.length !== sorted.length) return sorted[0];
+    const spread = seedSpread(values);
+    return {
+      ...sorted[0],
+      detail: `${sorted[0].detail}; seeds ${
+        sorted.map((o) => o.run.run.seed).join(", ")
+      }: ${formatSeedSpread(spread)}`,
+      seeds: spread,
+    };
+  });
 }
 
 /** `149 of 171; 95% Wilson …, t …`: a classifier accuracy's count and intervals. */
@@ -98,6 +133,10 @@ export function accuracyDetail(m: ClassifierMetrics): string {
  * that {@linkcode reproduces} it.
  */
 export function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
+  return collapseSeeds(oursOfEachRun(p, runs));
+}
+
+function oursOfEachRun(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
   const out: OurNumber[] = [];
   const headMatch = p.model.match(/^(.*), ([^,]+)$/);
   for (const r of runs) {

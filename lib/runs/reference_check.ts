@@ -15,7 +15,7 @@
  * @module
  */
 import { join } from "node:path";
-import { canonicalJson } from "./run_id.ts";
+import { canonicalJson, seedGroup } from "./run_id.ts";
 import { type MachineInfo, machineInfo, sameMachine } from "./machine.ts";
 import { completeRunsOf, readReferenceManifest } from "./reference.ts";
 import { readRun } from "./record.ts";
@@ -148,11 +148,6 @@ export function headlineMetrics(metrics: unknown): Headline[] {
     out.push({ metric: "averageAccuracy", value: m.averageAccuracy });
   }
   return out;
-}
-
-/** A run id without its seed: the same run (name and parameters) at any seed. */
-export function seedGroup(id: string): string {
-  return id.replace(/-s\d+$/, "");
 }
 
 function sameBackend(a: RunJson, b: RunJson): boolean {

@@ -15,8 +15,8 @@ import {
   checkAgainstReference,
   checkPasses,
   headlineMetrics,
-  seedGroup,
 } from "./reference_check.ts";
+import { seedGroup } from "./run_id.ts";
 import { machineInfo } from "./machine.ts";
 
 async function setUp() {

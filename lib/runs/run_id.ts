@@ -59,3 +59,8 @@ export function runId(name: string, params: unknown, seed: number): string {
   }
   return `${slug(name)}-${paramsHash(params)}-s${seed}`;
 }
+
+/** A run id without its seed: the same run (name and parameters) at any seed. */
+export function seedGroup(id: string): string {
+  return id.replace(/-s\d+$/, "");
+}

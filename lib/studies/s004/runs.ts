@@ -33,6 +33,11 @@ import {
 } from "../../execute/classifier_run.ts";
 import type { EpochLogs } from "../../train/epoch_logs.ts";
 import type { LabelledArrays } from "../../data/labelled_arrays.ts";
+import {
+  replicateSeeds,
+  type SeedSpread,
+  seedSpread,
+} from "../../eval/seed_spread.ts";
 
 /** Study 004's published test accuracy (from `lib/published`). */
 export const STUDY_004_PUBLISHED_ACCURACY = publishedValue(
@@ -218,6 +223,12 @@ export interface Study004Result extends ClassifierRunResult {
   epochs: number;
   /** At `full`, the epoch-selection run; otherwise `null`. */
   selection: ClassifierRunResult | null;
+  /**
+   * The same configuration trained with each of the profile's
+   * `seedReplicates` seeds (this run first), and the spread of their test
+   * accuracy.
+   */
+  seeds: { runs: ClassifierRunResult[]; accuracy: SeedSpread };
 }
 
 /**
@@ -269,6 +280,10 @@ export async function runStudy004(
       validation: VALIDATION_HELD_OUT,
       epochs: profile.epochs,
       selection: null,
+      seeds: {
+        runs: [result],
+        accuracy: seedSpread([result.metrics.accuracy]),
+      },
     };
   }
   const selection = await heldOutRun(
@@ -281,20 +296,32 @@ export async function runStudy004(
   ) as EpochLogs[];
   const epochs = chosenEpochCount(history);
   const all = await fashionMnistSplits(profile, seed, "all training");
-  const result = await runOnAllTraining({
-    data: all,
-    dataset,
-    epochs,
-    selection,
-    context,
-    runsRoot,
-  });
+  // The study's configuration with every seed of the profile (the run seed
+  // first); the epoch count is the one chosen above.
+  const runs: ClassifierRunResult[] = [];
+  for (const s of replicateSeeds(seed, profile.seedReplicates)) {
+    runs.push(
+      await runOnAllTraining({
+        data: all,
+        dataset,
+        epochs,
+        selection,
+        context: { ...context, seed: s },
+        runsRoot,
+      }),
+    );
+  }
+  const [result] = runs;
   return {
     ...result,
     splits: counts(all),
     validation: VALIDATION_NONE_EPOCHS_FROM_SELECTION,
     epochs,
     selection,
+    seeds: {
+      runs,
+      accuracy: seedSpread(runs.map((r) => r.metrics.accuracy)),
+    },
   };
 }
 
