@@ -52,7 +52,8 @@ const LAYERS: Record<string, number> = {
   "report": 9,
   "notebooks": 10,
   "bench": 10,
-  "testing": 11,
+  "plan": 11,
+  "testing": 12,
 };
 
 /** Folders that may import only these lower ones (instead of every lower layer). */

@@ -1,0 +1,544 @@
+/**
+ * The work of each notebook at a profile, from the same definitions the
+ * notebooks run: the model specs and search spaces of each study, the
+ * profile's candidates (`profileCandidates`), its search strategy
+ * (`halvingSchedule`), its seeds (`seedReplicates`), and the split sizes
+ * the studies' own loaders give at that profile (the data must be
+ * installed; the product photos are converted on first use, as the
+ * notebooks do).
+ *
+ * A search's rungs are planned per candidate with the share of candidates
+ * that reach each rung (which ones do is known only after training), so a
+ * rung's cost is that of an average candidate.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Profile } from "../profiles.ts";
+import { buildStudyCnn, type StudyCnnOptions } from "../models/study_cnn.ts";
+import { buildFashionMnistCnn } from "../models/fashion_mnist_cnn.ts";
+import { buildPretrainedClassifier } from "../models/pretrained_classifier.ts";
+import { loadMobileNetV2Base } from "../models/transfer.ts";
+import {
+  halvingSchedule,
+  type Params,
+  searchStrategy,
+} from "../train/search.ts";
+import { canonicalJson } from "../runs/run_id.ts";
+import { categoryModels } from "../studies/s000/catalog.ts";
+import {
+  type LevelData,
+  loadLevel,
+  loadPrimary,
+  shopArrays,
+} from "../studies/s000/data.ts";
+import { decideGlasses } from "../studies/s000/glasses.ts";
+import {
+  HEAD_EPOCHS,
+  PRIMARY_VARIANTS,
+} from "../studies/s000/primary_variants.ts";
+import {
+  cnnOptions,
+  PRIMARY_PREFERRED,
+  PRIMARY_SPACE,
+  profileCandidates,
+} from "../studies/s000/search.ts";
+import { SHOE_ORIENTATION_VARIANTS } from "../studies/s000/shoe_orientation.ts";
+import {
+  PRIMARY_BEST,
+  STUDY_000_BEST,
+  type StudyModelSpec,
+} from "../studies/s000/specs.ts";
+import { loadShoes001, STUDY_001_GRID } from "../studies/s001/mod.ts";
+import {
+  chosenEpochCount,
+  fashionMnistSplits,
+  followsStudyOnAllTraining,
+  STUDY_004_SELECTION_NAME,
+} from "../studies/s004/mod.ts";
+import type { ModelProbe, PlannedRun } from "./planned_work.ts";
+
+/** What a notebook planner needs. */
+export interface PlanContext {
+  /** The profile planned. */
+  profile: Profile;
+  /** The run seed. */
+  seed: number;
+  /** Runs root where finished runs are looked up (study 004's chosen epoch count). */
+  runsRoot: string;
+}
+
+/** Plans one notebook's work. */
+export type NotebookPlanner = (context: PlanContext) => Promise<PlannedRun[]>;
+
+const FLOAT = 4;
+
+function studyCnnProbe(
+  options: Partial<StudyCnnOptions>,
+  classes: number,
+): ModelProbe {
+  const o = { ...options, classes };
+  return {
+    key: `study-cnn ${canonicalJson(o)}`,
+    family: "study-cnn",
+    build: () => buildStudyCnn({ ...o, seed: 1 }),
+  };
+}
+
+interface Sizes {
+  train: number;
+  validation: number;
+  test: number;
+  classes: number;
+  imageBytes: number;
+}
+
+function sizes(data: LevelData): Sizes {
+  const [h, w, c] = data.train.shape;
+  return {
+    train: data.train.labels.length,
+    validation: data.validation.labels.length,
+    test: data.test.labels.length,
+    classes: data.classNames.length,
+    imageBytes: h * w * c * FLOAT,
+  };
+}
+
+/** One model trained with the profile's epochs and early stopping. */
+function fitRun(
+  notebook: string,
+  name: string,
+  model: ModelProbe,
+  s: Sizes,
+  profile: Profile,
+  count = 1,
+  epochs = profile.epochs,
+): PlannedRun {
+  return {
+    notebook,
+    name,
+    kind: "fit",
+    model,
+    count,
+    train: s.train,
+    validation: s.validation,
+    test: s.test,
+    maxEpochs: epochs,
+    earlyStopping: profile.patience !== null,
+    imageBytes: s.imageBytes,
+  };
+}
+
+function predictRun(
+  notebook: string,
+  name: string,
+  model: ModelProbe,
+  images: number,
+  imageBytes: number,
+  count = 1,
+): PlannedRun {
+  return {
+    notebook,
+    name,
+    kind: "predict",
+    model,
+    count,
+    train: 0,
+    validation: 0,
+    test: images,
+    maxEpochs: 0,
+    earlyStopping: false,
+    imageBytes,
+  };
+}
+
+/**
+ * A study CNN search over `candidates`: exhaustive (each to the profile's
+ * epochs with early stopping) or by the profile's successive halving (each
+ * rung's further epochs, by the share of candidates that reach it), then
+ * the winner's test predictions.
+ */
+function searchRuns(
+  notebook: string,
+  name: string,
+  candidates: Params[],
+  base: Partial<StudyCnnOptions>,
+  s: Sizes,
+  profile: Profile,
+): PlannedRun[] {
+  const strategy = searchStrategy(profile);
+  const out: PlannedRun[] = [];
+  const n = candidates.length;
+  const probes = candidates.map((p) =>
+    studyCnnProbe(cnnOptions(base, p), s.classes)
+  );
+  if (strategy.kind === "exhaustive") {
+    probes.forEach((probe) =>
+      out.push(
+        fitRun(notebook, `${name} trials`, probe, { ...s, test: 0 }, profile),
+      )
+    );
+  } else {
+    let before = 0;
+    for (const rung of halvingSchedule(n, strategy)) {
+      const share = rung.trials / n;
+      for (const probe of probes) {
+        out.push({
+          ...fitRun(
+            notebook,
+            `${name} trials, rung ${rung.rung} (${rung.trials} of ${n})`,
+            probe,
+            { ...s, test: 0 },
+            profile,
+            share,
+            rung.epochs - before,
+          ),
+          earlyStopping: false,
+        });
+      }
+      before = rung.epochs;
+    }
+  }
+  // The winner's test predictions (an average candidate's cost).
+  for (const probe of probes) {
+    out.push(
+      predictRun(notebook, `${name} test`, probe, s.test, s.imageBytes, 1 / n),
+    );
+  }
+  return out;
+}
+
+/**
+ * How many seeds a study 000 category model trains with: one (the
+ * category models do not yet train the profile's seed replicates).
+ */
+function seedsOfSpecs(_profile: Profile): number {
+  return 1;
+}
+
+/** A category model of study 000. */
+function specRuns(
+  notebook: string,
+  spec: StudyModelSpec,
+  s: Sizes,
+  profile: Profile,
+): PlannedRun[] {
+  return [
+    fitRun(
+      notebook,
+      spec.name,
+      studyCnnProbe(spec.options, s.classes),
+      s,
+      profile,
+      seedsOfSpecs(profile),
+    ),
+  ];
+}
+
+async function levelSizes(
+  context: PlanContext,
+  category: "Shoes" | "Trousers & Jeans",
+  level: "All" | "Gender" | "Male" | "Female",
+): Promise<Sizes> {
+  const source = await shopArrays();
+  return sizes(
+    await loadLevel(source, category, level, context.profile, context.seed),
+  );
+}
+
+async function categoryPlan(
+  notebook: string,
+  category: "Shoes" | "Trousers & Jeans",
+  context: PlanContext,
+): Promise<PlannedRun[]> {
+  const out: PlannedRun[] = [];
+  const cache = new Map<string, Sizes>();
+  for (const { level, spec } of categoryModels(category)) {
+    if (!cache.has(level)) {
+      cache.set(level, await levelSizes(context, category, level));
+    }
+    out.push(...specRuns(notebook, spec, cache.get(level)!, context.profile));
+  }
+  return out;
+}
+
+const MOBILENET_PROBE_KEY = "mobilenet-v2-0.35 features";
+
+/** The primary variants of notebook 12. */
+async function variantRuns(
+  notebook: string,
+  s: Sizes,
+  profile: Profile,
+): Promise<PlannedRun[]> {
+  const out: PlannedRun[] = [];
+  const variantProfile = { ...profile, epochs: profile.variantEpochs };
+  // A fresh base each time: disposing a calibrated model disposes its base.
+  const pretrained = async () => {
+    return buildPretrainedClassifier({
+      base: await loadMobileNetV2Base(),
+      inputShape: [120, 90, 3],
+      classes: s.classes,
+      seed: 1,
+      dropout: 0.5,
+      frameObject: false,
+    });
+  };
+  for (const v of PRIMARY_VARIANTS) {
+    if (v.network === "study-cnn") {
+      out.push(
+        fitRun(
+          notebook,
+          `Primary variant ${v.id}`,
+          studyCnnProbe(PRIMARY_BEST.options, s.classes),
+          s,
+          variantProfile,
+        ),
+      );
+      continue;
+    }
+    const copies = v.augment.length ? profile.variantCopies : 0;
+    out.push(
+      predictRun(
+        notebook,
+        `Primary variant ${v.id}: base features`,
+        {
+          key: MOBILENET_PROBE_KEY,
+          family: "mobilenet-features",
+          build: async () => (await pretrained()).full,
+        },
+        s.train * (1 + copies) + s.validation + s.test,
+        s.imageBytes,
+      ),
+      {
+        ...fitRun(
+          notebook,
+          `Primary variant ${v.id}: head`,
+          {
+            key: "mobilenet-v2-0.35 head",
+            family: "dense-head",
+            build: async () => (await pretrained()).head,
+          },
+          { ...s, train: s.train * (1 + copies), test: 0 },
+          profile,
+          1,
+          profile.studyEpochs ? HEAD_EPOCHS : profile.epochs,
+        ),
+        imageBytes: 1280 * FLOAT,
+      },
+    );
+  }
+  return out;
+}
+
+const SHOP_PHOTOS = 164;
+const STREET_PHOTOS = 666;
+
+/** Every notebook's planner, by the notebook's number. */
+export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
+  // Data, conversion: no training (their few minutes are not estimated).
+  "00": () => Promise.resolve([]),
+  "01": () => Promise.resolve([]),
+  "02": async (context) => {
+    const s = await levelSizes(context, "Shoes", "All");
+    const spec = STUDY_000_BEST.Shoes.All;
+    return SHOE_ORIENTATION_VARIANTS.flatMap((variant) => [
+      fitRun(
+        "02",
+        `${spec.name} (shoe orientation: ${variant})`,
+        studyCnnProbe(spec.options, s.classes),
+        s,
+        context.profile,
+      ),
+      // The mirrored test images.
+      predictRun(
+        "02",
+        `${spec.name} (${variant}) on mirrored test images`,
+        studyCnnProbe(spec.options, s.classes),
+        s.test,
+        s.imageBytes,
+      ),
+    ]);
+  },
+  "03": async (context) => {
+    const { profile, seed } = context;
+    const s = sizes(await loadPrimary(await shopArrays(), profile, seed));
+    const base = { architecture: "dense-dropout" as const };
+    const candidates = profileCandidates(
+      PRIMARY_SPACE,
+      profile,
+      seed,
+      PRIMARY_PREFERRED,
+    );
+    const winner = studyCnnProbe(
+      cnnOptions(base, PRIMARY_PREFERRED),
+      s.classes,
+    );
+    return [
+      ...searchRuns("03", PRIMARY_BEST.name, candidates, base, s, profile),
+      // The shop and street photo checks, and the framing interventions
+      // (four framings of the shop photos).
+      predictRun(
+        "03",
+        "photo checks",
+        winner,
+        SHOP_PHOTOS + STREET_PHOTOS,
+        s.imageBytes,
+      ),
+      predictRun(
+        "03",
+        "framing interventions",
+        winner,
+        4 * SHOP_PHOTOS,
+        s.imageBytes,
+      ),
+    ];
+  },
+  "04": async (context) => {
+    const decision = await decideGlasses();
+    if (decision.kind !== "train") return [];
+    const train = Object.values(decision.trainCounts).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    const s: Sizes = {
+      train,
+      validation: Math.round(train / 4),
+      test: Math.round(train / 4),
+      classes: Object.keys(decision.trainCounts).length,
+      imageBytes: 120 * 90 * 3 * FLOAT,
+    };
+    return specRuns("04", GLASSES_SPEC, s, context.profile);
+  },
+  "05": (context) => categoryPlan("05", "Trousers & Jeans", context),
+  "06": async (context) => {
+    const { profile, seed } = context;
+    const shoes001 = sizes(await loadShoes001(await shopArrays(), context));
+    return [
+      ...await categoryPlan("06", "Shoes", context),
+      ...searchRuns(
+        "06",
+        "Shoes_Combined_001",
+        profileCandidates(STUDY_001_GRID, profile, seed),
+        { architecture: "dense" },
+        shoes001,
+        profile,
+      ),
+    ];
+  },
+  // Combined vs hierarchical, and every model re-tested: predictions of the
+  // category models on their test sets.
+  "07": async (context) => await retestRuns("07", context, 2),
+  "08": async (context) => await retestRuns("08", context, 1),
+  "12": async (context) => {
+    const { profile, seed } = context;
+    const s = sizes(await loadPrimary(await shopArrays(), profile, seed));
+    const runs = await variantRuns("12", s, profile);
+    // Each variant checked on the shop and street photos.
+    const checks = PRIMARY_VARIANTS.map((v) =>
+      predictRun(
+        "12",
+        `Primary variant ${v.id} photo checks`,
+        v.network === "study-cnn"
+          ? studyCnnProbe(PRIMARY_BEST.options, s.classes)
+          : runs.find((r) => r.name.startsWith(`Primary variant ${v.id}:`))!
+            .model,
+        SHOP_PHOTOS + STREET_PHOTOS,
+        s.imageBytes,
+      )
+    );
+    return [...runs, ...checks];
+  },
+  "09": async (context) => {
+    const { profile, seed } = context;
+    const data = await fashionMnistSplits(profile, seed);
+    const probe: ModelProbe = {
+      key: "fashion-mnist-cnn",
+      family: "fashion-mnist-cnn",
+      build: () => buildFashionMnistCnn({ seed: 1 }),
+    };
+    const s: Sizes = {
+      train: data.train.labels.length,
+      validation: data.validation.labels.length,
+      test: data.test.labels.length,
+      classes: 10,
+      imageBytes: 28 * 28 * FLOAT,
+    };
+    if (!followsStudyOnAllTraining(profile)) {
+      return [fitRun("09", "Fashion-MNIST CNN", probe, s, profile)];
+    }
+    const selection = fitRun("09", STUDY_004_SELECTION_NAME, probe, s, profile);
+    const all = await fashionMnistSplits(profile, seed, "all training");
+    const chosen = await chosenEpochsIfRun(context);
+    return [
+      selection,
+      {
+        ...fitRun(
+          "09",
+          "Fashion-MNIST CNN on all training images",
+          probe,
+          { ...s, train: all.train.labels.length, validation: 0 },
+          profile,
+          profile.seedReplicates,
+          chosen ?? profile.epochs,
+        ),
+        // Without the selection run's record, its epoch count is unknown:
+        // assume early stopping's share of the maximum.
+        earlyStopping: chosen === null,
+      },
+    ];
+  },
+};
+
+/** The Glasses model as study 000 published it (kernel 5, 64 filters). */
+const GLASSES_SPEC: StudyModelSpec = {
+  name: "Glasses&Sunglasses",
+  options: { architecture: "dense", kernelSize: 5, filters: 64 },
+};
+
+/** Predictions of each category model on its test set, `times` over. */
+async function retestRuns(
+  notebook: string,
+  context: PlanContext,
+  times: number,
+): Promise<PlannedRun[]> {
+  const out: PlannedRun[] = [];
+  for (const category of ["Trousers & Jeans", "Shoes"] as const) {
+    for (const { level, spec } of categoryModels(category)) {
+      const s = await levelSizes(context, category, level);
+      out.push(
+        predictRun(
+          notebook,
+          `${spec.name} test predictions`,
+          studyCnnProbe(spec.options, s.classes),
+          s.test * times,
+          s.imageBytes,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** Study 004's chosen epoch count when its selection run is complete under the runs root. */
+async function chosenEpochsIfRun(context: PlanContext): Promise<number | null> {
+  for (const e of Deno.readDirSync(context.runsRoot)) {
+    if (!e.isDirectory || !e.name.startsWith("study-004-epoch-selection")) {
+      continue;
+    }
+    try {
+      const dir = join(context.runsRoot, e.name);
+      const run = JSON.parse(await Deno.readTextFile(join(dir, "run.json")));
+      if (
+        run.status !== "complete" ||
+        run.tags?.profile !== context.profile.name ||
+        run.seed !== context.seed
+      ) continue;
+      return chosenEpochCount(
+        JSON.parse(await Deno.readTextFile(join(dir, "history.json"))),
+      );
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
