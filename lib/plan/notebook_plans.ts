@@ -265,11 +265,11 @@ async function categoryPlan(
 const MOBILENET_PROBE_KEY = "mobilenet-v2-0.35 features";
 
 /** The primary variants of notebook 12. */
-async function variantRuns(
+function variantRuns(
   notebook: string,
   s: Sizes,
   profile: Profile,
-): Promise<PlannedRun[]> {
+): PlannedRun[] {
   const out: PlannedRun[] = [];
   const variantProfile = { ...profile, epochs: profile.variantEpochs };
   // A fresh base each time: disposing a calibrated model disposes its base.
@@ -432,7 +432,7 @@ export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
   "12": async (context) => {
     const { profile, seed } = context;
     const s = sizes(await loadPrimary(await shopArrays(), profile, seed));
-    const runs = await variantRuns("12", s, profile);
+    const runs = variantRuns("12", s, profile);
     // Each variant checked on the shop and street photos.
     const checks = PRIMARY_VARIANTS.map((v) =>
       predictRun(
