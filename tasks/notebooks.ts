@@ -1,18 +1,30 @@
 /**
- * `deno task notebooks [--profile P] [--backend B] [name...]`: executes the
- * notebooks in `notebooks/` in order, headless, with the Deno kernel; stops
- * at the first failing cell (printing notebook, cell and error, exit 1) and
- * saves executed copies under `reports/notebooks/`.
+ * `deno task notebooks [--profile P] [--backend B] [--executor local|slurm]
+ * [--workers N] [--partition ...] [name...]`: executes the notebooks in
+ * `notebooks/` in order, headless, with the Deno kernel; stops at the first
+ * failing cell (printing notebook, cell and error, exit 1) and saves
+ * executed copies under `reports/notebooks/`. With `--workers N` or
+ * `--executor slurm`, the notebooks' searches that run as jobs
+ * (`lib/studies/s001/search_jobs.ts`: notebook 03's primary search,
+ * notebook 06's study 001 grid) hand their trials to N local processes or
+ * to Slurm job arrays (`deno task notebooks --executor slurm 06`).
  */
 import { join } from "node:path";
 import { resolveBackendRequest } from "../lib/backend.ts";
 import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
 import { peakNote } from "../lib/notebooks/peak_memory.ts";
+import { describeSettings, executorEnv } from "../lib/execute/executor.ts";
+import { SEARCH_JOB_NAMES } from "../lib/studies/s001/search_jobs.ts";
 import { TaskArgs } from "./args.ts";
+import {
+  EXECUTOR_OPTIONS,
+  EXECUTOR_USAGE,
+  executorSettings,
+} from "./executor_args.ts";
 
 const cli = new TaskArgs(
   "notebooks",
-  "usage: deno task notebooks [--profile smoke|course|full] [--backend NAME] [--dir notebooks] [--out reports/notebooks] [name...]",
+  `usage: deno task notebooks [--profile smoke|course|full] [--backend NAME] [--dir notebooks] [--out reports/notebooks] ${EXECUTOR_USAGE} [name...]`,
 );
 const { values, positionals } = cli.parse({
   allowPositionals: true,
@@ -21,8 +33,10 @@ const { values, positionals } = cli.parse({
     backend: { type: "string" },
     dir: { type: "string", default: "notebooks" },
     out: { type: "string", default: join("reports", "notebooks") },
+    ...EXECUTOR_OPTIONS,
   },
 });
+const executor = executorSettings(cli, values);
 const profile = cli.profile(values.profile);
 cli.check(() => resolveBackendRequest(values.backend));
 cli.directory("dir", values.dir);
@@ -48,7 +62,19 @@ if (chosen.length === 0) {
 }
 const env: Record<string, string> = { PROFILE: profile.name };
 if (values.backend) env.TFJS_BACKEND = values.backend;
-console.log(`notebooks: ${chosen.length} at profile ${profile.name}`);
+if (executor.kind !== "local") {
+  Object.assign(
+    env,
+    executorEnv({ ...executor, searches: [...SEARCH_JOB_NAMES] }),
+  );
+}
+console.log(
+  `notebooks: ${chosen.length} at profile ${profile.name}${
+    executor.kind === "local"
+      ? ""
+      : `; search trials on ${describeSettings(executor)}`
+  }`,
+);
 for (const name of chosen) {
   const result = await executeNotebook(join(values.dir, name), {
     outDir: values.out,

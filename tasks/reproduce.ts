@@ -1,11 +1,18 @@
 /**
- * `deno task reproduce [--profile P] [--mirror DIR] [--backend B]`: the whole
- * pipeline in one command: install and verify the data (from a mirror, or
- * downloaded), run every notebook in `notebooks/` in order at the profile
- * (default `course`; the notebooks convert the product photos on first
- * use), and build the report. Prints each step and each notebook as it
- * starts and ends; finished runs are reused, so running it again after a
- * failure picks up where it stopped.
+ * `deno task reproduce [--profile P] [--mirror DIR] [--backend B]
+ * [--executor local|slurm] [--workers N] [--partition ... --time ... --mem
+ * ... --gres ... --account ...]`: the whole pipeline in one command:
+ * install and verify the data (from a mirror, or downloaded), run every
+ * notebook in `notebooks/` in order at the profile (default `course`; the
+ * notebooks convert the product photos on first use), and build the
+ * report. Prints each step and each notebook as it starts and ends;
+ * finished runs are reused, so running it again after a failure picks up
+ * where it stopped.
+ *
+ * With `--workers N` or `--executor slurm` the searches that run as jobs
+ * (`lib/studies/s001/search_jobs.ts`) hand their trials to N local
+ * processes or to Slurm job arrays; the notebooks wait for them and read
+ * their records.
  */
 import { join, resolve } from "node:path";
 import { resolveBackendRequest } from "../lib/backend.ts";
@@ -13,11 +20,18 @@ import { acquireDatasets } from "../lib/data/acquire/acquire.ts";
 import { REPRODUCTION_DATASETS } from "../lib/data/acquire/catalog.ts";
 import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
 import { peakNote } from "../lib/notebooks/peak_memory.ts";
+import { describeSettings, executorEnv } from "../lib/execute/executor.ts";
+import { SEARCH_JOB_NAMES } from "../lib/studies/s001/search_jobs.ts";
 import { TaskArgs } from "./args.ts";
+import {
+  EXECUTOR_OPTIONS,
+  EXECUTOR_USAGE,
+  executorSettings,
+} from "./executor_args.ts";
 
 const cli = new TaskArgs(
   "reproduce",
-  "usage: deno task reproduce [--profile smoke|course|full] [--mirror DIR] [--backend NAME] [--notebooks notebooks]",
+  `usage: deno task reproduce [--profile smoke|course|full] [--mirror DIR] [--backend NAME] [--notebooks notebooks] ${EXECUTOR_USAGE}`,
 );
 const { values } = cli.parse({
   options: {
@@ -25,8 +39,10 @@ const { values } = cli.parse({
     mirror: { type: "string" },
     backend: { type: "string" },
     notebooks: { type: "string", default: "notebooks" },
+    ...EXECUTOR_OPTIONS,
   },
 });
+const executor = executorSettings(cli, values);
 const profile = cli.profile(values.profile);
 cli.check(() => resolveBackendRequest(values.backend));
 cli.directory("mirror", values.mirror);
@@ -51,7 +67,7 @@ if (missing) fail(missing);
 console.log(
   `reproduce: profile ${profile.name}, ${notebooks.length} notebooks${
     values.backend ? `, backend ${values.backend}` : ""
-  }`,
+  }, search trials on ${describeSettings(executor)}`,
 );
 console.log(
   `[1/3] data (${
@@ -66,6 +82,12 @@ await acquireDatasets(REPRODUCTION_DATASETS, {
 const env: Record<string, string> = { PROFILE: profile.name };
 if (values.backend) env.TFJS_BACKEND = values.backend;
 if (values.mirror) env.FASHION_MIRROR = values.mirror;
+if (executor.kind !== "local") {
+  Object.assign(
+    env,
+    executorEnv({ ...executor, searches: [...SEARCH_JOB_NAMES] }),
+  );
+}
 console.log(`[2/3] notebooks at profile ${profile.name} (${elapsed()})`);
 for (const [i, name] of notebooks.entries()) {
   console.log(`  ${i + 1}/${notebooks.length} ${name} ...`);

@@ -33,10 +33,26 @@
  *   `search.json` holds the strategy, the rungs (epochs, trials, kept), the
  *   seed and every trial's rung and per-rung validation accuracy.
  *
+ * **Trials as jobs.** Within {@linkcode withSearchExecution} (or with
+ * `FASHION_EXECUTOR` set, for the searches it names) a search hands the
+ * trials it still has to train to an executor (`lib/execute/executor.ts`)
+ * as one batch of jobs (under halving, one batch per rung), waits for
+ * them, reads their records and goes on as if it had trained them itself;
+ * the test evaluation stays in the calling process. Each job re-creates the
+ * search in a fresh process from {@linkcode SearchJobArgs} through a
+ * registered builder and calls it in trial mode (`only`): the search then
+ * trains that one trial (to the given rung) and returns without testing.
+ * Whoever writes a trial or test record holds the run folder's claim
+ * (`lib/execute/run_claim.ts`) and re-reads the record once it has it, so
+ * two processes never write one folder at once and a run completed
+ * meanwhile is reused.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { join } from "node:path";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { join, resolve } from "node:path";
+import { getProfile, type Profile } from "../profiles.ts";
 import { loadModel } from "../models/model_files.ts";
 import type { EpochLogs } from "../train/epoch_logs.ts";
 import {
@@ -54,8 +70,16 @@ import {
   readRun,
   RunRecord,
 } from "../runs/record.ts";
-import type { Predictions, RunInfo } from "../runs/run_json.ts";
+import type { DatasetRef, Predictions, RunInfo } from "../runs/run_json.ts";
 import { runId } from "../runs/run_id.ts";
+import {
+  executorSettingsFromEnv,
+  runBatch,
+  type RunExecutor,
+  type RunJob,
+} from "./executor.ts";
+import { makeExecutor } from "./executors.ts";
+import { withRunClaim } from "./run_claim.ts";
 
 /** What a trial's training returns. */
 export interface TrialResult {
@@ -153,6 +177,157 @@ export interface SearchResult<P extends Params> {
   testMetrics: Record<string, unknown>;
   /** Halving only: the schedule and every trial's rungs (as in `search.json`). */
   halving?: HalvingRecord<P>;
+  /** Set in trial mode (a job, {@linkcode SearchExecution.only}): `trials` is the one trial trained, nothing was tested (`testRunId` empty). */
+  trialJob?: true;
+}
+
+/**
+ * What a trial job re-creates its search from (the `args` of its
+ * {@linkcode RunJob}; the job's `builder` is the search's name).
+ */
+export interface SearchJobArgs {
+  /** The search's name. */
+  search: string;
+  /** The profile the search ran at (the driver's, in full, so a job never guesses it). */
+  profile: Profile;
+  /** The search's seed. */
+  seed: number;
+  /** The backend the driver trained with (by name). */
+  backend: string;
+  /** The data the trials are made from; the job refuses other data. */
+  dataset: DatasetRef;
+  /** The split sizes the driver's data had; the job refuses other splits. */
+  splits: Record<string, number>;
+  /** A study's own description of where its data are (e.g. a folder of arrays), or null for its default. */
+  source: unknown;
+  /** The runs root (absolute). */
+  runsRoot: string;
+}
+
+/** How the searches started in a scope run their trials. */
+export interface SearchExecution {
+  /** Hand the trials to this executor as jobs (instead of training them here). */
+  executor?: RunExecutor;
+  /** Only the searches of these names are dispatched (default: all). */
+  searches?: string[];
+  /** The profile to put into the jobs' arguments (default: the named profile of the trials' `profile` tag). */
+  profile?: Profile;
+  /** The data source to put into the jobs' arguments (default null: the study's default data). */
+  source?: unknown;
+  /**
+   * Trial mode (a job): train only the trial with this run id (under
+   * halving, to this rung), no test evaluation; `expect` is what the
+   * driver's search was made of, checked before anything is trained.
+   */
+  only?: {
+    runId: string;
+    rung?: number;
+    expect?: Pick<SearchJobArgs, "dataset" | "splits">;
+  };
+}
+
+const executionScope = new AsyncLocalStorage<SearchExecution>();
+
+/**
+ * Runs `fn` with `execution` applying to every search it starts (through
+ * any number of calls, e.g. a study's search function): trials dispatched
+ * to an executor, or (a job) only one trial trained.
+ */
+export function withSearchExecution<T>(
+  execution: SearchExecution,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return executionScope.run(execution, fn);
+}
+
+/** The scope's execution, else the environment's (`FASHION_EXECUTOR`), else none (train here). */
+function currentExecution(): SearchExecution | undefined {
+  const scoped = executionScope.getStore();
+  if (scoped) return scoped;
+  const settings = executorSettingsFromEnv();
+  if (settings.kind === "local") return undefined;
+  return { executor: makeExecutor(settings), searches: settings.searches };
+}
+
+/** The dispatching half of an execution that applies to the search `name`. */
+function dispatcherFor(
+  execution: SearchExecution | undefined,
+  name: string,
+): SearchExecution | undefined {
+  if (!execution?.executor || execution.only) return undefined;
+  if (execution.searches && !execution.searches.includes(name)) {
+    return undefined;
+  }
+  return execution;
+}
+
+/** The job of one trial of a dispatched search. */
+function trialJob<P extends Params>(
+  options: SearchOptions<P>,
+  root: string,
+  execution: SearchExecution,
+  runIdOfTrial: string,
+  rung?: number,
+): RunJob {
+  const profileName = String(options.info.tags?.profile ?? "");
+  const args: SearchJobArgs = {
+    search: options.name,
+    profile: execution.profile ?? getProfile(profileName || undefined),
+    seed: options.seed,
+    backend: options.info.backend.name,
+    dataset: options.info.dataset,
+    splits: options.info.splits,
+    source: execution.source ?? null,
+    runsRoot: resolve(root),
+  };
+  return {
+    builder: options.name,
+    args,
+    runId: runIdOfTrial,
+    ...(rung === undefined ? {} : { rung }),
+  };
+}
+
+/** Trial mode: refuses to train when the job's search was made of other data than the driver's. */
+function checkExpected<P extends Params>(
+  options: SearchOptions<P>,
+  only: NonNullable<SearchExecution["only"]>,
+): void {
+  const expect = only.expect;
+  if (!expect) return;
+  const same = (a: unknown, b: unknown) =>
+    JSON.stringify(a) === JSON.stringify(b);
+  if (!same(expect.dataset, options.info.dataset)) {
+    throw new Error(
+      `Job for run ${only.runId}: this process sees dataset ${
+        JSON.stringify(options.info.dataset)
+      }, the search that submitted it ${
+        JSON.stringify(expect.dataset)
+      }; install the same data where the jobs run (a shared file system)`,
+    );
+  }
+  if (!same(expect.splits, options.info.splits)) {
+    throw new Error(
+      `Job for run ${only.runId}: this process's splits ${
+        JSON.stringify(options.info.splits)
+      } differ from the submitting search's ${
+        JSON.stringify(expect.splits)
+      } (another profile or data?)`,
+    );
+  }
+}
+
+/** The result of a search in trial mode: the one trial, no winner tested. */
+function trialModeResult<P extends Params>(
+  trial: TrialSummary<P>,
+): SearchResult<P> {
+  return {
+    trials: [trial],
+    best: trial,
+    testRunId: "",
+    testMetrics: {},
+    trialJob: true,
+  };
 }
 
 /**
@@ -182,8 +357,21 @@ export async function runSearch<P extends Params>(
   }
   const root = options.root ?? DEFAULT_RUNS_ROOT;
   const strategy = options.strategy ?? { kind: "exhaustive" };
+  const execution = currentExecution();
+  const only = execution?.only;
+  if (only) checkExpected(options, only);
   if (strategy.kind === "halving") {
-    const halving = await runHalvingTrials(options, strategy, root);
+    if (only) {
+      return trialModeResult(
+        await runHalvingTrialJob(options, strategy, root, only),
+      );
+    }
+    const halving = await runHalvingTrials(
+      options,
+      strategy,
+      root,
+      dispatcherFor(execution, options.name),
+    );
     const result = await testChosen(
       options,
       root,
@@ -195,55 +383,43 @@ export async function runSearch<P extends Params>(
     return { ...result, halving };
   }
   const trialName = `${options.name} trial`;
+  const ids = options.candidates.map((p) => runId(trialName, p, options.seed));
+  if (only) {
+    const index = ids.indexOf(only.runId);
+    if (index < 0) {
+      throw new Error(
+        `Run ${only.runId} is not a trial of search "${options.name}" here (its trials: ${
+          ids.join(", ")
+        }); were the jobs made with another profile, seed or code version?`,
+      );
+    }
+    return trialModeResult(
+      await exhaustiveTrial(options, root, options.candidates[index]),
+    );
+  }
+  const dispatched = new Set<string>();
+  const dispatcher = dispatcherFor(execution, options.name);
+  if (dispatcher) {
+    const pending: string[] = [];
+    for (const id of ids) {
+      const previous = await readRun(join(root, id));
+      if (previous?.status === "complete") {
+        assertSameData(previous, join(root, id), options.info.dataset);
+      } else pending.push(id);
+    }
+    if (pending.length) {
+      await runBatch(dispatcher.executor!, {
+        name: trialName,
+        root,
+        jobs: pending.map((id) => trialJob(options, root, dispatcher, id)),
+      });
+      pending.forEach((id) => dispatched.add(id));
+    }
+  }
   const trials: TrialSummary<P>[] = [];
   for (const [i, params] of options.candidates.entries()) {
-    const id = runId(trialName, params, options.seed);
-    const previous = await readRun(join(root, id));
-    let summary: TrialSummary<P>;
-    if (previous?.status === "complete") {
-      assertSameData(previous, join(root, id), options.info.dataset);
-      const metrics = JSON.parse(
-        await Deno.readTextFile(join(root, id, "metrics.json")),
-      );
-      summary = {
-        params,
-        runId: id,
-        valAccuracy: metrics.valAccuracy,
-        reused: true,
-      };
-    } else {
-      const run = await RunRecord.start({
-        ...options.info,
-        name: trialName,
-        params,
-        seed: options.seed,
-      }, { root });
-      try {
-        const result = await options.train(params, {
-          seed: options.seed,
-          checkpointPath: run.checkpointPath,
-        });
-        if (!Number.isFinite(result.valAccuracy)) {
-          throw new Error(
-            `Trial ${id} returned validation accuracy ${result.valAccuracy}`,
-          );
-        }
-        await run.writeHistory(result.history);
-        await run.writeMetrics({ valAccuracy: result.valAccuracy });
-        await run.saveModel(result.model);
-        await run.complete();
-        result.model.dispose();
-        summary = {
-          params,
-          runId: id,
-          valAccuracy: result.valAccuracy,
-          reused: false,
-        };
-      } catch (error) {
-        await run.fail(error);
-        throw error;
-      }
-    }
+    const summary = await exhaustiveTrial(options, root, params);
+    if (dispatched.has(summary.runId)) summary.reused = false;
     trials.push(summary);
     options.onTrial?.(summary, i, options.candidates.length);
   }
@@ -253,6 +429,72 @@ export async function runSearch<P extends Params>(
     selected: best,
     trials,
   }, {});
+}
+
+/**
+ * One trial of an exhaustive search: its complete record reused, else
+ * trained into its record under the run folder's claim (reused after all
+ * when another process completed it while this one waited for the claim).
+ */
+async function exhaustiveTrial<P extends Params>(
+  options: SearchOptions<P>,
+  root: string,
+  params: P,
+): Promise<TrialSummary<P>> {
+  const trialName = `${options.name} trial`;
+  const id = runId(trialName, params, options.seed);
+  const dir = join(root, id);
+  const reuse = async (): Promise<TrialSummary<P> | null> => {
+    const previous = await readRun(dir);
+    if (previous?.status !== "complete") return null;
+    assertSameData(previous, dir, options.info.dataset);
+    const metrics = JSON.parse(
+      await Deno.readTextFile(join(dir, "metrics.json")),
+    );
+    return {
+      params,
+      runId: id,
+      valAccuracy: metrics.valAccuracy,
+      reused: true,
+    };
+  };
+  const reused = await reuse();
+  if (reused) return reused;
+  return await withRunClaim(dir, async () => {
+    const meanwhile = await reuse();
+    if (meanwhile) return meanwhile;
+    const run = await RunRecord.start({
+      ...options.info,
+      name: trialName,
+      params,
+      seed: options.seed,
+    }, { root });
+    try {
+      const result = await options.train(params, {
+        seed: options.seed,
+        checkpointPath: run.checkpointPath,
+      });
+      if (!Number.isFinite(result.valAccuracy)) {
+        throw new Error(
+          `Trial ${id} returned validation accuracy ${result.valAccuracy}`,
+        );
+      }
+      await run.writeHistory(result.history);
+      await run.writeMetrics({ valAccuracy: result.valAccuracy });
+      await run.saveModel(result.model);
+      await run.complete();
+      result.model.dispose();
+      return {
+        params,
+        runId: id,
+        valAccuracy: result.valAccuracy,
+        reused: false,
+      };
+    } catch (error) {
+      await run.fail(error);
+      throw error;
+    }
+  });
 }
 
 /**
@@ -276,39 +518,47 @@ async function testChosen<P extends Params>(
   };
   const testName = `${options.name} test`;
   const testId = runId(testName, testParams, options.seed);
-  const previousTest = await readRun(join(root, testId));
-  if (previousTest?.status === "complete") {
-    assertSameData(previousTest, join(root, testId), options.info.dataset);
+  const testDir = join(root, testId);
+  const reuse = async (): Promise<SearchResult<P> | null> => {
+    const previousTest = await readRun(testDir);
+    if (previousTest?.status !== "complete") return null;
+    assertSameData(previousTest, testDir, options.info.dataset);
     return {
       trials,
       best,
       testRunId: testId,
       testMetrics: JSON.parse(
-        await Deno.readTextFile(join(root, testId, "metrics.json")),
+        await Deno.readTextFile(join(testDir, "metrics.json")),
       ),
     };
-  }
-  const run = await RunRecord.start({
-    ...options.info,
-    name: testName,
-    params: testParams,
-    seed: options.seed,
-  }, { root });
-  try {
-    const model = await loadModel(join(root, best.runId, "model"));
-    const { predictions, metrics } = await options.test(model, best.params);
-    const testMetrics = { ...metrics, valAccuracy: best.valAccuracy };
-    await run.writeJson("search.json", searchRecord);
-    await run.writePredictions(predictions);
-    await run.writeMetrics(testMetrics);
-    await run.saveModel(model);
-    await run.complete();
-    model.dispose();
-    return { trials, best, testRunId: testId, testMetrics };
-  } catch (error) {
-    await run.fail(error);
-    throw error;
-  }
+  };
+  const reused = await reuse();
+  if (reused) return reused;
+  return await withRunClaim(testDir, async () => {
+    const meanwhile = await reuse();
+    if (meanwhile) return meanwhile;
+    const run = await RunRecord.start({
+      ...options.info,
+      name: testName,
+      params: testParams,
+      seed: options.seed,
+    }, { root });
+    try {
+      const model = await loadModel(join(root, best.runId, "model"));
+      const { predictions, metrics } = await options.test(model, best.params);
+      const testMetrics = { ...metrics, valAccuracy: best.valAccuracy };
+      await run.writeJson("search.json", searchRecord);
+      await run.writePredictions(predictions);
+      await run.writeMetrics(testMetrics);
+      await run.saveModel(model);
+      await run.complete();
+      model.dispose();
+      return { trials, best, testRunId: testId, testMetrics };
+    } catch (error) {
+      await run.fail(error);
+      throw error;
+    }
+  });
 }
 
 /** A halving trial as the search goes: what its record holds so far. */
@@ -386,14 +636,13 @@ export async function reopenCheckpoint(
   }
 }
 
-/** Successive halving over the candidates (see the module doc). */
-async function runHalvingTrials<P extends Params>(
+/** What successive halving does to one trial, shared by the search and its trial jobs. */
+function halvingSteps<P extends Params>(
   options: SearchOptions<P>,
   strategy: Extract<SearchStrategy, { kind: "halving" }>,
   root: string,
-): Promise<HalvingRecord<P>> {
-  const total = options.candidates.length;
-  const rungs = halvingSchedule(total, strategy);
+) {
+  const rungs = halvingSchedule(options.candidates.length, strategy);
   const trialName = `${options.name} trial`;
   const infoOf = (params: P): RunInfo => ({
     ...options.info,
@@ -401,9 +650,13 @@ async function runHalvingTrials<P extends Params>(
     params: halvingParams(params, strategy),
     seed: options.seed,
   });
-  const trials: HalvingTrial<P>[] = [];
-  for (const [index, params] of options.candidates.entries()) {
-    const id = runId(trialName, halvingParams(params, strategy), options.seed);
+  const idOf = (params: P) =>
+    runId(trialName, halvingParams(params, strategy), options.seed);
+
+  /** The trial of candidate `index` as its folder has it now. */
+  const load = async (index: number): Promise<HalvingTrial<P>> => {
+    const params = options.candidates[index];
+    const id = idOf(params);
     const dir = join(root, id);
     const previous = await readRun(dir);
     if (previous) assertSameData(previous, dir, options.info.dataset);
@@ -437,8 +690,15 @@ async function runHalvingTrials<P extends Params>(
         );
       }
     });
-    trials.push(trial);
-  }
+    return trial;
+  };
+  /** Takes over what another process wrote into `t`'s folder. */
+  const adopt = (t: HalvingTrial<P>, now: HalvingTrial<P>) => {
+    t.rungEpochs = now.rungEpochs;
+    t.rungValAccuracy = now.rungValAccuracy;
+    t.complete = now.complete;
+    if (now.complete) t.stoppedAtRung = now.stoppedAtRung;
+  };
 
   const summaryOf = (t: HalvingTrial<P>): TrialSummary<P> => ({
     params: t.params,
@@ -459,76 +719,15 @@ async function runHalvingTrials<P extends Params>(
     rungValAccuracy: t.rungValAccuracy,
   });
 
-  /** Trains `t` to the rung's epochs (continuing its checkpoint); completes it in the last rung. */
-  const trainRung = async (t: HalvingTrial<P>, rung: HalvingRung) => {
-    const last = rung.rung === rungs.length - 1;
-    const run = await RunRecord.start(infoOf(t.params), { root });
-    try {
-      if (rung.rung > 0) {
-        await reopenCheckpoint(run.checkpointPath, rung.epochs);
-      }
-      const result = await options.train(t.params, {
-        seed: options.seed,
-        checkpointPath: run.checkpointPath,
-        epochs: rung.epochs,
-      });
-      if (!Number.isFinite(result.valAccuracy)) {
-        result.model.dispose();
-        throw new Error(
-          `Trial ${t.id} returned validation accuracy ${result.valAccuracy} at rung ${rung.rung}`,
-        );
-      }
-      t.trained = true;
-      t.rungEpochs.push(rung.epochs);
-      t.rungValAccuracy.push(result.valAccuracy);
-      await run.writeHistory(result.history);
-      await run.writeJson("rungs.json", rungsJson(t));
-      await run.saveModel(result.model);
-      result.model.dispose();
-      if (last) {
-        t.stoppedAtRung = rung.rung;
-        await run.writeMetrics(metricsOf(t));
-        await run.complete();
-        t.complete = true;
-      }
-    } catch (error) {
-      await run.fail(error);
-      throw error;
-    }
-  };
-
-  /** Completes the record of `t`, dropped after `rung` (history and model as the rung left them). */
-  const close = async (t: HalvingTrial<P>, rung: number) => {
-    t.stoppedAtRung = rung;
-    if (t.complete) return;
-    const dir = join(root, t.id);
-    const run = await RunRecord.start(infoOf(t.params), { root });
-    try {
-      const history = JSON.parse(
-        await Deno.readTextFile(join(dir, "history.json")),
-      );
-      const model = await loadModel(join(dir, "model"));
-      try {
-        await run.writeHistory(history);
-        await run.writeJson("rungs.json", rungsJson(t));
-        await run.writeMetrics(metricsOf(t));
-        await run.saveModel(model);
-      } finally {
-        model.dispose();
-      }
-      await run.complete();
-      t.complete = true;
-    } catch (error) {
-      await run.fail(error);
-      throw error;
-    }
-  };
-
-  let alive = trials;
-  let selected: HalvingTrial<P> | undefined;
-  for (const rung of rungs) {
-    for (const t of alive) {
-      if (t.rungValAccuracy.length > rung.rung) continue;
+  /**
+   * Trains `t` to the rung's epochs (continuing its checkpoint) under its
+   * folder's claim; completes it in the last rung. Nothing to do when
+   * another process trained the rung meanwhile.
+   */
+  const trainRung = (t: HalvingTrial<P>, rung: HalvingRung) =>
+    withRunClaim(join(root, t.id), async () => {
+      adopt(t, await load(t.index));
+      if (t.rungValAccuracy.length > rung.rung) return;
       if (t.complete) {
         throw new Error(
           `Trial ${t.id} stopped at rung ${t.stoppedAtRung} in an earlier search, but this one keeps it for rung ${rung.rung} (another candidate set?); delete ${
@@ -536,22 +735,172 @@ async function runHalvingTrials<P extends Params>(
           } to rerun it`,
         );
       }
-      await trainRung(t, rung);
+      if (t.rungValAccuracy.length < rung.rung) {
+        throw new Error(
+          `Trial ${t.id} has trained ${t.rungValAccuracy.length} rungs; it cannot train rung ${rung.rung} before rung ${t.rungValAccuracy.length}`,
+        );
+      }
+      const last = rung.rung === rungs.length - 1;
+      const run = await RunRecord.start(infoOf(t.params), { root });
+      try {
+        if (rung.rung > 0) {
+          await reopenCheckpoint(run.checkpointPath, rung.epochs);
+        }
+        const result = await options.train(t.params, {
+          seed: options.seed,
+          checkpointPath: run.checkpointPath,
+          epochs: rung.epochs,
+        });
+        if (!Number.isFinite(result.valAccuracy)) {
+          result.model.dispose();
+          throw new Error(
+            `Trial ${t.id} returned validation accuracy ${result.valAccuracy} at rung ${rung.rung}`,
+          );
+        }
+        t.trained = true;
+        t.rungEpochs.push(rung.epochs);
+        t.rungValAccuracy.push(result.valAccuracy);
+        await run.writeHistory(result.history);
+        await run.writeJson("rungs.json", rungsJson(t));
+        await run.saveModel(result.model);
+        result.model.dispose();
+        if (last) {
+          t.stoppedAtRung = rung.rung;
+          await run.writeMetrics(metricsOf(t));
+          await run.complete();
+          t.complete = true;
+        }
+      } catch (error) {
+        await run.fail(error);
+        throw error;
+      }
+    });
+
+  /** Completes the record of `t`, dropped after `rung` (history and model as the rung left them). */
+  const close = async (t: HalvingTrial<P>, rung: number) => {
+    t.stoppedAtRung = rung;
+    if (t.complete) return;
+    const dir = join(root, t.id);
+    await withRunClaim(dir, async () => {
+      adopt(t, await load(t.index));
+      if (t.complete) return;
+      t.stoppedAtRung = rung;
+      const run = await RunRecord.start(infoOf(t.params), { root });
+      try {
+        const history = JSON.parse(
+          await Deno.readTextFile(join(dir, "history.json")),
+        );
+        const model = await loadModel(join(dir, "model"));
+        try {
+          await run.writeHistory(history);
+          await run.writeJson("rungs.json", rungsJson(t));
+          await run.writeMetrics(metricsOf(t));
+          await run.saveModel(model);
+        } finally {
+          model.dispose();
+        }
+        await run.complete();
+        t.complete = true;
+      } catch (error) {
+        await run.fail(error);
+        throw error;
+      }
+    });
+  };
+  return { rungs, idOf, load, trainRung, close, summaryOf };
+}
+
+/** Trial mode under halving: trains one trial to the job's rung. */
+async function runHalvingTrialJob<P extends Params>(
+  options: SearchOptions<P>,
+  strategy: Extract<SearchStrategy, { kind: "halving" }>,
+  root: string,
+  only: NonNullable<SearchExecution["only"]>,
+): Promise<TrialSummary<P>> {
+  const steps = halvingSteps(options, strategy, root);
+  const index = options.candidates.findIndex((p) =>
+    steps.idOf(p) === only.runId
+  );
+  if (index < 0) {
+    throw new Error(
+      `Run ${only.runId} is not a trial of search "${options.name}" here; were the jobs made with another profile, seed or code version?`,
+    );
+  }
+  const rung = steps.rungs[only.rung ?? -1];
+  if (!rung) {
+    throw new Error(
+      `The job for run ${only.runId} names rung ${only.rung}; this search has rungs 0 to ${
+        steps.rungs.length - 1
+      }`,
+    );
+  }
+  const trial = await steps.load(index);
+  await steps.trainRung(trial, rung);
+  return steps.summaryOf(trial);
+}
+
+/** Successive halving over the candidates (see the module doc); trials dispatched rung by rung when `dispatcher` is set. */
+async function runHalvingTrials<P extends Params>(
+  options: SearchOptions<P>,
+  strategy: Extract<SearchStrategy, { kind: "halving" }>,
+  root: string,
+  dispatcher?: SearchExecution,
+): Promise<HalvingRecord<P>> {
+  const total = options.candidates.length;
+  const steps = halvingSteps(options, strategy, root);
+  const { rungs } = steps;
+  const trials: HalvingTrial<P>[] = [];
+  for (const index of options.candidates.keys()) {
+    trials.push(await steps.load(index));
+  }
+
+  let alive = trials;
+  let selected: HalvingTrial<P> | undefined;
+  for (const rung of rungs) {
+    const toTrain = alive.filter((t) => t.rungValAccuracy.length <= rung.rung);
+    for (const t of toTrain) {
+      if (t.complete) {
+        throw new Error(
+          `Trial ${t.id} stopped at rung ${t.stoppedAtRung} in an earlier search, but this one keeps it for rung ${rung.rung} (another candidate set?); delete ${
+            join(root, t.id)
+          } to rerun it`,
+        );
+      }
+    }
+    if (dispatcher && toTrain.length) {
+      await runBatch(dispatcher.executor!, {
+        name: `${options.name} trial rung ${rung.rung}`,
+        root,
+        jobs: toTrain.map((t) =>
+          trialJob(options, root, dispatcher, t.id, rung.rung)
+        ),
+      });
+      for (const t of toTrain) {
+        const now = await steps.load(t.index);
+        if (now.rungValAccuracy.length <= rung.rung) {
+          throw new Error(
+            `The job for trial ${t.id} ended without training rung ${rung.rung}`,
+          );
+        }
+        Object.assign(t, { ...now, trained: true });
+      }
+    } else {
+      for (const t of toTrain) await steps.trainRung(t, rung);
     }
     const ranked = rankBest(alive.map((t) => t.rungValAccuracy[rung.rung]))
       .map((k) => alive[k]);
     const last = rung.rung === rungs.length - 1;
     const stopping = last ? ranked : ranked.slice(rung.kept);
     for (const t of stopping) {
-      await close(t, rung.rung);
-      options.onTrial?.(summaryOf(t), t.index, total);
+      await steps.close(t, rung.rung);
+      options.onTrial?.(steps.summaryOf(t), t.index, total);
     }
     if (last) selected = ranked[0];
     else {
       alive = ranked.slice(0, rung.kept).sort((a, b) => a.index - b.index);
     }
   }
-  const summaries = trials.map(summaryOf);
+  const summaries = trials.map(steps.summaryOf);
   return {
     strategy: "halving",
     seed: options.seed,
