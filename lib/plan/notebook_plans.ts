@@ -362,7 +362,7 @@ export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
   "03": async (context) => {
     const { profile, seed } = context;
     const s = sizes(await loadPrimary(await shopArrays(), profile, seed));
-    const base = { architecture: "dense-dropout" as const };
+    const base = { architecture: PRIMARY_BEST.options.architecture };
     const candidates = profileCandidates(
       PRIMARY_SPACE,
       profile,

@@ -37,7 +37,7 @@ export {
   type ShopArraysSource,
 } from "./data.ts";
 export { specParams, trainStudyModel } from "./train.ts";
-export { PRIMARY_SPACE, runPrimarySearch, STUDY_000_SPACE } from "./search.ts";
+export { PRIMARY_SPACE, runPrimarySearch } from "./search.ts";
 export { trainCategoryModels } from "./category_models.ts";
 export {
   type CategoryComparison,

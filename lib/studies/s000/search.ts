@@ -260,34 +260,23 @@ export function cnnOptions(
 }
 
 /**
- * Study 000's space for the primary model: kernel size x number of filters
- * (the grid study 001 logged too), and the values its best models used for
- * dense size (256 / 512), L2 (1e-4 / 1e-5) and dropout (0.4); the
- * neighbouring dropout values 0.3 and 0.5 are ours.
+ * The primary model's search space: study 000's own HParams dimensions for
+ * it, kernel size {3, 5, 7} x number of filters {32, 64, 96, 128} (the
+ * study publishes its best primary setting as `kernel_size` 3,
+ * `kernel_num` 64; the values are those study 001 logged for the same
+ * grid), on the study's primary architecture 1
+ * (Conv-Pool-Conv-Pool-Flatten-Dense). Twelve candidates: every one is
+ * searched at `full`.
  */
-export const STUDY_000_SPACE: SearchSpace = {
+export const PRIMARY_SPACE: SearchSpace = {
   kernelSize: [3, 5, 7],
   filters: [32, 64, 96, 128],
-  denseSize: [256, 512],
-  l2: [1e-4, 1e-5],
-  dropout: [0.3, 0.4, 0.5],
 };
 
-/**
- * The primary model's search space: study 000's space
- * (`STUDY_000_SPACE`: kernel size, filters, dense size, L2, dropout) on
- * architecture 3 (Conv-Pool-Conv-Pool-Flatten-Dense-Dropout-Dense, L2 on
- * every kernel), so that every key of the space changes the model.
- */
-export const PRIMARY_SPACE: SearchSpace = STUDY_000_SPACE;
-
-/** The primary model's first candidate: the study's best kernel size and filters (3, 64), the space's middle values otherwise. */
+/** The primary model's first candidate: the study's best setting (kernel size 3, 64 filters). */
 export const PRIMARY_PREFERRED: Params = {
   kernelSize: PRIMARY_BEST.options.kernelSize!,
   filters: PRIMARY_BEST.options.filters!,
-  denseSize: 256,
-  l2: 1e-5,
-  dropout: 0.4,
 };
 
 /** A study CNN search's result with the arrays it ran on. */
@@ -352,7 +341,7 @@ export const runPrimarySearch: LevelSearch = levelSearch(
       context.seed,
       PRIMARY_PREFERRED,
     ),
-    base: { architecture: "dense-dropout" },
+    base: { architecture: PRIMARY_BEST.options.architecture },
     learningRate: WIDE_DENSE_LEARNING_RATE,
   }),
 );
