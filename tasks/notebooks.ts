@@ -8,6 +8,8 @@
  * (`lib/studies/s001/search_jobs.ts`: notebook 03's primary search,
  * notebook 06's study 001 grid) hand their trials to N local processes or
  * to Slurm job arrays (`deno task notebooks --executor slurm 06`).
+ * `--plan [--json]` prints the plan of the chosen notebooks instead
+ * (`deno task plan`) and runs nothing.
  */
 import { join } from "node:path";
 import { resolveBackendRequest } from "../lib/backend.ts";
@@ -24,7 +26,7 @@ import {
 
 const cli = new TaskArgs(
   "notebooks",
-  `usage: deno task notebooks [--profile smoke|course|full] [--backend NAME] [--dir notebooks] [--out reports/notebooks] ${EXECUTOR_USAGE} [name...]`,
+  `usage: deno task notebooks [--profile smoke|course|full] [--backend NAME] [--dir notebooks] [--out reports/notebooks] [--plan [--json]] ${EXECUTOR_USAGE} [name...]`,
 );
 const { values, positionals } = cli.parse({
   allowPositionals: true,
@@ -33,6 +35,8 @@ const { values, positionals } = cli.parse({
     backend: { type: "string" },
     dir: { type: "string", default: "notebooks" },
     out: { type: "string", default: join("reports", "notebooks") },
+    plan: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
     ...EXECUTOR_OPTIONS,
   },
 });
@@ -40,6 +44,26 @@ const executor = executorSettings(cli, values);
 const profile = cli.profile(values.profile);
 cli.check(() => resolveBackendRequest(values.backend));
 cli.directory("dir", values.dir);
+if (values.plan) {
+  // The plan of these notebooks instead of running them (deno task plan).
+  const planned = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "tasks/plan.ts",
+      "--profile",
+      profile.name,
+      "--notebooks",
+      values.dir,
+      ...(values.backend ? ["--backend", values.backend] : []),
+      ...(values.json ? ["--json"] : []),
+      ...positionals,
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
+  Deno.exit(planned.code);
+}
 const missing = await notebookToolsMissing();
 if (missing) {
   console.error(`notebooks: ${missing}`);

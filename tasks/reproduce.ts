@@ -9,6 +9,14 @@
  * finished runs are reused, so running it again after a failure picks up
  * where it stopped.
  *
+ * `--plan [--json]` prints the plan instead (`deno task plan`: runs,
+ * image-passes, estimated time and peak memory per notebook) and trains
+ * nothing. At `full` (or with `--eta`) the plan is made first and each
+ * finished notebook prints the estimated time left. `--check` compares the
+ * runs with the profile's committed reference records at the end
+ * (`deno task reference check`) and fails when they differ beyond its
+ * tolerance.
+ *
  * With `--workers N` or `--executor slurm` the searches that run as jobs
  * (`lib/studies/s001/search_jobs.ts`) hand their trials to N local
  * processes or to Slurm job arrays; the notebooks wait for them and read
@@ -31,7 +39,7 @@ import {
 
 const cli = new TaskArgs(
   "reproduce",
-  `usage: deno task reproduce [--profile smoke|course|full] [--mirror DIR] [--backend NAME] [--notebooks notebooks] ${EXECUTOR_USAGE}`,
+  `usage: deno task reproduce [--profile smoke|course|full] [--mirror DIR] [--backend NAME] [--notebooks notebooks] [--plan [--json]] [--eta] [--check] ${EXECUTOR_USAGE}`,
 );
 const { values } = cli.parse({
   options: {
@@ -39,6 +47,10 @@ const { values } = cli.parse({
     mirror: { type: "string" },
     backend: { type: "string" },
     notebooks: { type: "string", default: "notebooks" },
+    plan: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    eta: { type: "boolean", default: false },
+    check: { type: "boolean", default: false },
     ...EXECUTOR_OPTIONS,
   },
 });
@@ -47,6 +59,29 @@ const profile = cli.profile(values.profile);
 cli.check(() => resolveBackendRequest(values.backend));
 cli.directory("mirror", values.mirror);
 cli.directory("notebooks", values.notebooks);
+/** `deno task plan` with this command's profile, backend, mirror and notebooks, and `extra` arguments. */
+function planArgs(extra: string[]): string[] {
+  return [
+    "run",
+    "-A",
+    "tasks/plan.ts",
+    "--profile",
+    profile.name,
+    "--notebooks",
+    values.notebooks,
+    ...(values.backend ? ["--backend", values.backend] : []),
+    ...(values.mirror ? ["--mirror", values.mirror] : []),
+    ...extra,
+  ];
+}
+if (values.plan) {
+  const planned = await new Deno.Command(Deno.execPath(), {
+    args: planArgs(values.json ? ["--json"] : []),
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
+  Deno.exit(planned.code);
+}
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 function fail(message: string): never {
@@ -88,6 +123,32 @@ if (executor.kind !== "local") {
     executorEnv({ ...executor, searches: [...SEARCH_JOB_NAMES] }),
   );
 }
+// The plan's estimate per notebook, for the time left after each one.
+const estimated = new Map<string, number>();
+if (values.eta || profile.name === "full") {
+  console.log(`  plan (deno task plan --profile ${profile.name}):`);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: planArgs(["--json"]),
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) fail("the plan failed (see above)");
+  for (const line of new TextDecoder().decode(out.stdout).trim().split("\n")) {
+    const e = JSON.parse(line) as {
+      notebook: string;
+      estimatedSeconds: number;
+    };
+    estimated.set(e.notebook, e.estimatedSeconds);
+    console.log(
+      `    ${e.notebook}: ${(e.estimatedSeconds / 3600).toFixed(1)} h`,
+    );
+  }
+}
+const left = (from: number) =>
+  notebooks.slice(from).reduce(
+    (a, n) => a + (estimated.get(n.replace(/\.ipynb$/, "")) ?? 0),
+    0,
+  );
 console.log(`[2/3] notebooks at profile ${profile.name} (${elapsed()})`);
 for (const [i, name] of notebooks.entries()) {
   console.log(`  ${i + 1}/${notebooks.length} ${name} ...`);
@@ -105,7 +166,13 @@ for (const [i, name] of notebooks.entries()) {
   console.log(
     `  ${i + 1}/${notebooks.length} ${name}: ${result.cells} cells, ${
       result.seconds.toFixed(1)
-    } s${peakNote(result.peakMemory)} (${elapsed()} in all)`,
+    } s${peakNote(result.peakMemory)} (${elapsed()} in all${
+      estimated.size
+        ? `; ${i + 1}/${notebooks.length} done, about ${
+          (left(i + 1) / 3600).toFixed(1)
+        } h left by the plan`
+        : ""
+    })`,
   );
 }
 
@@ -116,6 +183,24 @@ const report = await new Deno.Command(Deno.execPath(), {
   stderr: "inherit",
 }).spawn().status;
 if (!report.success) fail("the report failed");
+if (values.check) {
+  console.log(`[check] the runs against reports/reference/${profile.name}/`);
+  const check = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "tasks/reference.ts",
+      "check",
+      "--profile",
+      profile.name,
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
+  if (!check.success) {
+    fail("the runs differ from the reference records (above)");
+  }
+}
 const index = join("reports", "index.html");
 console.log(
   `reproduce: done in ${elapsed()}; open ${index} (file://${resolve(index)})`,
