@@ -3,7 +3,7 @@
  * gender): what notebook 10 uses. Its files: `labels.ts` (the label rule on
  * `styles.csv`), `data.ts` (images and per-head splits), `train.ts` (the
  * multi-output fit and per-head metrics), `runs.ts` (the run, the tuning
- * sweep and the published numbers beside ours).
+ * search over a grid of ours and the published numbers beside ours).
  *
  * @module
  */
@@ -15,4 +15,11 @@ export {
   STUDY_003_INPUT,
 } from "./data.ts";
 export { headCounts } from "./labels.ts";
-export { runStudy003, STUDY_003_PUBLISHED, tuneStudy003 } from "./runs.ts";
+export {
+  runStudy003,
+  STUDY_003_PUBLISHED,
+  STUDY_003_TUNED,
+  STUDY_003_TUNING_SPACE,
+  tuneStudy003,
+  tuningCandidates,
+} from "./runs.ts";

@@ -1,8 +1,10 @@
 /**
  * Study 003: one network with three softmax heads (`masterCategory`,
  * `subCategory`, `gender`) on the Fashion Product Images catalogue, scored
- * per head and by the heads' averaged accuracy, then tuned over
- * BatchNormalization placement x dropout rate.
+ * per head and by the heads' averaged accuracy, then tuned over the five
+ * hyperparameters the study names (kernel size, filters, dense units,
+ * BatchNormalization placement, dropout rate), on a grid of ours: the study
+ * publishes none of the values it tried ({@linkcode STUDY_003_TUNED}).
  *
  * Data (`fashion-product-images`, the catalogue the study used; the mirror
  * holds 11,882 of its 44,446 products, the ones whose photo is present):
@@ -219,18 +221,130 @@ export async function runStudy003(
 
 // ------------------------------------------------------------------ tuning
 
+/** The hyperparameters of one tuning candidate. */
+export interface Study003Candidate {
+  /** Kernel size of every convolution (square). */
+  kernelSize: number;
+  /** Filters of the first block (each further block doubles them). */
+  filters: number;
+  /** Units of the shared dense layer. */
+  denseSize: number;
+  /** BatchNormalization placement. */
+  batchNorm: BatchNormPlacement;
+  /** Dropout after the shared dense layer (0: none). */
+  dropout: number;
+}
+
+/** One tuned hyperparameter: what the study says about it and the values tried here. */
+export interface Study003TunedHyperparameter {
+  /** The candidate's key. */
+  key: keyof Study003Candidate;
+  /** The study's bullet naming it ("During the hyperparameters tunning, I explored models with:"), verbatim. */
+  study: string;
+  /** The line of the study's file that holds {@linkcode Study003TunedHyperparameter.study}, counted from 1. */
+  line: number;
+  /** The values this workspace tries, in grid order. */
+  values: readonly (number | string)[];
+  /**
+   * Whose values they are: `ours` (the study names the hyperparameter but
+   * publishes none of the values it tried).
+   */
+  source: "ours";
+  /** How the values were chosen. */
+  why: string;
+}
+
 /**
- * The tuning grid: BatchNormalization placement x dropout rate. The study
- * tried BatchNorm "at different positions" and dropout "with different
- * values" without listing them; these values are ours.
+ * What study 003 tuned, in the order of its "Project Overview" list, with
+ * the values tried here. The study names five hyperparameters (kernel
+ * size, filters, dense units, BatchNorm placement, dropout) without one
+ * value, so every value list is ours: the untuned network's value with one
+ * step either side (filters and dense units halved and doubled; kernel
+ * size 3 and 5), BatchNorm at each place the network has, and dropout
+ * from none to a half.
  */
-export const STUDY_003_TUNING_SPACE: SearchSpace = {
-  batchNorm: ["none", "conv", "dense", "both"],
-  dropout: [0, 0.25, 0.5],
+export const STUDY_003_TUNED: readonly Study003TunedHyperparameter[] = [
+  {
+    key: "kernelSize",
+    study: "Different local receptive field sizes on the conv2d layers",
+    line: 27,
+    values: [3, 5],
+    source: "ours",
+    why: "the untuned network's 3 x 3 and the next odd size",
+  },
+  {
+    key: "filters",
+    study: "Different number of filters on the conv2d layers",
+    line: 28,
+    values: [16, 32, 64],
+    source: "ours",
+    why:
+      "the untuned network's first block (32) halved and doubled; each block doubles its predecessor",
+  },
+  {
+    key: "denseSize",
+    study: "Different number of nodes in the dense layer",
+    line: 29,
+    values: [64, 128, 256],
+    source: "ours",
+    why: "the untuned network's 128 halved and doubled",
+  },
+  {
+    key: "batchNorm",
+    study: "Addition of BatchNormalisation in the model at different positions",
+    line: 30,
+    values: ["none", "conv", "dense", "both"],
+    source: "ours",
+    why: "none, after every convolution, after the dense layer, both",
+  },
+  {
+    key: "dropout",
+    study: "Addition of Dropout layer with different values",
+    line: 31,
+    values: [0, 0.25, 0.5],
+    source: "ours",
+    why: "none to a half, after the dense layer",
+  },
+];
+
+/**
+ * The tuning grid, every combination of {@linkcode STUDY_003_TUNED}'s
+ * values (kernel size varying slowest): kernel size x filters x dense
+ * units x BatchNorm placement x dropout rate. All values are ours.
+ */
+export const STUDY_003_TUNING_SPACE: SearchSpace = Object.fromEntries(
+  STUDY_003_TUNED.map((h) => [h.key, h.values]),
+);
+
+/**
+ * What the tuning runs record in their tags besides the study's: the grid
+ * is ours (`space: "ours"`), not the study's.
+ */
+export const STUDY_003_TUNING_TAGS = { space: "ours" } as const;
+
+/**
+ * The one setting tried when a profile's grid is `one`: the untuned
+ * network's kernel size, filters and dense units, with BatchNorm after the
+ * convolutions and dropout 0.25.
+ */
+export const STUDY_003_ONE_SETTING: Study003Candidate = {
+  kernelSize: 3,
+  filters: 32,
+  denseSize: 128,
+  batchNorm: "conv",
+  dropout: 0.25,
 };
 
-/** The one setting tried when a profile's grid is `one`. */
-export const STUDY_003_ONE_SETTING = { batchNorm: "conv", dropout: 0.25 };
+/** A grid point as a candidate. */
+function asCandidate(p: Params): Study003Candidate {
+  return {
+    kernelSize: p.kernelSize as number,
+    filters: p.filters as number,
+    denseSize: p.denseSize as number,
+    batchNorm: p.batchNorm as BatchNormPlacement,
+    dropout: p.dropout as number,
+  };
+}
 
 /**
  * The tuning candidates for a profile: `one` tries
@@ -241,38 +355,31 @@ export const STUDY_003_ONE_SETTING = { batchNorm: "conv", dropout: 0.25 };
 export function tuningCandidates(
   profile: Pick<Profile, "grid" | "maxTrials">,
   seed: number,
-): { batchNorm: BatchNormPlacement; dropout: number }[] {
-  const grid = gridSearch(STUDY_003_TUNING_SPACE);
-  const chosen = profile.grid === "one"
-    ? [STUDY_003_ONE_SETTING]
-    : profile.grid === "subset"
+): Study003Candidate[] {
+  if (profile.grid === "one") return [{ ...STUDY_003_ONE_SETTING }];
+  const chosen = profile.grid === "subset"
     ? randomSearch(STUDY_003_TUNING_SPACE, profile.maxTrials, seed)
-    : grid.slice(0, profile.maxTrials);
-  return chosen.map((p) => ({
-    batchNorm: p.batchNorm as BatchNormPlacement,
-    dropout: p.dropout as number,
-  }));
+    : gridSearch(STUDY_003_TUNING_SPACE).slice(0, profile.maxTrials);
+  return chosen.map(asCandidate);
 }
 
 /** One trial of the tuning sweep, as the notebook tabulates it. */
-export interface TuningTrial {
-  /** BatchNorm placement. */
-  batchNorm: BatchNormPlacement;
-  /** Dropout rate. */
-  dropout: number;
+export interface TuningTrial extends Study003Candidate {
   /** The trial's run id. */
   runId: string;
   /** Validation accuracies of the kept epoch (per head and averaged); the average chose the winner. */
   validation: HeadAccuracies;
   /** Whether a complete earlier trial was reused. */
   reused: boolean;
+  /** Successive halving only: the 0-based rung the trial stopped at. */
+  stoppedAtRung?: number;
 }
 
 /** The result of {@linkcode tuneStudy003}. */
 export interface TuningResult {
   /** Every trial, in candidate order. */
   trials: TuningTrial[];
-  /** The winner (highest averaged validation accuracy; the earlier on ties). */
+  /** The winner (highest averaged validation accuracy; the earlier on ties; under halving, of the last rung). */
   best: TuningTrial;
   /** The run id of the winner's one test evaluation. */
   testRunId: string;
@@ -293,12 +400,20 @@ async function savedModelAccuracies(
   }
 }
 
+/** The search's name: trials are `Study 003 tuning trial`, its test `Study 003 tuning test`. */
+export const STUDY_003_TUNING_NAME = "Study 003 tuning";
+
 /**
- * The BatchNorm x dropout sweep: each candidate trained as its own run
- * record (`Study 003 BN x dropout trial`), the winner chosen by the
- * averaged validation accuracy only, and the test split evaluated once,
- * for the winner, in its own run record (`Study 003 BN x dropout test`),
- * through `runSearch` (completed trials are reused).
+ * The tuning search over kernel size x filters x dense units x BatchNorm
+ * placement x dropout ({@linkcode STUDY_003_TUNING_SPACE}, ours; at the
+ * profile's size, {@linkcode tuningCandidates}, and strategy: successive
+ * halving at `full`): each candidate trained as its own run record
+ * (`Study 003 tuning trial`, all five values in its params, tagged
+ * `space: ours`), the winner chosen by the averaged validation accuracy
+ * only, and the test split evaluated once, for the winner, in its own run
+ * record (`Study 003 tuning test`), through `runSearch` (completed trials
+ * are reused). `candidates` replaces the profile's; a value it leaves out
+ * is the untuned network's.
  */
 export async function tuneStudy003(
   context: LabContext,
@@ -311,17 +426,17 @@ export async function tuneStudy003(
       index: number,
       total: number,
     ) => void;
-    candidates?: { batchNorm: BatchNormPlacement; dropout: number }[];
+    candidates?: MultiOutputSettings[];
   } = {},
 ): Promise<TuningResult> {
   const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
   const candidates = (options.candidates ??
     tuningCandidates(context.profile, context.seed)).map((c) =>
-      runParams({ ...c }, context.profile, data)
+      runParams(c, context.profile, data)
     );
   const measured = new Map<string, HeadAccuracies>();
   const result = await runSearch<Params>({
-    name: "Study 003 BN x dropout",
+    name: STUDY_003_TUNING_NAME,
     seed: context.seed,
     candidates,
     root,
@@ -330,7 +445,7 @@ export async function tuneStudy003(
       dataset: data.dataset,
       splits: splitSizes(data),
       backend: backendRef(context.backend),
-      tags: runTags(context.profile),
+      tags: { ...runTags(context.profile), ...STUDY_003_TUNING_TAGS },
     },
     train: async (params, { seed, checkpointPath, epochs }) => {
       const trained = await trainMultiOutput(data, {
@@ -373,12 +488,14 @@ export async function tuneStudy003(
   const trials: TuningTrial[] = [];
   for (const t of result.trials) {
     trials.push({
-      batchNorm: t.params.batchNorm as BatchNormPlacement,
-      dropout: t.params.dropout as number,
+      ...asCandidate(t.params),
       runId: t.runId,
       validation: measured.get(t.runId) ??
         await savedModelAccuracies(join(root, t.runId, "model"), data),
       reused: t.reused,
+      ...(t.stoppedAtRung === undefined
+        ? {}
+        : { stoppedAtRung: t.stoppedAtRung }),
     });
   }
   const best = trials[result.trials.indexOf(result.best)];

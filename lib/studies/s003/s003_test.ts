@@ -1,8 +1,10 @@
 /**
  * Study 003 on the real product photos (dataset mirror) at smoke size: the
  * label rule, the stratified seeded split and its caps, decoding and the
- * cache, the run record with three heads, and the BatchNorm x dropout
- * sweep's choice by validation accuracy.
+ * cache, the run record with three heads, and the tuning search (kernel
+ * size x filters x dense units x BatchNorm x dropout, a grid of ours): its
+ * candidates per profile, every value reaching the trained network and its
+ * record, and the choice by validation accuracy.
  */
 import { join } from "node:path";
 import { selectBackend } from "../../backend.ts";
@@ -30,7 +32,17 @@ import {
   STUDY_003_INPUT,
 } from "./data.ts";
 import { MULTI_OUTPUT_HEADS } from "../../models/multi_output.ts";
-import { runStudy003, tuneStudy003, tuningCandidates } from "./runs.ts";
+import {
+  runStudy003,
+  STUDY_003_ONE_SETTING,
+  STUDY_003_TUNED,
+  STUDY_003_TUNING_SPACE,
+  tuneStudy003,
+  tuningCandidates,
+} from "./runs.ts";
+import { loadModel } from "../../models/model_files.ts";
+import { gridSearch } from "../../train/search.ts";
+import { STUDY_FILES } from "../../published/published.ts";
 
 const DIR = datasetDir("fashion-product-images");
 const smoke = getProfile("smoke");
@@ -265,7 +277,7 @@ Deno.test("metrics: averaged accuracy is the mean of the heads'; measured valida
 
 Deno.test({
   name:
-    "data, run record and BN x dropout sweep on real photos: three heads, choice by validation, test once",
+    "data, run record and tuning search on real photos: three heads, every tuned value reaches the network and its record, choice by validation, test once",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -380,16 +392,96 @@ Deno.test({
       const rerun = await runStudy003(context, data, { runsRoot: root });
       assert(rerun.reused, "a complete run is reused");
 
-      // Sweep: two candidates, winner by averaged validation accuracy.
+      // Search: two candidates differing in all five tuned values, winner by
+      // averaged validation accuracy.
       const candidates = [
-        { batchNorm: "none" as const, dropout: 0.5 },
-        { batchNorm: "both" as const, dropout: 0 },
+        {
+          kernelSize: 5,
+          filters: 8,
+          denseSize: 16,
+          batchNorm: "none" as const,
+          dropout: 0.5,
+        },
+        {
+          kernelSize: 3,
+          filters: 4,
+          denseSize: 24,
+          batchNorm: "both" as const,
+          dropout: 0,
+        },
       ];
       const tuned = await tuneStudy003(context, data, {
         runsRoot: root,
         candidates,
       });
       assertEquals(tuned.trials.length, 2, "trials");
+      for (const [i, c] of candidates.entries()) {
+        const trial = tuned.trials[i];
+        assertEquals(
+          {
+            kernelSize: trial.kernelSize,
+            filters: trial.filters,
+            denseSize: trial.denseSize,
+            batchNorm: trial.batchNorm,
+            dropout: trial.dropout,
+          },
+          c,
+          `trial ${i} returns its candidate`,
+        );
+        const record = await readRun(join(root, trial.runId));
+        for (const key of Object.keys(c) as (keyof typeof c)[]) {
+          assertEquals(
+            record?.params[key],
+            c[key],
+            `trial ${i} records ${key}`,
+          );
+        }
+        assertEquals(
+          record?.tags,
+          {
+            study: "003",
+            profile: "smoke",
+            kind: "multi-output",
+            space: "ours",
+          },
+          `trial ${i} tags: the grid is ours`,
+        );
+        // The saved network was built with the candidate's values.
+        const model = await loadModel(join(root, trial.runId, "model"));
+        try {
+          const conv1 = model.getLayer("conv_1").getConfig();
+          const conv2 = model.getLayer("conv_2").getConfig();
+          assertEquals(
+            conv1.kernelSize,
+            [c.kernelSize, c.kernelSize],
+            `trial ${i} kernel size`,
+          );
+          assertEquals(conv1.filters, c.filters, `trial ${i} filters`);
+          assertEquals(
+            conv2.filters,
+            2 * c.filters,
+            `trial ${i} second block doubles`,
+          );
+          assertEquals(
+            model.getLayer("dense_shared").getConfig().units,
+            c.denseSize,
+            `trial ${i} dense units`,
+          );
+          assertEquals(
+            model.layers.some((l) => l.name === "dropout"),
+            c.dropout > 0,
+            `trial ${i} dropout layer`,
+          );
+          assertEquals(
+            model.layers.some((l) => l.name === "conv_1_bn") &&
+              model.layers.some((l) => l.name === "dense_shared_bn"),
+            c.batchNorm === "both",
+            `trial ${i} BatchNorm placement`,
+          );
+        } finally {
+          model.dispose();
+        }
+      }
       const best = tuned.trials.reduce((a, b) =>
         b.validation.average > a.validation.average ? b : a
       );
@@ -432,15 +524,77 @@ Deno.test({
   },
 });
 
-Deno.test("tuning candidates follow the profile's grid size", () => {
-  assertEquals(tuningCandidates(getProfile("smoke"), 1).length, 1, "one");
+Deno.test("tuning candidates: the profile's share of the five-way grid, every value of it at full", () => {
+  const keys = STUDY_003_TUNED.map((h) => h.key);
+  assertEquals(
+    keys,
+    ["kernelSize", "filters", "denseSize", "batchNorm", "dropout"],
+    "the five hyperparameters the study names",
+  );
+  const size = STUDY_003_TUNED.reduce((n, h) => n * h.values.length, 1);
+  assertEquals(size, 216, "grid size");
+  assertEquals(gridSearch(STUDY_003_TUNING_SPACE).length, size, "space");
+
+  const smoke = tuningCandidates(getProfile("smoke"), 1);
+  assertEquals(smoke, [STUDY_003_ONE_SETTING], "smoke: one setting");
+  assertEquals(
+    [smoke[0].kernelSize, smoke[0].filters, smoke[0].denseSize],
+    [3, 32, 128],
+    "smoke: the untuned network's kernel, filters and dense units",
+  );
+
+  const inGrid = (c: Record<string, unknown>) =>
+    STUDY_003_TUNED.every((h) => (h.values as unknown[]).includes(c[h.key])) &&
+    Object.keys(c).length === keys.length;
   const course = tuningCandidates(getProfile("course"), 1);
-  assertEquals(course.length, 3, "subset");
+  assertEquals(course.length, getProfile("course").maxTrials, "subset");
   assertEquals(course, tuningCandidates(getProfile("course"), 1), "seeded");
   assertEquals(
     new Set(course.map((c) => JSON.stringify(c))).size,
-    3,
+    course.length,
     "distinct",
   );
-  assertEquals(tuningCandidates(getProfile("full"), 1).length, 12, "full");
+  assert(
+    course.every((c) => inGrid({ ...c })),
+    "course: grid points with all five values",
+  );
+
+  const full = tuningCandidates(getProfile("full"), 1);
+  assertEquals(full.length, size, "full: the whole grid");
+  assertEquals(
+    new Set(full.map((c) => JSON.stringify(c))).size,
+    size,
+    "full: distinct",
+  );
+  for (const h of STUDY_003_TUNED) {
+    assertEquals(
+      [...new Set(full.map((c) => c[h.key]))],
+      h.values,
+      `full: every ${h.key} value`,
+    );
+  }
+});
+
+Deno.test("the tuned hyperparameters are the ones the study lists, which gives no values: the grid is ours", () => {
+  const dir = Deno.env.get("FASHION_STUDIES");
+  const path = dir
+    ? `${dir.replace(/\/+$/, "")}/${STUDY_FILES["003"]}`
+    : new URL(
+      `../../../../shared/studies/${STUDY_FILES["003"]}`,
+      import.meta.url,
+    );
+  const lines = Deno.readTextFileSync(path).split(/\r?\n/);
+  for (const h of STUDY_003_TUNED) {
+    const line = lines[h.line - 1] ?? "";
+    assert(
+      line.includes(h.study),
+      `line ${h.line} of study 003 names ${h.key}: got "${line}"`,
+    );
+    assert(
+      // A standalone number after the list's own numbering ("conv2d" is a name).
+      !/\b\d+(\.\d+)?\b/.test(line.replace(/^\s*\d+\.\s*/, "")),
+      `study 003 gives no value for ${h.key}: "${line}"`,
+    );
+    assertEquals(h.source, "ours", `${h.key}: ours`);
+  }
 });
