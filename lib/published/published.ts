@@ -41,8 +41,8 @@ export interface PublishedNumber {
   intervalLine?: number;
   /**
    * Tags our runs of this model carry, when their names differ from the
-   * study's (study 002's VGG16 rows are our MobileNetV2 runs at the same
-   * split). Without it a run matches by its `model` tag or its name.
+   * study's (study 002's VGG16 rows are our MobileNetV2 runs of the same
+   * set-up). Without it a run matches by its `model` tag or its name.
    */
   ours?: Record<string, string>;
 }
@@ -85,6 +85,16 @@ export const STUDY_002_MODELS = ["baseline", "mobilenetv2"] as const;
 /** `baseline` (CNN from scratch) or `mobilenetv2` (pretrained base + new head). */
 export type Study002Model = typeof STUDY_002_MODELS[number];
 
+/**
+ * Study 002's set-ups that our runs follow: the basic CNN, and VGG16 v1, v2
+ * and v3 (each on our pretrained base; the settings are in
+ * `lib/studies/s002/settings.ts`).
+ */
+export const STUDY_002_SETUP_IDS = ["basic-cnn", "v1", "v2", "v3"] as const;
+
+/** One of {@linkcode STUDY_002_SETUP_IDS}. */
+export type Study002SetupId = typeof STUDY_002_SETUP_IDS[number];
+
 /** One published result of study 002 (its "Final results table"). */
 export interface Study002Published {
   /** The study's model name. */
@@ -97,8 +107,16 @@ export interface Study002Published {
   testAccuracy: number | null;
   /** The "accuracy range with 95% confidence" the study gives. */
   interval: { low: number; high: number };
-  /** Which of our runs it corresponds to. */
-  ours: Study002Model;
+  /** Which of our models follows it; `null`: none (no larger pretrained base). */
+  ours: Study002Model | null;
+  /** Our set-up with this row's settings; `null`: not run. */
+  setup: Study002SetupId | null;
+  /**
+   * The tags of the runs the report sets beside this row. VGG16 v1 and v2
+   * share model and split, so their set-up tells them apart; every 50/50
+   * run of the pretrained model is one of v3's two swapped halves.
+   */
+  tags: Record<string, string> | null;
   /**
    * The line of the study's file that states `testAccuracy` (the table's
    * "Test Accuracy" row, `NA` where there is none), counted from 1.
@@ -120,6 +138,8 @@ export const STUDY_002_PUBLISHED: readonly Study002Published[] = [
     testAccuracy: 0.30,
     interval: { low: 0.27, high: 0.33 },
     ours: "baseline",
+    setup: "basic-cnn",
+    tags: { model: "baseline", split: "80/20", setup: "basic-cnn" },
     line: 112,
     intervalLine: 111,
   },
@@ -130,6 +150,13 @@ export const STUDY_002_PUBLISHED: readonly Study002Published[] = [
     testAccuracy: 0.76,
     interval: { low: 0.75, high: 0.78 },
     ours: "mobilenetv2",
+    setup: "v1",
+    tags: {
+      model: "mobilenetv2",
+      split: "80/20",
+      setup: "v1",
+      balance: "augment",
+    },
     line: 112,
     intervalLine: 111,
   },
@@ -140,6 +167,13 @@ export const STUDY_002_PUBLISHED: readonly Study002Published[] = [
     testAccuracy: 0.95,
     interval: { low: 0.85, high: 1 },
     ours: "mobilenetv2",
+    setup: "v2",
+    tags: {
+      model: "mobilenetv2",
+      split: "80/20",
+      setup: "v2",
+      balance: "augment",
+    },
     line: 112,
     intervalLine: 111,
   },
@@ -150,6 +184,8 @@ export const STUDY_002_PUBLISHED: readonly Study002Published[] = [
     testAccuracy: 0.85,
     interval: { low: 0.58, high: 0.91 },
     ours: "mobilenetv2",
+    setup: "v3",
+    tags: { model: "mobilenetv2", split: "50/50" },
     line: 112,
     intervalLine: 111,
   },
@@ -159,7 +195,9 @@ export const STUDY_002_PUBLISHED: readonly Study002Published[] = [
     split: "80/20",
     testAccuracy: null,
     interval: { low: 0.57, high: 0.80 },
-    ours: "mobilenetv2",
+    ours: null,
+    setup: null,
+    tags: null,
     line: 112,
     intervalLine: 111,
   },
@@ -179,7 +217,7 @@ const study002Numbers = (): PublishedNumber[] =>
       high: row.interval.high,
       of: "its range with 95% confidence, t-based",
     },
-    ours: { model: row.ours, split: row.split },
+    ...(row.tags ? { ours: row.tags } : {}),
     line: row.line,
     intervalLine: row.intervalLine,
   }));

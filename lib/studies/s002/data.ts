@@ -271,3 +271,112 @@ export function study002Arrays(
     labels: items.map((item) => item.label),
   };
 }
+
+/** The training and validation images of one run. */
+export interface Study002Partition {
+  /** Training images (photos only; balancing copies are added by {@linkcode planTopUp}). */
+  train: Study002Item[];
+  /** Validation images. */
+  validation: Study002Item[];
+}
+
+/**
+ * The training and validation images of a split, for one of the 50/50
+ * halves: `half` `A` (or `null`) trains on the scheme's training part and
+ * validates on the rest; `B` swaps them, so the two runs of the 50/50 split
+ * train on disjoint halves of the pool and each validates on the other's
+ * training images (the study's "in the first run, 50% is training data,
+ * then that same 50% is used as validation data in the second run").
+ */
+export function study002Partition(
+  plan: Study002Plan,
+  split: SplitScheme,
+  half: "A" | "B" | null,
+): Study002Partition {
+  const scheme = plan.schemes[split];
+  if (half === "B") {
+    if (split !== "50/50") {
+      throw new Error(`Only the 50/50 split has swapped halves, not ${split}`);
+    }
+    return { train: scheme.validation, validation: scheme.train };
+  }
+  return { train: scheme.train, validation: scheme.validation };
+}
+
+/** Images per class the study had, after topping its classes up by augmentation. */
+export const STUDY_002_IMAGES_PER_CLASS = 1000;
+
+/**
+ * The training images per class that class balancing tops up to: the
+ * study's {@linkcode STUDY_002_IMAGES_PER_CLASS} less its 20% test set,
+ * times the split's training share (640 at 80/20, 400 for a 50/50 half),
+ * capped at the profile's training images per class at that split (at
+ * `course` 200 and 125), so that a profile never trains on more images per
+ * class than it says.
+ */
+export function balanceTarget(
+  profile: Pick<Profile, "maxTrainPerClass">,
+  split: SplitScheme,
+): number {
+  const study = Math.round(
+    STUDY_002_IMAGES_PER_CLASS * (1 - STUDY_002_TEST_FRACTION) *
+      TRAIN_FRACTION[split],
+  );
+  if (profile.maxTrainPerClass === null) return study;
+  const cap = Math.round(
+    profile.maxTrainPerClass * TRAIN_FRACTION[split] /
+      TRAIN_FRACTION["80/20"],
+  );
+  return Math.min(study, cap);
+}
+
+/** An augmented copy of a training photo that tops its class up. */
+export interface Study002TopUp extends Study002Item {
+  /** The photo it is a copy of. */
+  source: string;
+  /** Which copy of that photo (0 for the first). */
+  round: number;
+}
+
+/**
+ * The augmented copies that top every class of `train` up to `target`
+ * images (classes at or above it get none): a class of n photos that needs
+ * m copies gets copy `round` 0 of its first min(m, n) photos, then round 1,
+ * and so on, its photos ordered by a hash of the seed and their id. So the
+ * copies depend only on the seed and the training photos (not on their
+ * order), and copy `round` of a photo is the same image wherever it is
+ * used; its id is `<photo id>#balance<round>`.
+ */
+export function planTopUp(
+  train: readonly Study002Item[],
+  target: number,
+  seed: number,
+): Study002TopUp[] {
+  const out: Study002TopUp[] = [];
+  for (let label = 0; label < STUDY_002_CLASSES.length; label++) {
+    const photos = train.filter((i) => i.label === label)
+      .map((item) => ({
+        item,
+        key: hashString(`${seed}:study002:balance:${item.id}`),
+      }))
+      .sort((a, b) =>
+        a.key - b.key ||
+        (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0)
+      )
+      .map((p) => p.item);
+    const missing = target - photos.length;
+    if (missing <= 0 || !photos.length) continue;
+    for (let j = 0; j < missing; j++) {
+      const item = photos[j % photos.length];
+      const round = Math.floor(j / photos.length);
+      out.push({
+        id: `${item.id}#balance${round}`,
+        path: item.path,
+        label,
+        source: item.id,
+        round,
+      });
+    }
+  }
+  return out;
+}

@@ -21,6 +21,7 @@ import {
 import {
   type Study002Data,
   type Study002Item,
+  type Study002TopUp,
   STUDY_002_IMAGE_SIZE,
 } from "./data.ts";
 import { Study002Settings } from "./settings.ts";
@@ -67,13 +68,53 @@ export function augmentedCopy(
   );
 }
 
+/**
+ * The pixels of a class-balancing copy ({@linkcode planTopUp}): its photo
+ * with a random transform drawn from a stream seeded by the run seed, the
+ * photo's id and the copy's round, so the same copy is the same image in
+ * every run and for both models.
+ */
+export function topUpPixels(
+  data: Pick<Study002Data, "pixels">,
+  topUp: Study002TopUp,
+  seed: number,
+  params: AugmentParams = DEFAULT_AUGMENT,
+): Uint8Array {
+  const pixels = data.pixels.get(topUp.source);
+  if (!pixels) throw new Error(`Image ${topUp.source} was not loaded`);
+  const size = STUDY_002_IMAGE_SIZE;
+  return augmentBatch(
+    pixels,
+    [1, size, size, 3],
+    createRng(
+      hashString(`${seed}:study002:balance:${topUp.round}:${topUp.source}`),
+    ),
+    params,
+  );
+}
+
+/**
+ * The data's pixels with those of the balancing copies `topUps` added (for
+ * `study002Arrays`); the photos' arrays are shared, not copied.
+ */
+export function withTopUpPixels(
+  data: Pick<Study002Data, "pixels">,
+  topUps: readonly Study002TopUp[],
+  seed: number,
+  params: AugmentParams = DEFAULT_AUGMENT,
+): Pick<Study002Data, "pixels"> {
+  const pixels = new Map(data.pixels);
+  for (const t of topUps) pixels.set(t.id, topUpPixels(data, t, seed, params));
+  return { pixels };
+}
+
 /** Frozen-base features of the study's images, computed once for both split schemes. */
 export interface Study002Features {
   /** The fine-tuning depth they were cut for. */
   fineTuneBlocks: number;
   /** Shape of one image's features, e.g. `[7, 7, 1280]`. */
   shape: number[];
-  /** Features of every test and pool image, by id. */
+  /** Features of every test and pool image and of every balancing copy asked for, by id. */
   original: Map<string, Float32Array>;
   /** Features of the augmented copies of every pool image, by id. */
   copies: Map<string, Float32Array[]>;
@@ -85,7 +126,8 @@ export interface Study002Features {
  * Computes the frozen MobileNetV2 features of every test and pool image and
  * of `augmentedCopies` augmented copies of every pool image (only training
  * images' copies are used, but which pool images train depends on the
- * scheme).
+ * scheme), and of the class-balancing copies `topUps` (by their id; a copy
+ * listed twice is computed once).
  */
 export async function extractStudy002Features(
   data: Study002Data,
@@ -95,6 +137,7 @@ export async function extractStudy002Features(
     "fineTuneBlocks" | "augmentedCopies" | "augment"
   >,
   baseDir: string = mobileNetBaseDir(),
+  topUps: readonly Study002TopUp[] = [],
 ): Promise<Study002Features> {
   const started = performance.now();
   const base = await loadMobileNetV2Base(baseDir);
@@ -125,6 +168,16 @@ export async function extractStudy002Features(
         ),
       });
     }
+  }
+  const seen = new Set<string>();
+  for (const t of topUps) {
+    if (seen.has(t.id)) continue;
+    seen.add(t.id);
+    jobs.push({
+      id: t.id,
+      copy: -1,
+      pixels: topUpPixels(data, t, seed, settings.augment),
+    });
   }
   const original = new Map<string, Float32Array>();
   const copies = new Map<string, Float32Array[]>();
@@ -175,7 +228,9 @@ export function featureTensors(
   const rows: Float32Array[] = [];
   const labels: number[] = [];
   for (const item of items) {
-    rows.push(features.original.get(item.id)!);
+    const row = features.original.get(item.id);
+    if (!row) throw new Error(`No features of ${item.id} were computed`);
+    rows.push(row);
     labels.push(item.label);
   }
   if (withCopies) {

@@ -1,9 +1,11 @@
 /**
  * Study 002: dress / pullover / shirt, a CNN trained from scratch against a
  * pretrained ImageNet CNN with a new head (the study used VGG16 and
- * ResNet50), data augmentation, two train/validation splits (80/20 and
- * 50/50 of the images left after a 20% test set) and a t-based 95%
- * confidence interval of the test accuracy.
+ * ResNet50), in the study's set-ups: the basic CNN, VGG16 v1 (Adam 0.005,
+ * no dropout), v2 (RMSprop 2e-4, dropout 0.5) on an 80/20 train/validation
+ * split, and v3 (v2's settings on a 50/50 split, the two halves swapped over
+ * two runs), all after a 20% test set, with classes topped up by
+ * augmentation and a t-based 95% confidence interval of the test accuracy.
  *
  * What stands in for what:
  *
@@ -12,36 +14,60 @@
  *   `longsleeve` (long-sleeved tops) is the nearest class to the study's
  *   `pullover`. The dataset's own train / validation / test folders are
  *   pooled and re-split the study's way: per class a seeded 20% test set,
- *   then the rest split 80/20 or 50/50 into training and validation. Both
- *   schemes use the same test images and the same pool, so 50/50 simply
+ *   then the rest split 80/20 or 50/50 into training and validation. Every
+ *   run uses the same test images and the same pool, so 50/50 simply
  *   trains on fewer images, as in the study. The profile caps the images per
- *   class (see {@linkcode planStudy002Splits}); the classes are not balanced
- *   at `full` (288 dress, 576 longsleeve, 345 shirt photos).
+ *   class (see {@linkcode planStudy002Splits}); at `full` the classes have
+ *   288 dress, 576 longsleeve and 345 shirt photos.
+ * - **The 50/50 halves.** v3 is two runs: half A trains and half B
+ *   validates, then half B trains and half A validates
+ *   ({@linkcode study002Partition}); the notebook shows both and their mean.
+ * - **Class balancing.** The study augmented its photos "to bring the total
+ *   images per class to 1000" before splitting, so copies of a photo could
+ *   land in its test set. Here only training images are copied (ours: the
+ *   test and validation images stay real photos): every class of a run's
+ *   training images is topped up with augmented copies to the study's 1,000
+ *   per class less its test share times the split's training share (640 at
+ *   80/20, 400 for a 50/50 half), capped at the profile's training images
+ *   per class ({@linkcode balanceTarget}, {@linkcode planTopUp}). Every
+ *   set-up balances, as the study did; v2 is also run without balancing to
+ *   compare (`balance`, `balanceComparison` in the settings).
  * - **Pretrained base.** MobileNetV2 (width 0.35, ImageNet weights) from the
  *   dataset mirror instead of VGG16 / ResNet50: it is the pretrained base
  *   available offline, and it is small enough (1.7 MB, about 60 MFLOPs per
- *   224x224 image) to run on a laptop CPU.
- * - **Baseline.** The study's "basic CNN" (one hidden layer, after the
+ *   224x224 image) to run on a laptop CPU. ResNet50's row is not run: the
+ *   larger ImageNet base found in a package registry (EfficientNet-Lite0
+ *   on PyPI) ships as PyTorch weights, which would need the network built
+ *   in TensorFlow.js and its weights converted (see the README).
+ * - **Basic CNN.** The study's "basic CNN" (one hidden layer, after the
  *   deeplizard tutorial it cites): Conv2D(32, 3x3, ReLU) → Flatten →
- *   Dense(3, softmax) on 224x224x3 inputs, Adam at 1e-4 (the tutorial's
- *   rate; the study reports 0.1 and 0.01, which left its network at chance).
+ *   Dense(3, softmax) on 224x224x3 inputs, Adam at the study's table's 0.1
+ *   (its text also names 0.01; both left its network at chance), for the
+ *   profile's epochs (the study: 20).
  * - **Augmentation.** The study grew its data with Keras'
- *   `ImageDataGenerator` (rotations, shifts). The baseline draws a fresh
+ *   `ImageDataGenerator` (rotations, shifts). The basic CNN draws a fresh
  *   random transform per image and batch (`augmentBatch` of
- *   lib/data/images/augment.ts, `DEFAULT_AUGMENT`). The transfer model
- *   trains on features computed once, so it gets `augmentedCopies` fixed
- *   augmented copies of every training image instead (seeded per image).
+ *   lib/data/images/augment.ts, `DEFAULT_AUGMENT`, values ours). The
+ *   transfer model trains on features computed once, so it gets
+ *   `augmentedCopies` fixed augmented copies of every training photo
+ *   instead (seeded per image). The balancing copies use the same
+ *   transforms; one seed controls the splits, the copies, the
+ *   initialisation and the shuffling.
  * - **Transfer model.** MobileNetV2 frozen, its features computed once
- *   (`extractFeatures`), and a new head (global average pooling, dropout
- *   0.5, softmax) trained on them with RMSprop at 2e-4 (the study's tuned
- *   VGG16 v2 settings) for the study's 40 epochs (20 x 2) at `course` and
- *   `full`, with the profile's early stopping. At `full`, the top `fineTuneBlocks` of the profile (2)
- *   MobileNetV2 blocks are fine-tuned with the head (the features are then
- *   the activations below them).
+ *   (`extractFeatures`), and a new head (global average pooling, the
+ *   set-up's dropout, softmax; the study put its dropout in the
+ *   convolutional layers) trained with the set-up's optimizer and rate for
+ *   the study's 40 epochs (20 x 2) at `course` and `full`, with the
+ *   profile's early stopping. At `full`, the top `fineTuneBlocks` of the
+ *   profile (2) MobileNetV2 blocks are fine-tuned with the head (the
+ *   features are then the activations below them).
  *
  * Every model lands as a complete run record with tags `study: "002"`,
  * `profile`, `split` (`80/20` | `50/50`), `model` (`baseline` |
- * `mobilenetv2`) and `standIn`, and metrics from `classifierMetrics`
+ * `mobilenetv2`), `setup` (`basic-cnn` | `v1` | `v2` | `v3`), `balance`
+ * (`augment` | `none`), for v3 `half` (`A` | `B`) and `pairedRun` (the other
+ * half's run id), and `standIn`; the published rows name the tags of their
+ * runs (`STUDY_002_PUBLISHED`). Metrics come from `classifierMetrics`
  * (accuracy, n, Wilson and t-based 95% intervals, confusion matrix,
  * per-class report).
  *
@@ -49,14 +75,15 @@
  * ```ts
  * const lab = await startNotebook();
  * const study = await runStudy002(lab);
- * for (const run of study.runs) console.log(run.model, run.split, run.metrics.accuracy);
+ * for (const run of study.runs) console.log(run.label, run.metrics.accuracy);
  * ```
  *
- * The parts: the data and its splits (`data.ts`), the settings
- * (`settings.ts`), the frozen MobileNetV2 features (`features.ts`) and the
- * notebook's tables (`tables.ts`); the published results are in
- * `lib/published/`. This module trains and records the runs; notebooks
- * import the study from `mod.ts`.
+ * The parts: the data, its splits, halves and balancing copies
+ * (`data.ts`), the set-ups and settings (`settings.ts`), the frozen
+ * MobileNetV2 features (`features.ts`) and the notebook's tables
+ * (`tables.ts`); the published results are in `lib/published/`. This
+ * module trains and records the runs; notebooks import the study from
+ * `mod.ts`.
  *
  * @module
  */
@@ -89,27 +116,31 @@ import {
   toTensors,
 } from "../../execute/classifier_run.ts";
 import {
+  balanceTarget,
   loadStudy002Data,
+  planTopUp,
   study002Arrays,
   type Study002Data,
   type Study002DataOptions,
+  type Study002Partition,
+  study002Partition,
+  type Study002TopUp,
   STUDY_002_IMAGE_SIZE,
 } from "./data.ts";
-import { SPLIT_SCHEMES, type SplitScheme } from "../../published/published.ts";
-import {
-  type Study002Model,
-  STUDY_002_MODELS,
-} from "../../published/published.ts";
+import type { Study002SetupId } from "../../published/published.ts";
 import {
   disposeTransferModel,
   extractStudy002Features,
   featureTensors,
   type Study002Features,
+  withTopUpPixels,
 } from "./features.ts";
 import { mobileNetBaseDir } from "../../models/transfer.ts";
 import {
   Study002Run,
   Study002RunOptions,
+  type Study002RunSpec,
+  study002RunSpecs,
   Study002Settings,
   study002Settings,
   STUDY_002_STAND_IN,
@@ -117,117 +148,232 @@ import {
 } from "./settings.ts";
 import { backendRef, type LabContext } from "../../runs/lab_context.ts";
 
-function baselineParams(
-  profile: Profile,
-  split: SplitScheme,
-  settings: Study002Settings,
-) {
-  return {
-    model: "baseline",
-    split,
-    filters: 32,
-    kernelSize: 3,
-    imageSize: STUDY_002_IMAGE_SIZE,
-    optimizer: settings.baselineCompile.optimizer ?? "adam",
-    learningRate: settings.baselineCompile.learningRate ?? 1e-3,
-    augment: JSON.stringify(settings.augment),
-    epochs: profile.epochs,
-    batchSize: profile.batchSize,
-    patience: profile.patience ?? "none",
-    profile: profile.name,
-  };
+/** The set-up's name as a run name starts: `basic CNN`, `VGG16 v2 set-up on MobileNetV2`. */
+function setupName(setup: Study002SetupId): string {
+  return setup === "basic-cnn"
+    ? "basic CNN"
+    : `VGG16 ${setup} set-up on MobileNetV2`;
 }
-
-function transferParams(
-  profile: Profile,
-  split: SplitScheme,
-  settings: Study002Settings,
-) {
-  return {
-    model: "mobilenetv2",
-    split,
-    base: MOBILENET_V2_FOLDER,
-    imageSize: STUDY_002_IMAGE_SIZE,
-    input: "RGB scaled to [-1, 1]",
-    fineTuneBlocks: settings.fineTuneBlocks,
-    dropout: settings.transferDropout,
-    optimizer: settings.transferCompile.optimizer ?? "adam",
-    learningRate: settings.transferCompile.learningRate ?? 1e-3,
-    augmentedCopies: settings.augmentedCopies,
-    augment: JSON.stringify(settings.augment),
-    epochs: settings.transferEpochs,
-    batchSize: profile.batchSize,
-    patience: profile.patience ?? "none",
-    profile: profile.name,
-  };
-}
-
-const BASELINE_NAME = "Study 002 baseline CNN";
-const TRANSFER_NAME = "Study 002 MobileNetV2 transfer";
 
 /**
- * The settings, parameters and runs root of one study 002 run, and its
+ * A run's short label: `basic CNN`, `v1`, `v2`, `v3 half A`, `v3 half B`,
+ * with `, no balancing` for a run without class balancing.
+ */
+export function study002RunLabel(spec: Study002RunSpec): string {
+  const base = spec.setup === "basic-cnn" ? "basic CNN" : spec.setup;
+  return `${base}${spec.half ? ` half ${spec.half}` : ""}${
+    spec.balance === "none" ? ", no balancing" : ""
+  }`;
+}
+
+/**
+ * A run's name in its record (and in the report): the study's set-up, the
+ * split, which half trains, and whether the classes are balanced, e.g.
+ * `Study 002 VGG16 v3 set-up on MobileNetV2, 50/50 half B trains (swapped)`.
+ */
+export function study002RunName(
+  spec: Study002RunSpec,
+  settings: Pick<Study002Settings, "setups">,
+): string {
+  const split = settings.setups[spec.setup].split;
+  const half = spec.half === "A"
+    ? " half A trains"
+    : spec.half === "B"
+    ? " half B trains (swapped)"
+    : "";
+  return `Study 002 ${setupName(spec.setup)}, ${split}${half}${
+    spec.balance === "none" ? ", no class balancing" : ""
+  }`;
+}
+
+/** The training / validation images and balancing copies of one run. */
+interface RunImages extends Study002Partition {
+  /** Augmented copies that top the classes up (none without balancing). */
+  topUps: Study002TopUp[];
+  /** Training images per class that balancing tops up to (`null`: no balancing). */
+  target: number | null;
+}
+
+/**
+ * The images of a run: its split (or v3's half) and, with class balancing,
+ * the copies that top every class of the training images up to
+ * {@linkcode balanceTarget}.
+ */
+export function study002RunImages(
+  data: Pick<Study002Data, "plan">,
+  spec: Study002RunSpec,
+  profile: Pick<Profile, "maxTrainPerClass">,
+  seed: number,
+  settings: Pick<Study002Settings, "setups">,
+): RunImages {
+  const split = settings.setups[spec.setup].split;
+  const partition = study002Partition(data.plan, split, spec.half);
+  if (spec.balance === "none") {
+    return { ...partition, topUps: [], target: null };
+  }
+  const target = balanceTarget(profile, split);
+  return {
+    ...partition,
+    topUps: planTopUp(partition.train, target, seed),
+    target,
+  };
+}
+
+/**
+ * The run record's parameters of a run: everything that makes it what it
+ * is (set-up, split and half, balancing, optimizer, rate, dropout, epochs
+ * and the profile), so the run id changes when any of them does.
+ */
+export function study002RunParams(
+  profile: Profile,
+  spec: Study002RunSpec,
+  settings: Study002Settings,
+  target: number | null,
+): Record<string, string | number | boolean> {
+  const setup = settings.setups[spec.setup];
+  const common = {
+    model: setup.model,
+    setup: spec.setup,
+    split: setup.split,
+    ...(spec.half ? { half: spec.half } : {}),
+    balance: spec.balance,
+    balanceTarget: target ?? "none",
+    imageSize: STUDY_002_IMAGE_SIZE,
+    optimizer: setup.compile.optimizer ?? "adam",
+    learningRate: setup.compile.learningRate ?? 1e-3,
+    dropout: setup.dropout,
+    augment: JSON.stringify(settings.augment),
+    batchSize: profile.batchSize,
+    patience: profile.patience ?? "none",
+    profile: profile.name,
+  };
+  if (setup.model === "baseline") {
+    return { ...common, filters: 32, kernelSize: 3, epochs: profile.epochs };
+  }
+  return {
+    ...common,
+    base: MOBILENET_V2_FOLDER,
+    input: "RGB scaled to [-1, 1]",
+    fineTuneBlocks: settings.fineTuneBlocks,
+    augmentedCopies: settings.augmentedCopies,
+    epochs: settings.transferEpochs,
+  };
+}
+
+/** The run id of a run (from its name, parameters and the seed). */
+function idOf(
+  context: LabContext,
+  data: Pick<Study002Data, "plan">,
+  spec: Study002RunSpec,
+  settings: Study002Settings,
+): string {
+  const images = study002RunImages(
+    data,
+    spec,
+    context.profile,
+    context.seed,
+    settings,
+  );
+  return runId(
+    study002RunName(spec, settings),
+    study002RunParams(context.profile, spec, settings, images.target),
+    context.seed,
+  );
+}
+
+/** A run's tags: study, profile, model, split, set-up, balancing, and v3's half with the other half's run id. */
+function runTags(
+  context: LabContext,
+  data: Pick<Study002Data, "plan">,
+  spec: Study002RunSpec,
+  settings: Study002Settings,
+): Record<string, string> {
+  const setup = settings.setups[spec.setup];
+  const tags: Record<string, string> = {
+    study: "002",
+    profile: context.profile.name,
+    split: setup.split,
+    model: setup.model,
+    setup: spec.setup,
+    balance: spec.balance,
+    standIn: setup.model === "baseline"
+      ? STUDY_002_STAND_IN
+      : STUDY_002_TRANSFER_STAND_IN,
+  };
+  if (spec.half) {
+    tags.half = spec.half;
+    tags.pairedRun = idOf(context, data, {
+      ...spec,
+      half: spec.half === "A" ? "B" : "A",
+    }, settings);
+  }
+  return tags;
+}
+
+/**
+ * The settings, images, parameters and runs root of one run, and its
  * result when a complete run with the same id exists (`previous`, to reuse
  * instead of training).
  */
 async function prepareRun(
   context: LabContext,
   data: Study002Data,
-  split: SplitScheme,
+  spec: Study002RunSpec,
   options: Study002RunOptions,
-  model: Study002Model,
 ): Promise<{
   settings: Study002Settings;
+  images: RunImages;
   params: Record<string, string | number | boolean>;
   root: string;
   previous: Study002Run | null;
 }> {
   const settings = study002Settings(context.profile, options.settings);
-  const params = model === "baseline"
-    ? baselineParams(context.profile, split, settings)
-    : transferParams(context.profile, split, settings);
-  const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const id = runId(
-    model === "baseline" ? BASELINE_NAME : TRANSFER_NAME,
-    params,
+  const images = study002RunImages(
+    data,
+    spec,
+    context.profile,
     context.seed,
+    settings,
   );
+  const params = study002RunParams(
+    context.profile,
+    spec,
+    settings,
+    images.target,
+  );
+  const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
+  const id = runId(study002RunName(spec, settings), params, context.seed);
   const metrics = await completeRunMetrics<ClassifierMetrics>(
     join(root, id),
     data.dataset,
   );
   const previous = metrics && {
-    model,
-    split,
+    ...describe(spec, settings),
     runId: id,
     dir: join(root, id),
     metrics,
-    splits: splitSizes(data, split),
+    splits: splitSizes(data, images),
     reused: true,
   };
-  return { settings, params, root, previous };
+  return { settings, images, params, root, previous };
 }
 
-function tags(
-  context: LabContext,
-  model: Study002Model,
-  split: SplitScheme,
-): Record<string, string> {
+function describe(spec: Study002RunSpec, settings: Study002Settings) {
+  const setup = settings.setups[spec.setup];
   return {
-    study: "002",
-    profile: context.profile.name,
-    split,
-    model,
-    standIn: model === "baseline"
-      ? STUDY_002_STAND_IN
-      : STUDY_002_TRANSFER_STAND_IN,
+    model: setup.model,
+    split: setup.split,
+    setup: spec.setup,
+    half: spec.half,
+    balance: spec.balance,
+    label: study002RunLabel(spec),
   };
 }
 
-function splitSizes(data: Study002Data, split: SplitScheme) {
+function splitSizes(data: Study002Data, images: RunImages) {
   return {
-    train: data.plan.schemes[split].train.length,
-    validation: data.plan.schemes[split].validation.length,
+    train: images.train.length + images.topUps.length,
+    validation: images.validation.length,
     test: data.plan.test.length,
   };
 }
@@ -235,11 +381,11 @@ function splitSizes(data: Study002Data, split: SplitScheme) {
 /** Trains, evaluates and records one model on prepared tensors. */
 async function recordRun(args: {
   context: LabContext;
-  model: Study002Model;
-  split: SplitScheme;
-  name: string;
+  spec: Study002RunSpec;
+  settings: Study002Settings;
   params: Record<string, string | number | boolean>;
   data: Study002Data;
+  images: RunImages;
   root: string;
   network: tf.LayersModel;
   compile: CompileOptions;
@@ -251,16 +397,16 @@ async function recordRun(args: {
   /** The model saved with the run (default `network`). */
   saved?: tf.LayersModel;
 }): Promise<Study002Run> {
-  const { context, data, split } = args;
-  const splits = splitSizes(data, split);
+  const { context, data, images, spec, settings } = args;
+  const splits = splitSizes(data, images);
   const run = await RunRecord.start({
-    name: args.name,
+    name: study002RunName(spec, settings),
     params: args.params,
     seed: context.seed,
     dataset: data.dataset,
     splits,
     backend: backendRef(context.backend),
-    tags: tags(context, args.model, split),
+    tags: runTags(context, data, spec, settings),
   }, { root: args.root });
   const metrics = await recordEvaluatedRun(run, async () => {
     compileClassifier(args.network, args.compile);
@@ -286,8 +432,15 @@ async function recordRun(args: {
       files: {
         "split.json": {
           test: data.plan.test.map((i) => i.id),
-          train: data.plan.schemes[split].train.map((i) => i.id),
-          validation: data.plan.schemes[split].validation.map((i) => i.id),
+          train: images.train.map((i) => i.id),
+          validation: images.validation.map((i) => i.id),
+          half: spec.half,
+          balanceTarget: images.target,
+          topUp: images.topUps.map((t) => ({
+            id: t.id,
+            source: t.source,
+            round: t.round,
+          })),
         },
       },
       metrics,
@@ -295,8 +448,7 @@ async function recordRun(args: {
     };
   });
   return {
-    model: args.model,
-    split,
+    ...describe(spec, settings),
     runId: run.id,
     dir: run.dir,
     metrics,
@@ -305,25 +457,45 @@ async function recordRun(args: {
   };
 }
 
+/** The basic CNN's set-up with class balancing as the study did. */
+const BASIC_CNN: Study002RunSpec = {
+  setup: "basic-cnn",
+  half: null,
+  balance: "augment",
+};
+
 /**
- * Trains and evaluates the baseline CNN on one split scheme into a run
- * record (reused when a complete one with the same id exists), with a fresh
- * random transform of every training image in every batch.
+ * Trains and evaluates the basic CNN of a set-up (default the study's:
+ * Adam at 0.1, 80/20, classes balanced) into a run record (reused when a
+ * complete one with the same id exists), with a fresh random transform of
+ * every training image in every batch.
  */
 export async function runStudy002Baseline(
   context: LabContext,
   data: Study002Data,
-  split: SplitScheme,
+  spec: Study002RunSpec = BASIC_CNN,
   options: Study002RunOptions = {},
 ): Promise<Study002Run> {
-  const prepared = await prepareRun(context, data, split, options, "baseline");
+  const prepared = await prepareRun(context, data, spec, options);
   if (prepared.previous) return prepared.previous;
-  const { settings, params, root } = prepared;
+  const { settings, params, root, images } = prepared;
+  const setup = settings.setups[spec.setup];
+  if (setup.model !== "baseline") {
+    throw new Error(`Set-up ${spec.setup} is not the basic CNN`);
+  }
   const classes = data.classNames.length;
-  const scheme = data.plan.schemes[split];
-  const train = toTensors(study002Arrays(data, scheme.train), classes);
+  const source = withTopUpPixels(
+    data,
+    images.topUps,
+    context.seed,
+    settings.augment,
+  );
+  const train = toTensors(
+    study002Arrays(source, [...images.train, ...images.topUps]),
+    classes,
+  );
   const validation = toTensors(
-    study002Arrays(data, scheme.validation),
+    study002Arrays(data, images.validation),
     classes,
   );
   const test = toTensors(study002Arrays(data, data.plan.test), classes);
@@ -331,14 +503,14 @@ export async function runStudy002Baseline(
   try {
     return await recordRun({
       context,
-      model: "baseline",
-      split,
-      name: BASELINE_NAME,
+      spec,
+      settings,
       params,
       data,
+      images,
       root,
       network,
-      compile: settings.baselineCompile,
+      compile: setup.compile,
       epochs: context.profile.epochs,
       train,
       validation,
@@ -355,27 +527,26 @@ export async function runStudy002Baseline(
 
 /**
  * Trains the MobileNetV2 transfer model's head (and, with `fineTuneBlocks`,
- * the top blocks) on precomputed features of one split scheme into a run
- * record; saves the whole image-to-class model. A complete run with the same
- * id is reused without computing anything; `features` may then be a
- * function that is never called.
+ * the top blocks) of one set-up on precomputed features into a run record;
+ * saves the whole image-to-class model. The features must include the
+ * run's balancing copies (see {@linkcode study002RunImages}). A complete
+ * run with the same id is reused without computing anything; `features`
+ * may then be a function that is never called.
  */
 export async function runStudy002Transfer(
   context: LabContext,
   data: Study002Data,
-  split: SplitScheme,
+  spec: Study002RunSpec,
   features: Study002Features | (() => Promise<Study002Features>),
   options: Study002RunOptions = {},
 ): Promise<Study002Run> {
-  const prepared = await prepareRun(
-    context,
-    data,
-    split,
-    options,
-    "mobilenetv2",
-  );
+  const prepared = await prepareRun(context, data, spec, options);
   if (prepared.previous) return prepared.previous;
-  const { settings, params, root } = prepared;
+  const { settings, params, root, images } = prepared;
+  const setup = settings.setups[spec.setup];
+  if (setup.model !== "mobilenetv2") {
+    throw new Error(`Set-up ${spec.setup} is not a transfer set-up`);
+  }
   const computed = typeof features === "function" ? await features() : features;
   if (computed.fineTuneBlocks !== settings.fineTuneBlocks) {
     throw new Error(
@@ -383,11 +554,15 @@ export async function runStudy002Transfer(
     );
   }
   const classes = data.classNames.length;
-  const scheme = data.plan.schemes[split];
-  const train = featureTensors(computed, scheme.train, classes, true);
+  const train = featureTensors(
+    computed,
+    [...images.train, ...images.topUps],
+    classes,
+    true,
+  );
   const validation = featureTensors(
     computed,
-    scheme.validation,
+    images.validation,
     classes,
     false,
   );
@@ -398,20 +573,20 @@ export async function runStudy002Transfer(
     base,
     classes,
     seed: context.seed,
-    dropout: settings.transferDropout,
+    dropout: setup.dropout,
     fineTuneBlocks: settings.fineTuneBlocks,
   });
   try {
     return await recordRun({
       context,
-      model: "mobilenetv2",
-      split,
-      name: TRANSFER_NAME,
+      spec,
+      settings,
       params,
       data,
+      images,
       root,
       network: trainable,
-      compile: settings.transferCompile,
+      compile: setup.compile,
       epochs: settings.transferEpochs,
       train,
       validation,
@@ -424,23 +599,24 @@ export async function runStudy002Transfer(
   }
 }
 
-/** All four runs with the data they used. */
+/** All the runs with the data they used. */
 export interface Study002Result {
   /** The loaded data (for sample images and split sizes). */
   data: Study002Data;
   /** The settings used. */
   settings: Study002Settings;
-  /** Baseline and transfer on 80/20 and 50/50, in that order. */
+  /** The runs in {@linkcode study002RunSpecs} order. */
   runs: Study002Run[];
   /** Seconds spent on frozen-base features (0 when every transfer run was reused). */
   featureSeconds: number;
 }
 
 /**
- * Runs study 002 at the context's profile: loads the data once, trains the
- * baseline on both schemes, computes the frozen features once (only when a
- * transfer run is not already complete) and trains the transfer head on
- * both schemes. Every run is a complete run record.
+ * Runs study 002 at the context's profile: loads the data once, trains
+ * every run of {@linkcode study002RunSpecs} (the basic CNN; VGG16 v1, v2
+ * and v3's two swapped halves on MobileNetV2; v2 without class balancing),
+ * computing the frozen features once (only when a transfer run is not
+ * already complete). Every run is a complete run record.
  */
 export async function runStudy002(
   context: LabContext,
@@ -451,10 +627,10 @@ export async function runStudy002(
   const data = options.data ??
     await loadStudy002Data(context.profile, context.seed, options);
   const settings = study002Settings(context.profile, options.settings);
-  const runs: Study002Run[] = [];
-  for (const split of SPLIT_SCHEMES) {
-    runs.push(await runStudy002Baseline(context, data, split, options));
-  }
+  const specs = study002RunSpecs(settings);
+  const transferSpecs = specs.filter((s) =>
+    settings.setups[s.setup].model === "mobilenetv2"
+  );
   let cached: Study002Features | null = null;
   const features = async () =>
     cached ??= await extractStudy002Features(
@@ -462,10 +638,17 @@ export async function runStudy002(
       context.seed,
       settings,
       options.baseDir,
+      transferSpecs.flatMap((spec) =>
+        study002RunImages(data, spec, context.profile, context.seed, settings)
+          .topUps
+      ),
     );
-  for (const split of SPLIT_SCHEMES) {
+  const runs: Study002Run[] = [];
+  for (const spec of specs) {
     runs.push(
-      await runStudy002Transfer(context, data, split, features, options),
+      settings.setups[spec.setup].model === "baseline"
+        ? await runStudy002Baseline(context, data, spec, options)
+        : await runStudy002Transfer(context, data, spec, features, options),
     );
   }
   return {
@@ -478,8 +661,10 @@ export async function runStudy002(
 
 /** McNemar's test between two of the runs, which share the test images. */
 export interface Study002Comparison {
-  /** What is compared, e.g. `mobilenetv2 vs baseline, 80/20`. */
+  /** What is compared, e.g. `v2 vs v1`. */
   label: string;
+  /** What the comparison asks, e.g. `transfer vs from scratch`. */
+  question: string;
   /** The first run. */
   first: Study002Run;
   /** The second run. */
@@ -489,33 +674,32 @@ export interface Study002Comparison {
 }
 
 /**
- * The study's two questions as paired tests on the shared test images:
- * transfer vs baseline at each split, and 80/20 vs 50/50 for each model.
+ * The study's questions as paired tests on the shared test images, for
+ * the pairs whose runs are there: v2 vs the basic CNN (pretrained vs from
+ * scratch), v2 vs v1 (the study's tuning), v2 vs each v3 half (80/20 vs
+ * 50/50), v3's half A vs half B (the swap), and v2 with class balancing vs
+ * without.
  */
 export async function compareStudy002Runs(
   runs: readonly Study002Run[],
 ): Promise<Study002Comparison[]> {
-  const find = (model: Study002Model, split: SplitScheme) => {
-    const run = runs.find((r) => r.model === model && r.split === split);
-    if (!run) throw new Error(`No ${model} ${split} run to compare`);
-    return run;
-  };
-  const pairs: [string, Study002Run, Study002Run][] = [
-    ...SPLIT_SCHEMES.map((split): [string, Study002Run, Study002Run] => [
-      `mobilenetv2 vs baseline, ${split}`,
-      find("mobilenetv2", split),
-      find("baseline", split),
-    ]),
-    ...STUDY_002_MODELS.map((model): [string, Study002Run, Study002Run] => [
-      `80/20 vs 50/50, ${model}`,
-      find(model, "80/20"),
-      find(model, "50/50"),
-    ]),
+  const find = (label: string) => runs.find((r) => r.label === label);
+  const pairs: [string, string, string][] = [
+    ["v2", "basic CNN", "pretrained vs from scratch (80/20)"],
+    ["v2", "v1", "the study's tuning: RMSprop 2e-4, dropout 0.5 vs Adam 0.005"],
+    ["v2", "v3 half A", "80/20 vs 50/50"],
+    ["v2", "v3 half B", "80/20 vs 50/50"],
+    ["v3 half A", "v3 half B", "the two halves of the 50/50 split, swapped"],
+    ["v2", "v2, no balancing", "class balancing by augmentation vs none"],
   ];
   const out: Study002Comparison[] = [];
-  for (const [label, first, second] of pairs) {
+  for (const [a, b, question] of pairs) {
+    const first = find(a);
+    const second = find(b);
+    if (!first || !second) continue;
     out.push({
-      label,
+      label: `${a} vs ${b}`,
+      question,
       first,
       second,
       mcnemar: mcnemarTest(

@@ -16,13 +16,21 @@ import {
 } from "../../models/transfer.ts";
 import { readRun } from "../../runs/record.ts";
 import type { ClassifierMetrics } from "../../runs/classifier_metrics.ts";
-import { augmentedCopy, extractStudy002Features } from "./features.ts";
 import {
+  augmentedCopy,
+  extractStudy002Features,
+  topUpPixels,
+} from "./features.ts";
+import {
+  balanceTarget,
   CLOTHING_SPLIT_FOLDERS,
   listStudy002Images,
   loadStudy002Data,
   planStudy002Splits,
+  planTopUp,
   study002Arrays,
+  type Study002Item,
+  study002Partition,
   type Study002Plan,
   STUDY_002_CLASSES,
   STUDY_002_DATASET,
@@ -34,8 +42,22 @@ import {
   compareStudy002Runs,
   runStudy002,
   runStudy002Transfer,
+  study002RunImages,
+  study002RunParams,
 } from "./runs.ts";
-import { study002ResultsTable, study002SplitTable } from "./tables.ts";
+import {
+  study002ResultsTable,
+  study002SetupTable,
+  study002SplitTable,
+  study002SwapMean,
+} from "./tables.ts";
+import {
+  type Study002RunSpec,
+  study002RunSpecs,
+  study002Settings,
+  STUDY_002_SETUPS,
+} from "./settings.ts";
+import { STUDY_002_PUBLISHED } from "../../published/published.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
 
 const DIR = datasetDir(STUDY_002_DATASET);
@@ -175,6 +197,174 @@ Deno.test("study 002 splits and augmented copies are determined by the seed", ()
   assertNotEquals(one, pixels);
 });
 
+Deno.test("study 002 set-ups: the study's optimizer, rate, dropout and split reach each run's parameters", () => {
+  const settings = study002Settings(getProfile("course"));
+  const specs = study002RunSpecs(settings);
+  assertEquals(
+    specs.map((s) => `${s.setup} ${s.half ?? "-"} ${s.balance}`),
+    [
+      "basic-cnn - augment",
+      "v1 - augment",
+      "v2 - augment",
+      "v3 A augment",
+      "v3 B augment",
+      "v2 - none",
+    ],
+  );
+  const expected: Record<string, [string, string, number, number]> = {
+    "basic-cnn": ["80/20", "adam", 0.1, 0],
+    v1: ["80/20", "adam", 0.005, 0],
+    v2: ["80/20", "rmsprop", 2e-4, 0.5],
+    v3: ["50/50", "rmsprop", 2e-4, 0.5],
+  };
+  for (const spec of specs) {
+    const params = study002RunParams(getProfile("course"), spec, settings, 1);
+    const [split, optimizer, learningRate, dropout] = expected[spec.setup];
+    assertEquals(
+      [params.split, params.optimizer, params.learningRate, params.dropout],
+      [split, optimizer, learningRate, dropout],
+      spec.setup,
+    );
+    assertEquals(params.setup, spec.setup);
+    assertEquals(params.balance, spec.balance);
+    assertEquals(params.half, spec.half ?? undefined);
+  }
+  // The published rows name the set-up whose settings they are.
+  for (const row of STUDY_002_PUBLISHED) {
+    if (row.setup === null) {
+      assertEquals(row.tags, null);
+      continue;
+    }
+    const setup = STUDY_002_SETUPS[row.setup];
+    assertEquals(setup.published, row.model);
+    assertEquals(setup.split, row.split);
+    assertEquals(setup.model, row.ours);
+    assertEquals(row.tags?.split, row.split);
+    assertEquals(row.tags?.model, row.ours);
+  }
+  const table = study002SetupTable(settings);
+  assertEquals(table.rows.map((r) => r[0]), ["basic-cnn", "v1", "v2", "v3"]);
+  assertEquals(table.rows[3].at(-1), "2: half A trains, half B trains");
+});
+
+Deno.test("study 002 v3: the two 50/50 halves are disjoint, cover the pool and swap training and validation", () => {
+  const plan = planStudy002Splits(
+    listStudy002Images(DIR),
+    getProfile("course"),
+    42,
+  );
+  const a = study002Partition(plan, "50/50", "A");
+  const b = study002Partition(plan, "50/50", "B");
+  const trainA = new Set(ids(a.train));
+  assert(ids(b.train).every((id) => !trainA.has(id)), "halves overlap");
+  assertEquals(ids(b.train), ids(a.validation));
+  assertEquals(ids(b.validation), ids(a.train));
+  assertEquals(
+    new Set([...ids(a.train), ...ids(b.train)]),
+    new Set(ids(plan.pool)),
+  );
+  assert(Math.abs(a.train.length - b.train.length) <= 3);
+  assertEquals(study002Partition(plan, "50/50", null), a);
+  let threw = false;
+  try {
+    study002Partition(plan, "80/20", "B");
+  } catch {
+    threw = true;
+  }
+  assert(threw, "80/20 has no swapped half");
+});
+
+/** `n` photos of class `label`, ids `c<label>-<i>`. */
+function photos(label: number, n: number): Study002Item[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `c${label}-${String(i).padStart(3, "0")}`,
+    path: `c${label}/${i}.jpg`,
+    label,
+  }));
+}
+
+Deno.test("study 002 class balancing: tops every class up to the target, deterministically for a seed", () => {
+  // The study's 1,000 per class less 20% test, times the training share;
+  // capped at the profile's training images per class.
+  assertEquals(balanceTarget({ maxTrainPerClass: null }, "80/20"), 640);
+  assertEquals(balanceTarget({ maxTrainPerClass: null }, "50/50"), 400);
+  assertEquals(balanceTarget(getProfile("course"), "80/20"), 200);
+  assertEquals(balanceTarget(getProfile("course"), "50/50"), 125);
+  assertEquals(balanceTarget(getProfile("smoke"), "80/20"), 24);
+
+  const train = [...photos(0, 3), ...photos(1, 10), ...photos(2, 7)];
+  const topUps = planTopUp(train, 10, 42);
+  assertEquals(perClass([...train, ...topUps]), [10, 10, 10]);
+  assertEquals(perClass(topUps), [7, 0, 3]);
+  // Class 0 (3 photos, 7 copies): rounds 0, 1 of every photo, round 2 of one.
+  const rounds = topUps.filter((t) => t.label === 0).map((t) => t.round);
+  assertEquals(rounds, [0, 0, 0, 1, 1, 1, 2]);
+  assertEquals(new Set(ids(topUps)).size, topUps.length);
+  for (const t of topUps) {
+    assertEquals(t.id, `${t.source}#balance${t.round}`);
+    assertEquals(train.find((i) => i.id === t.source)?.label, t.label);
+  }
+  // The same for a seed, whatever the order; another seed picks other photos.
+  assertEquals(planTopUp([...train].reverse(), 10, 42), topUps);
+  const sources = (seed: number) =>
+    planTopUp(train, 10, seed).filter((t) => t.label === 2).map((t) =>
+      t.source
+    );
+  assert(
+    [43, 44, 45, 46].some((seed) =>
+      JSON.stringify(sources(seed)) !== JSON.stringify(sources(42))
+    ),
+    "the seed does not choose the copied photos",
+  );
+  // A class at or above the target gets no copies; nothing is removed.
+  assertEquals(planTopUp(train, 3, 42), []);
+
+  // A copy's pixels: the same for a seed, another image for another seed or round.
+  const size = STUDY_002_IMAGE_SIZE ** 2 * 3;
+  const data = {
+    pixels: new Map(
+      train.map((i, k) => [
+        i.id,
+        new Uint8Array(size).map((_, j) => (j * (k + 3)) % 256),
+      ]),
+    ),
+  };
+  const first = topUps[0];
+  const one = topUpPixels(data, first, 42);
+  assertEquals(topUpPixels(data, first, 42), one);
+  assertNotEquals(topUpPixels(data, first, 43), one);
+  assertNotEquals(topUpPixels(data, { ...first, round: 1 }, 42), one);
+  assertNotEquals(one, data.pixels.get(first.source));
+
+  // On the real splits: a run's images are its split plus the copies.
+  const plan = planStudy002Splits(
+    listStudy002Images(DIR),
+    getProfile("full"),
+    42,
+  );
+  const settings = study002Settings(getProfile("full"));
+  const spec: Study002RunSpec = { setup: "v3", half: "B", balance: "augment" };
+  const images = study002RunImages(
+    { plan },
+    spec,
+    getProfile("full"),
+    42,
+    settings,
+  );
+  assertEquals(images.target, 400);
+  assertEquals(perClass([...images.train, ...images.topUps]), [400, 400, 400]);
+  assertEquals(ids(images.train), ids(plan.schemes["50/50"].validation));
+  const none = study002RunImages(
+    { plan },
+    { ...spec, balance: "none" },
+    getProfile("full"),
+    42,
+    settings,
+  );
+  assertEquals(none.topUps, []);
+  assertEquals(none.target, null);
+});
+
 const backend = await selectBackend();
 
 async function expectRecord(
@@ -246,7 +436,7 @@ async function weightsByName(
 
 Deno.test({
   name:
-    "study 002 on real photos: four complete run records with t-based intervals, reused on a rerun",
+    "study 002 on real photos: a complete run record per set-up (v3 as two swapped halves), reused on a rerun",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -275,16 +465,19 @@ Deno.test({
       baseDir: BASE_DIR,
     });
     assertEquals(
-      result.runs.map((r) => `${r.model} ${r.split} ${r.reused}`),
+      result.runs.map((r) => `${r.label}: ${r.model} ${r.split} ${r.reused}`),
       [
-        "baseline 80/20 false",
-        "baseline 50/50 false",
-        "mobilenetv2 80/20 false",
-        "mobilenetv2 50/50 false",
+        "basic CNN: baseline 80/20 false",
+        "v1: mobilenetv2 80/20 false",
+        "v2: mobilenetv2 80/20 false",
+        "v3 half A: mobilenetv2 50/50 false",
+        "v3 half B: mobilenetv2 50/50 false",
+        "v2, no balancing: mobilenetv2 80/20 false",
       ],
     );
     assert(result.featureSeconds > 0);
     const testIds: string[][] = [];
+    const trainIds: Record<string, string[]> = {};
     for (const run of result.runs) {
       const m = await expectRecord(
         run.dir,
@@ -293,25 +486,67 @@ Deno.test({
         data.plan.test.length,
       );
       assertEquals(m, run.metrics);
+      const record = await readRun(run.dir);
+      const setup = STUDY_002_SETUPS[run.setup];
+      // The set-up's settings are what the record says the run used.
+      assertEquals(record?.tags?.setup, run.setup);
+      assertEquals(record?.tags?.balance, run.balance);
+      assertEquals(record?.params.optimizer, setup.compile.optimizer);
+      assertEquals(record?.params.learningRate, setup.compile.learningRate);
+      assertEquals(record?.params.dropout, setup.dropout);
       const split = JSON.parse(
         await Deno.readTextFile(join(run.dir, "split.json")),
       );
       testIds.push(split.test);
-      assertEquals(split.train.length, run.splits.train);
+      trainIds[run.label] = split.train;
+      assertEquals(split.train.length + split.topUp.length, run.splits.train);
       assertEquals(
-        (await readRun(run.dir))?.splits,
+        record?.splits,
         run.splits as unknown as Record<string, number>,
       );
+      // The saved network has dropout before its classifier only where the set-up has it.
+      if (run.model === "mobilenetv2") {
+        const saved = JSON.parse(
+          await Deno.readTextFile(join(run.dir, "model", "model.json")),
+        );
+        const text = JSON.stringify(saved.modelTopology);
+        assertEquals(
+          text.includes("head_dropout"),
+          setup.dropout > 0,
+          run.label,
+        );
+      }
     }
-    // One test set for all four runs; 50/50 trains on fewer images.
+    // v3's halves: disjoint, and each tagged with the other's run id.
+    const [halfA, halfB] = [result.runs[3], result.runs[4]];
+    assert(
+      trainIds["v3 half A"].every((id) => !trainIds["v3 half B"].includes(id)),
+    );
+    assertEquals((await readRun(halfA.dir))?.tags?.pairedRun, halfB.runId);
+    assertEquals((await readRun(halfB.dir))?.tags?.pairedRun, halfA.runId);
+    assertEquals((await readRun(halfA.dir))?.tags?.half, "A");
+    const mean = study002SwapMean(result.runs)!;
+    assertEquals(mean.runs, [halfA, halfB]);
+    assertEquals(
+      mean.accuracy,
+      (halfA.metrics.accuracy + halfB.metrics.accuracy) / 2,
+    );
+    // One test set for every run; 50/50 trains on fewer images.
     assert(
       testIds.every((t) => JSON.stringify(t) === JSON.stringify(testIds[0])),
     );
-    assert(result.runs[1].splits.train < result.runs[0].splits.train);
+    assert(halfA.splits.train < result.runs[2].splits.train);
 
     // Paired comparisons on the shared test images agree with the counts.
     const comparisons = await compareStudy002Runs(result.runs);
-    assertEquals(comparisons.length, 4);
+    assertEquals(comparisons.map((c) => c.label), [
+      "v2 vs basic CNN",
+      "v2 vs v1",
+      "v2 vs v3 half A",
+      "v2 vs v3 half B",
+      "v3 half A vs v3 half B",
+      "v2 vs v2, no balancing",
+    ]);
     for (const c of comparisons) {
       assertEquals(
         c.mcnemar.b - c.mcnemar.c,
@@ -321,9 +556,11 @@ Deno.test({
       assert(c.mcnemar.pValue > 0 && c.mcnemar.pValue <= 1);
     }
     const table = study002ResultsTable(result.runs);
-    assertEquals(table.rows.length, 4);
-    assert(table.rows[2][6].includes("VGG16 v2: 95.0%"), table.rows[2][6]);
-    assertEquals(table.rows[1][6], "not run in the study");
+    assertEquals(table.rows.length, 8);
+    assert(table.rows[2][7].includes("VGG16 v2: 95.0%"), table.rows[2][7]);
+    assertEquals(table.rows[6][0], "v3 mean of halves A and B");
+    assert(table.rows[6][7].includes("VGG16 v3: 85.0%"), table.rows[6][7]);
+    assert(table.rows[7][7].startsWith("ResNet50"), table.rows[7][7]);
 
     // The saved transfer model classifies images as the run did.
     const transfer = result.runs[2];
@@ -374,7 +611,7 @@ Deno.test({
     const tuned = await runStudy002Transfer(
       context,
       data,
-      "80/20",
+      { setup: "v2", half: null, balance: "none" },
       () =>
         extractStudy002Features(data, 7, {
           fineTuneBlocks: 1,
@@ -387,7 +624,13 @@ Deno.test({
         settings: {
           fineTuneBlocks: 1,
           augmentedCopies: 0,
-          transferCompile: { optimizer: "rmsprop", learningRate: 1e-3 },
+          setups: {
+            ...STUDY_002_SETUPS,
+            v2: {
+              ...STUDY_002_SETUPS.v2,
+              compile: { optimizer: "rmsprop", learningRate: 1e-3 },
+            },
+          },
         },
       },
     );
@@ -413,6 +656,65 @@ Deno.test({
       `no top-block weight moved: ${moved}`,
     );
     tunedModel.dispose();
+
+    // Class balancing in a run: with three dress photos fewer in training,
+    // the run tops dress up with three augmented copies and trains on them.
+    const dropped = new Set(
+      ids(data.plan.schemes["80/20"].train.filter((i) => i.label === 0))
+        .slice(0, 3),
+    );
+    const unbalanced = {
+      ...data,
+      plan: {
+        ...data.plan,
+        schemes: {
+          ...data.plan.schemes,
+          "80/20": {
+            train: data.plan.schemes["80/20"].train.filter((i) =>
+              !dropped.has(i.id)
+            ),
+            validation: data.plan.schemes["80/20"].validation,
+          },
+        },
+      },
+    };
+    const spec: Study002RunSpec = {
+      setup: "v2",
+      half: null,
+      balance: "augment",
+    };
+    const images = study002RunImages(
+      unbalanced,
+      spec,
+      TINY,
+      7,
+      result.settings,
+    );
+    assertEquals(perClass(images.topUps), [3, 0, 0]);
+    const balanced = await runStudy002Transfer(
+      context,
+      unbalanced,
+      spec,
+      () =>
+        extractStudy002Features(
+          unbalanced,
+          7,
+          result.settings,
+          BASE_DIR,
+          images.topUps,
+        ),
+      // Another root: the run id is that of the complete v2 run above.
+      { runsRoot: join(root, "unbalanced"), baseDir: BASE_DIR },
+    );
+    assert(!balanced.reused);
+    assertEquals(balanced.splits.train, 3 * balanceTarget(TINY, "80/20"));
+    const balancedSplit = JSON.parse(
+      await Deno.readTextFile(join(balanced.dir, "split.json")),
+    );
+    assertEquals(
+      balancedSplit.topUp.map((t: { id: string }) => t.id),
+      ids(images.topUps),
+    );
     await Deno.remove(root, { recursive: true });
   },
 });
