@@ -208,12 +208,9 @@ function searchRuns(
   return out;
 }
 
-/**
- * How many seeds a study 000 category model trains with: one (the
- * category models do not yet train the profile's seed replicates).
- */
-function seedsOfSpecs(_profile: Profile): number {
-  return 1;
+/** How many seeds a study 000 category model trains with (`trainCategoryModels`). */
+function seedsOfSpecs(profile: Profile): number {
+  return profile.seedReplicates;
 }
 
 /** A category model of study 000. */

@@ -17,18 +17,29 @@ import { type LevelData, loadLevel, type ShopArraysSource } from "./data.ts";
 import { trainStudyModel } from "./train.ts";
 import { categoryModels } from "./catalog.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
+import {
+  replicateSeeds,
+  type SeedSpread,
+  seedSpread,
+} from "../../eval/seed_spread.ts";
 
 /** A trained model of a category with its data's class names. */
 export interface CategoryModelRun {
   level: CategoryLevel;
   spec: StudyModelSpec;
+  /** The run with the context's seed. */
   run: ClassifierRunResult;
+  /** The same model with each of the profile's `seedReplicates` seeds (`run` first). */
+  seedRuns: ClassifierRunResult[];
+  /** Their test accuracies' spread. */
+  seeds: SeedSpread;
 }
 
 /**
  * Trains (or reuses) every model of a category (see {@link categoryModels}),
  * each into a run record tagged `study`, `profile`, `model`, `level`,
- * `category`.
+ * `category`, with each of the profile's `seedReplicates` seeds (the
+ * context's seed first; the splits stay those of the context's seed).
  */
 export async function trainCategoryModels(
   context: LabContext,
@@ -51,15 +62,28 @@ export async function trainCategoryModels(
         ),
       );
     }
-    const run = await trainStudyModel(context, {
-      spec,
+    const seedRuns: ClassifierRunResult[] = [];
+    for (
+      const seed of replicateSeeds(context.seed, context.profile.seedReplicates)
+    ) {
+      seedRuns.push(
+        await trainStudyModel({ ...context, seed }, {
+          spec,
+          level,
+          data: data.get(level)!,
+          source,
+          category: GENDERED_CATEGORIES[category],
+          runsRoot,
+        }),
+      );
+    }
+    out.push({
       level,
-      data: data.get(level)!,
-      source,
-      category: GENDERED_CATEGORIES[category],
-      runsRoot,
+      spec,
+      run: seedRuns[0],
+      seedRuns,
+      seeds: seedSpread(seedRuns.map((r) => r.metrics.accuracy)),
     });
-    out.push({ level, spec, run });
   }
   return out;
 }

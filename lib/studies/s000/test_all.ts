@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { formatSeedSpread, type SeedSpread } from "../../eval/seed_spread.ts";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { getProfile, type Profile } from "../../profiles.ts";
@@ -152,6 +153,8 @@ export interface ResultRow {
   runId?: string;
   /** What to show instead of numbers when there are none. */
   note?: string;
+  /** The test accuracy's spread over the profile's seeds, when it trained with several. */
+  seeds?: SeedSpread;
 }
 
 /**
@@ -159,6 +162,7 @@ export interface ResultRow {
  * validation accuracy, the study's published test accuracy, and the run.
  */
 export function resultsTable(rows: ResultRow[]): string {
+  const withSeeds = rows.some((r) => (r.seeds?.n ?? 1) > 1);
   const header = [
     "study",
     "model",
@@ -168,6 +172,7 @@ export function resultsTable(rows: ResultRow[]): string {
     "95% Wilson",
     "validation",
     "published test",
+    ...(withSeeds ? ["seeds (test accuracy)"] : []),
     "run",
   ];
   const line = (cells: (string | number)[]) =>
@@ -186,6 +191,7 @@ export function resultsTable(rows: ResultRow[]): string {
         m ? `${percent(m.wilson95.low)}–${percent(m.wilson95.high)}` : "–",
         percent(m?.validationAccuracy),
         percent(publishedTestAccuracy(r.study, r.model), 2),
+        ...(withSeeds ? [r.seeds ? formatSeedSpread(r.seeds) : "–"] : []),
         r.runId ?? "–",
       ]);
     }),
