@@ -185,7 +185,7 @@ export const STUDY_002_PUBLISHED: readonly Study002Published[] = [
     interval: { low: 0.58, high: 0.91 },
     ours: "mobilenetv2",
     setup: "v3",
-    tags: { model: "mobilenetv2", split: "50/50" },
+    tags: { model: "mobilenetv2", split: "50/50", setup: "v3" },
     line: 112,
     intervalLine: 111,
   },

@@ -133,7 +133,46 @@ export function accuracyDetail(m: ClassifierMetrics): string {
  * that {@linkcode reproduces} it.
  */
 export function oursFor(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {
-  return collapseSeeds(oursOfEachRun(p, runs));
+  return withPairMeans(collapseSeeds(oursOfEachRun(p, runs)));
+}
+
+/**
+ * Adds, after each pair of runs that name each other in `tags.pairedRun`
+ * (study 002's v3: the two halves of a 50/50 split swapped), one number
+ * for the pair: the mean of the two accuracies, with the test answers of
+ * both runs counted together. It has no interval of its own: the two runs
+ * answer the same test images.
+ */
+export function withPairMeans(ours: OurNumber[]): OurNumber[] {
+  const out: OurNumber[] = [];
+  ours.forEach((o, i) => {
+    out.push(o);
+    const j = ours.findIndex((x) =>
+      x.run.run.id === o.run.run.tags?.pairedRun &&
+      x.run.run.tags?.pairedRun === o.run.run.id && x.label === o.label
+    );
+    // The mean follows the pair's second run.
+    if (j < 0 || j > i) return;
+    const [a, b] = [ours[j], o].sort((x, y) =>
+      x.run.run.id < y.run.run.id ? -1 : 1
+    );
+    const count = (r: OurNumber) =>
+      r.run.metrics as { correct?: number; n?: number };
+    const correct = (count(a).correct ?? NaN) + (count(b).correct ?? NaN);
+    const n = (count(a).n ?? NaN) + (count(b).n ?? NaN);
+    const share = (a.share + b.share) / 2;
+    out.push({
+      run: a.run,
+      label: `${a.label}: mean of the two swapped halves`,
+      value: percent(share),
+      detail: Number.isFinite(correct)
+        ? `${correct} of ${n} test answers over the two runs (${a.run.run.id}, ${b.run.run.id}); no interval: both answer the same test images`
+        : `mean of ${a.run.run.id} and ${b.run.run.id}`,
+      share,
+      wilson: null,
+    });
+  });
+  return out;
 }
 
 function oursOfEachRun(p: PublishedNumber, runs: ReportRun[]): OurNumber[] {

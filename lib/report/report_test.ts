@@ -369,6 +369,7 @@ Deno.test("reproduces: tags first, then the longest published name in the run's 
     study: "002",
     model: "mobilenetv2",
     split: "50/50",
+    setup: "v3",
   });
   assert(reproduces(transfer, v3, study002), "by the tags the row names");
   const basic = study002.find((p) => p.model === "Basic CNN")!;

@@ -42,3 +42,42 @@ Deno.test("a run made with several seeds is one number beside the published one,
   assertEquals(ours[0].seeds?.n, 2);
   assert(ours[0].detail.includes("seeds 1, 2: mean"), ours[0].detail);
 });
+
+Deno.test("two runs that name each other as a pair get one more number: their mean, without an interval", async () => {
+  const root = await Deno.makeTempDir();
+  const ids = await writeSampleRecords(root);
+  const run = JSON.parse(
+    await Deno.readTextFile(join(root, ids.classifier, "run.json")),
+  );
+  const metrics = JSON.parse(
+    await Deno.readTextFile(join(root, ids.classifier, "metrics.json")),
+  );
+  const halves = ["half-a-s1", "half-b-s1"];
+  for (const [k, id] of halves.entries()) {
+    await Deno.mkdir(join(root, id));
+    await Deno.writeTextFile(
+      join(root, id, "run.json"),
+      JSON.stringify({
+        ...run,
+        id,
+        tags: { ...run.tags, pairedRun: halves[1 - k] },
+      }),
+    );
+    await Deno.writeTextFile(
+      join(root, id, "metrics.json"),
+      JSON.stringify({ ...metrics }),
+    );
+  }
+  const { runs } = await readRunRecords(root);
+  const published = PUBLISHED.find((p) =>
+    p.study === "004" && p.metric === "test accuracy"
+  )!;
+  const ours = oursFor(
+    published,
+    runs.filter((r) => halves.includes(r.run.id)),
+  ).map((o) => ({ label: o.label, share: o.share, wilson: o.wilson }));
+  assertEquals(ours.length, 3);
+  assertEquals(ours[2].label, `${run.name}: mean of the two swapped halves`);
+  assert(Math.abs(ours[2].share - metrics.accuracy) < 1e-12);
+  assertEquals(ours[2].wilson, null);
+});
