@@ -81,21 +81,28 @@ async function timeModel(
   const train = randomInputs(model, batchSize, 1);
   const predict = randomInputs(model, PREDICT_BATCH, 2);
   try {
+    // A model with nothing to train (a frozen base) is only ever predicted.
+    const trains = model.trainableWeights.length > 0;
     const step = async () => {
       const out = trainStep(model, train.x, train.ys);
       await out[0].data();
       tf.dispose(out);
     };
-    // Warm-up: kernels, allocator; its tensor peak is the step's memory.
-    const profile = await tf.profile(step);
-    await step();
-    let batches = 0;
-    const start = performance.now();
-    while (batches < minBatches || performance.now() - start < 1500) {
+    let trainSeconds = 0;
+    let batches = 1;
+    let peakBytes = 0;
+    if (trains) {
+      // Warm-up: kernels, allocator; its tensor peak is the step's memory.
+      peakBytes = (await tf.profile(step)).peakBytes;
       await step();
-      batches++;
+      batches = 0;
+      const start = performance.now();
+      while (batches < minBatches || performance.now() - start < 1500) {
+        await step();
+        batches++;
+      }
+      trainSeconds = (performance.now() - start) / 1000;
     }
-    const trainSeconds = (performance.now() - start) / 1000;
     const forward = async () => {
       const y = model.predict(predict.x) as tf.Tensor | tf.Tensor[];
       const first = Array.isArray(y) ? y[0] : y;
@@ -117,7 +124,7 @@ async function timeModel(
       parameters: size.parameters,
       trainSecondsPerImage: trainSeconds / (batches * batchSize),
       predictSecondsPerImage: predictSeconds / (predictions * PREDICT_BATCH),
-      stepPeakBytes: profile.peakBytes,
+      stepPeakBytes: peakBytes,
     };
   } finally {
     tf.dispose([train.x, ...train.ys, predict.x, ...predict.ys]);

@@ -18,7 +18,20 @@ import type { Profile } from "../profiles.ts";
 import { buildStudyCnn, type StudyCnnOptions } from "../models/study_cnn.ts";
 import { buildFashionMnistCnn } from "../models/fashion_mnist_cnn.ts";
 import { buildPretrainedClassifier } from "../models/pretrained_classifier.ts";
-import { loadMobileNetV2Base } from "../models/transfer.ts";
+import { buildTransferModel, loadMobileNetV2Base } from "../models/transfer.ts";
+import { buildBaselineCnn } from "../models/baseline_cnn.ts";
+import { datasetDir } from "../data/acquire/fingerprint.ts";
+import {
+  listStudy002Images,
+  planStudy002Splits,
+  STUDY_002_DATASET,
+  STUDY_002_IMAGE_SIZE,
+} from "../studies/s002/data.ts";
+import {
+  study002RunSpecs,
+  study002Settings,
+} from "../studies/s002/settings.ts";
+import { study002RunImages } from "../studies/s002/runs.ts";
 import {
   halvingSchedule,
   type Params,
@@ -445,6 +458,7 @@ export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
     );
     return [...runs, ...checks];
   },
+  "11": study002Runs,
   "09": async (context) => {
     const { profile, seed } = context;
     const data = await fashionMnistSplits(profile, seed);
@@ -485,6 +499,91 @@ export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
     ];
   },
 };
+
+/**
+ * Study 002 (notebook 11): the frozen base's features of every test, pool
+ * and balancing-copy image once, then each set-up's run: the basic CNN on
+ * 224x224 images, the transfer runs on the features (with the profile's
+ * fine-tuned blocks).
+ */
+async function study002Runs(context: PlanContext): Promise<PlannedRun[]> {
+  const { profile, seed } = context;
+  const plan = planStudy002Splits(
+    listStudy002Images(datasetDir(STUDY_002_DATASET)),
+    profile,
+    seed,
+  );
+  const settings = study002Settings(profile);
+  const imageBytes = STUDY_002_IMAGE_SIZE ** 2 * 3 * FLOAT;
+  const classes = 3;
+  const transfer = async (part: "frozen" | "trainable") =>
+    buildTransferModel({
+      base: await loadMobileNetV2Base(),
+      classes,
+      seed: 1,
+      fineTuneBlocks: settings.fineTuneBlocks,
+    })[part];
+  const out: PlannedRun[] = [];
+  let copies = 0;
+  for (const spec of study002RunSpecs(settings)) {
+    const images = study002RunImages({ plan }, spec, profile, seed, settings);
+    const setup = settings.setups[spec.setup];
+    const sizes: Sizes = {
+      train: images.train.length + images.topUps.length,
+      validation: images.validation.length,
+      test: plan.test.length,
+      classes,
+      imageBytes,
+    };
+    if (setup.model === "baseline") {
+      out.push(
+        fitRun(
+          "11",
+          `Study 002 ${spec.setup}`,
+          {
+            key: "study-002-basic-cnn",
+            family: "study-002-basic-cnn",
+            build: () => buildBaselineCnn({ seed: 1, classes }),
+          },
+          sizes,
+          profile,
+        ),
+      );
+      continue;
+    }
+    copies += images.topUps.length;
+    out.push(
+      fitRun(
+        "11",
+        `Study 002 ${spec.setup}${spec.half ? ` half ${spec.half}` : ""}`,
+        {
+          key: `study-002-transfer fine-tune ${settings.fineTuneBlocks}`,
+          family: "study-002-transfer-head",
+          build: () => transfer("trainable"),
+        },
+        { ...sizes, imageBytes: 7 * 7 * 1280 * FLOAT },
+        profile,
+        1,
+        settings.transferEpochs,
+      ),
+    );
+  }
+  out.unshift(
+    predictRun(
+      "11",
+      "Study 002 frozen-base features",
+      {
+        key: `study-002-frozen fine-tune ${settings.fineTuneBlocks}`,
+        family: "study-002-frozen-base",
+        build: () => transfer("frozen"),
+      },
+      (plan.test.length + plan.pool.length) * (1 + settings.augmentedCopies) +
+        copies,
+      imageBytes,
+    ),
+  );
+  return out;
+}
 
 /** The Glasses model as study 000 published it (kernel 5, 64 filters). */
 const GLASSES_SPEC: StudyModelSpec = {
