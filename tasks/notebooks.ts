@@ -5,8 +5,8 @@
  * failing cell (printing notebook, cell and error, exit 1) and saves
  * executed copies under `reports/notebooks/`. With `--workers N` or
  * `--executor slurm`, the notebooks' searches that run as jobs
- * (`lib/studies/s001/search_jobs.ts`: notebook 03's primary search,
- * notebook 06's study 001 grid) hand their trials to N local processes or
+ * (`tasks/search_jobs.ts`: notebook 03's primary search, notebook
+ * 06's study 001 grid, notebook 10's study 003 tuning) hand their trials to N local processes or
  * to Slurm job arrays (`deno task notebooks --executor slurm 06`).
  * `--plan [--json]` prints the plan of the chosen notebooks instead
  * (`deno task plan`) and runs nothing.
@@ -16,8 +16,8 @@ import { resolveBackendRequest } from "../lib/backend.ts";
 import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
 import { peakNote } from "../lib/notebooks/peak_memory.ts";
 import { describeSettings, executorEnv } from "../lib/execute/executor.ts";
-import { SEARCH_JOB_NAMES } from "../lib/studies/s001/search_jobs.ts";
 import { TaskArgs } from "./args.ts";
+import { JOB_SEARCHES } from "./search_jobs.ts";
 import {
   EXECUTOR_OPTIONS,
   EXECUTOR_USAGE,
@@ -89,7 +89,7 @@ if (values.backend) env.TFJS_BACKEND = values.backend;
 if (executor.kind !== "local") {
   Object.assign(
     env,
-    executorEnv({ ...executor, searches: [...SEARCH_JOB_NAMES] }),
+    executorEnv({ ...executor, searches: [...JOB_SEARCHES] }),
   );
 }
 console.log(

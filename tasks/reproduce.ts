@@ -18,7 +18,7 @@
  * tolerance.
  *
  * With `--workers N` or `--executor slurm` the searches that run as jobs
- * (`lib/studies/s001/search_jobs.ts`) hand their trials to N local
+ * (`tasks/search_jobs.ts`) hand their trials to N local
  * processes or to Slurm job arrays; the notebooks wait for them and read
  * their records.
  */
@@ -29,8 +29,8 @@ import { REPRODUCTION_DATASETS } from "../lib/data/acquire/catalog.ts";
 import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
 import { peakNote } from "../lib/notebooks/peak_memory.ts";
 import { describeSettings, executorEnv } from "../lib/execute/executor.ts";
-import { SEARCH_JOB_NAMES } from "../lib/studies/s001/search_jobs.ts";
 import { TaskArgs } from "./args.ts";
+import { JOB_SEARCHES } from "./search_jobs.ts";
 import {
   EXECUTOR_OPTIONS,
   EXECUTOR_USAGE,
@@ -120,7 +120,7 @@ if (values.mirror) env.FASHION_MIRROR = values.mirror;
 if (executor.kind !== "local") {
   Object.assign(
     env,
-    executorEnv({ ...executor, searches: [...SEARCH_JOB_NAMES] }),
+    executorEnv({ ...executor, searches: [...JOB_SEARCHES] }),
   );
 }
 // The plan's estimate per notebook, for the time left after each one.

@@ -7,10 +7,11 @@
  * task and a local worker run; not meant to be typed by hand. Exit 0 when
  * the run is complete, 1 with one line saying why not.
  */
-import { readJob } from "../lib/execute/executor.ts";
+import { isJobDone, readJob } from "../lib/execute/executor.ts";
 import { currentJobId } from "../lib/execute/run_claim.ts";
-import { runSearchJob } from "../lib/studies/s001/search_jobs.ts";
+import type { SearchJobArgs } from "../lib/execute/search_runs.ts";
 import { TaskArgs } from "./args.ts";
+import { runJob } from "./search_jobs.ts";
 
 const cli = new TaskArgs(
   "run_job",
@@ -29,14 +30,15 @@ try {
       job.rung === undefined ? "" : ` (rung ${job.rung})`
     }`,
   );
-  const result = await runSearchJob(job);
-  const trial = result.trials[0];
+  await runJob(job);
+  const root = (job.args as SearchJobArgs).runsRoot;
+  if (!(await isJobDone(root, job))) {
+    throw new Error(`run ${job.runId} is not complete after its job`);
+  }
   console.log(
-    `run ${trial.runId} complete${
-      trial.reused ? " (already was)" : ""
-    }: validation accuracy ${trial.valAccuracy.toFixed(4)}, ${
-      ((performance.now() - started) / 1000).toFixed(1)
-    } s`,
+    `run ${job.runId} ${
+      job.rung === undefined ? "complete" : `rung ${job.rung} recorded`
+    } in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 } catch (error) {
   console.error(

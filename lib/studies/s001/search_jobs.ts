@@ -15,8 +15,8 @@
  *
  * Notebooks run with an executor in the environment (`FASHION_EXECUTOR`,
  * set by `deno task notebooks --executor ...`) dispatch these searches
- * without a change: {@linkcode SEARCH_JOB_NAMES} is what the environment
- * names.
+ * without a change; `tasks/search_jobs.ts` lists them with study 003's
+ * for the environment and for `tasks/run_job.ts`.
  *
  * @module
  */
@@ -42,7 +42,7 @@ export const SEARCH_JOBS: Readonly<Record<string, LevelSearch>> = {
   [STUDY_001_SHOES_MODEL]: runShoesGrid001,
 };
 
-/** Their names (what `FASHION_EXECUTOR`'s `searches` lists). */
+/** Their names. */
 export const SEARCH_JOB_NAMES: readonly string[] = Object.keys(SEARCH_JOBS);
 
 /** The search of `name`, or an error listing the ones there are. */
