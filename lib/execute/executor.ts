@@ -233,6 +233,35 @@ export async function writeBatch(batch: JobBatch): Promise<BatchFolder> {
   return { dir, jobsFile };
 }
 
+/** The progress log of a runs root: every executor line, timed (`<root>/.jobs/progress.log`). */
+export function progressLogPath(root: string): string {
+  return resolve(root, ".jobs", "progress.log");
+}
+
+/**
+ * A logger that prints a line with `print` and appends it, with the time,
+ * to the root's {@linkcode progressLogPath}: where a search run from a
+ * notebook (whose own output shows only when the notebook ends) can be
+ * followed with `tail -f`.
+ */
+export function progressLogger(
+  root: string,
+  print: (line: string) => void,
+): (line: string) => void {
+  const path = progressLogPath(root);
+  return (line) => {
+    print(line);
+    try {
+      Deno.mkdirSync(resolve(root, ".jobs"), { recursive: true });
+      Deno.writeTextFileSync(path, `${new Date().toISOString()} ${line}\n`, {
+        append: true,
+      });
+    } catch {
+      // Progress is a courtesy; the records are what count.
+    }
+  };
+}
+
 /** Reads job `index` of a `jobs.json`. */
 export async function readJob(
   jobsFile: string,

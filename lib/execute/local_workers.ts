@@ -19,6 +19,7 @@ import {
   JOB_ID_ENV,
   type JobBatch,
   type JobOutcome,
+  progressLogger,
   REPO_ROOT,
   type RunExecutor,
   writeBatch,
@@ -51,18 +52,19 @@ export class LocalWorkers implements RunExecutor {
   /** Runs the batch's jobs, at most `workers` at a time. */
   async run(batch: JobBatch): Promise<JobOutcome[]> {
     const folder = await writeBatch(batch);
+    const log = progressLogger(batch.root, this.log);
     const outcomes: JobOutcome[] = new Array(batch.jobs.length);
     let next = 0;
     let done = 0;
-    this.log(
+    log(
       `${batch.name}: ${batch.jobs.length} job(s) on ${this.description}; logs in ${folder.dir}`,
     );
     const worker = async () => {
       while (next < batch.jobs.length) {
         const index = next++;
         const job = batch.jobs[index];
-        const log = join(folder.dir, `${index}.log`);
-        const file = await Deno.open(log, {
+        const jobLog = join(folder.dir, `${index}.log`);
+        const file = await Deno.open(jobLog, {
           create: true,
           append: true,
         });
@@ -92,7 +94,7 @@ export class LocalWorkers implements RunExecutor {
         outcomes[index] = {
           job,
           jobId,
-          log,
+          log: jobLog,
           state: status.success
             ? "COMPLETED"
             : status.signal
@@ -101,7 +103,7 @@ export class LocalWorkers implements RunExecutor {
           complete,
         };
         done++;
-        this.log(
+        log(
           `  ${done}/${batch.jobs.length} ${job.runId}: ${
             complete ? "complete" : `NOT complete (${outcomes[index].state})`
           }`,

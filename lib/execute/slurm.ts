@@ -26,6 +26,7 @@ import {
   JOB_ENTRY,
   type JobBatch,
   type JobOutcome,
+  progressLogger,
   REPO_ROOT,
   type RunExecutor,
   writeBatch,
@@ -124,6 +125,7 @@ export class SlurmExecutor implements RunExecutor {
   /** Submits the batch as one job array, waits for it, says how each task ended. */
   async run(batch: JobBatch): Promise<JobOutcome[]> {
     const folder = await writeBatch(batch);
+    const log = progressLogger(batch.root, this.log);
     const script = join(folder.dir, "job.sh");
     await writeTextAtomic(
       script,
@@ -157,12 +159,12 @@ export class SlurmExecutor implements RunExecutor {
       throw new Error(`sbatch answered "${submitted.trim()}", not a job id`);
     }
     const logOf = (i: number) => join(folder.dir, `${arrayId}_${i}.log`);
-    this.log(
+    log(
       `${batch.name}: submitted job array ${arrayId} (${batch.jobs.length} job(s), ${this.description}); follow it with: squeue -j ${arrayId}; logs: ${
         logOf(0).replace(/_0\.log$/, "_<task>.log")
       }`,
     );
-    await this.#wait(arrayId, batch);
+    await this.#wait(arrayId, batch, log);
     const states = await arrayTaskStates(arrayId);
     const outcomes: JobOutcome[] = [];
     for (const [i, job] of batch.jobs.entries()) {
@@ -175,14 +177,18 @@ export class SlurmExecutor implements RunExecutor {
       });
     }
     const done = outcomes.filter((o) => o.complete).length;
-    this.log(
+    log(
       `${batch.name}: job array ${arrayId} ended, ${done} of ${outcomes.length} runs complete`,
     );
     return outcomes;
   }
 
   /** Polls `squeue` until no task of the array is queued or running. */
-  async #wait(arrayId: string, batch: JobBatch): Promise<void> {
+  async #wait(
+    arrayId: string,
+    batch: JobBatch,
+    log: (line: string) => void,
+  ): Promise<void> {
     const pollMs = (this.settings.pollSeconds ?? 10) * 1000;
     let last = "";
     for (;;) {
@@ -214,7 +220,7 @@ export class SlurmExecutor implements RunExecutor {
           .join(", ")
       }; ${complete}/${batch.jobs.length} runs complete`;
       if (line !== last) {
-        this.log(`  job array ${arrayId}: ${line}`);
+        log(`  job array ${arrayId}: ${line}`);
         last = line;
       }
       await new Promise((r) => setTimeout(r, pollMs));
