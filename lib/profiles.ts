@@ -36,6 +36,14 @@ export interface Profile {
   /** Hyperparameter trials at most, for grid/random search. */
   maxTrials: number;
   /**
+   * At most this many candidates of a grid that is ours, not the study's
+   * (study 003's tuning grid: the study names the hyperparameters but no
+   * values), drawn with the seed where the profile's `grid` is `full`: a
+   * grid of ours stays small at full so the budget goes to the studies'
+   * own configurations and grids.
+   */
+  oursGridTrials: number;
+  /**
    * How a hyperparameter search trains its candidates: each to the
    * profile's epochs (`exhaustive`, the studies' plain grid), or by
    * successive halving with epochs as the budget (`halving`: short rungs,
@@ -86,6 +94,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 16,
     grid: "one",
     maxTrials: 1,
+    oursGridTrials: 1,
     search: "exhaustive",
     halvingEta: 3,
     halvingMinEpochs: 2,
@@ -108,6 +117,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 32,
     grid: "subset",
     maxTrials: 3,
+    oursGridTrials: 3,
     search: "exhaustive",
     halvingEta: 3,
     halvingMinEpochs: 2,
@@ -130,6 +140,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 32,
     grid: "full",
     maxTrials: Number.POSITIVE_INFINITY,
+    oursGridTrials: 9,
     search: "halving",
     halvingEta: 3,
     halvingMinEpochs: 2,

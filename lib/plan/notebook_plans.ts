@@ -32,6 +32,10 @@ import {
   study002Settings,
 } from "../studies/s002/settings.ts";
 import { study002RunImages } from "../studies/s002/runs.ts";
+import { buildMultiOutputCnn } from "../models/multi_output.ts";
+import { readStudy003Catalogue } from "../studies/s003/labels.ts";
+import { planStudy003Splits, STUDY_003_INPUT } from "../studies/s003/data.ts";
+import { tuningCandidates } from "../studies/s003/runs.ts";
 import {
   halvingSchedule,
   type Params,
@@ -458,6 +462,7 @@ export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
     );
     return [...runs, ...checks];
   },
+  "10": study003Runs,
   "11": study002Runs,
   "09": async (context) => {
     const { profile, seed } = context;
@@ -582,6 +587,100 @@ async function study002Runs(context: PlanContext): Promise<PlannedRun[]> {
       imageBytes,
     ),
   );
+  return out;
+}
+
+/**
+ * Study 003 (notebook 10): the untuned network, then the tuning search
+ * over the profile's candidates (exhaustive or by halving), its winner's
+ * test predictions.
+ */
+async function study003Runs(context: PlanContext): Promise<PlannedRun[]> {
+  const { profile, seed } = context;
+  const catalogue = await readStudy003Catalogue(
+    datasetDir("fashion-product-images"),
+  );
+  const plan = planStudy003Splits(catalogue.items, profile, seed);
+  const heads = ["masterCategory", "subCategory", "gender"] as const;
+  const classes = Object.fromEntries(
+    heads.map((h) => [h, new Set(catalogue.items.map((i) => i[h])).size]),
+  ) as Record<(typeof heads)[number], number>;
+  const [h, w, c] = STUDY_003_INPUT;
+  const s: Sizes = {
+    train: plan.train.length,
+    validation: plan.validation.length,
+    test: plan.test.length,
+    classes: 0,
+    imageBytes: h * w * c * FLOAT,
+  };
+  const probe = (o: {
+    batchNorm: "none" | "conv" | "dense" | "both";
+    dropout: number;
+    filters?: number;
+    kernelSize?: number;
+    denseSize?: number;
+  }): ModelProbe => ({
+    key: `multi-output ${canonicalJson(o)}`,
+    family: "multi-output",
+    build: () =>
+      buildMultiOutputCnn({
+        ...o,
+        classes,
+        seed: 1,
+        inputShape: STUDY_003_INPUT,
+      }),
+    outputs: heads.length,
+  });
+  const out: PlannedRun[] = [
+    fitRun(
+      "10",
+      "Study 003 multi-output network",
+      probe({ batchNorm: "none", dropout: 0 }),
+      s,
+      profile,
+    ),
+  ];
+  const candidates = tuningCandidates(profile, seed);
+  const strategy = searchStrategy(profile);
+  const probes = candidates.map((cand) => probe(cand));
+  if (strategy.kind === "exhaustive") {
+    for (const p of probes) {
+      out.push(
+        fitRun("10", "Study 003 tuning trials", p, { ...s, test: 0 }, profile),
+      );
+    }
+  } else {
+    let before = 0;
+    for (const rung of halvingSchedule(candidates.length, strategy)) {
+      for (const p of probes) {
+        out.push({
+          ...fitRun(
+            "10",
+            `Study 003 tuning, rung ${rung.rung} (${rung.trials} of ${candidates.length})`,
+            p,
+            { ...s, test: 0 },
+            profile,
+            rung.trials / candidates.length,
+            rung.epochs - before,
+          ),
+          earlyStopping: false,
+        });
+      }
+      before = rung.epochs;
+    }
+  }
+  for (const p of probes) {
+    out.push(
+      predictRun(
+        "10",
+        "Study 003 tuning test",
+        p,
+        s.test,
+        s.imageBytes,
+        1 / probes.length,
+      ),
+    );
+  }
   return out;
 }
 

@@ -349,17 +349,22 @@ function asCandidate(p: Params): Study003Candidate {
 /**
  * The tuning candidates for a profile: `one` tries
  * {@linkcode STUDY_003_ONE_SETTING}; `subset` draws `maxTrials` distinct
- * grid points with the seed; `full` tries the whole grid (at most
- * `maxTrials`), in grid order.
+ * grid points with the seed; `full` draws the profile's `oursGridTrials`
+ * (the grid is ours: the study gives no values; the whole grid when that
+ * is at least its size, in grid order).
  */
 export function tuningCandidates(
-  profile: Pick<Profile, "grid" | "maxTrials">,
+  profile: Pick<Profile, "grid" | "maxTrials" | "oursGridTrials">,
   seed: number,
 ): Study003Candidate[] {
   if (profile.grid === "one") return [{ ...STUDY_003_ONE_SETTING }];
-  const chosen = profile.grid === "subset"
-    ? randomSearch(STUDY_003_TUNING_SPACE, profile.maxTrials, seed)
-    : gridSearch(STUDY_003_TUNING_SPACE).slice(0, profile.maxTrials);
+  const grid = gridSearch(STUDY_003_TUNING_SPACE);
+  const count = profile.grid === "subset"
+    ? profile.maxTrials
+    : profile.oursGridTrials;
+  const chosen = count >= grid.length
+    ? grid
+    : randomSearch(STUDY_003_TUNING_SPACE, count, seed);
   return chosen.map(asCandidate);
 }
 

@@ -524,7 +524,7 @@ Deno.test({
   },
 });
 
-Deno.test("tuning candidates: the profile's share of the five-way grid, every value of it at full", () => {
+Deno.test("tuning candidates: the profile's share of the five-way grid, a seeded draw of oursGridTrials at full, the whole grid when that covers it", () => {
   const keys = STUDY_003_TUNED.map((h) => h.key);
   assertEquals(
     keys,
@@ -559,8 +559,15 @@ Deno.test("tuning candidates: the profile's share of the five-way grid, every va
     "course: grid points with all five values",
   );
 
-  const full = tuningCandidates(getProfile("full"), 1);
-  assertEquals(full.length, size, "full: the whole grid");
+  const drawn = tuningCandidates(getProfile("full"), 1);
+  assertEquals(drawn.length, getProfile("full").oursGridTrials, "full: drawn");
+  assert(drawn.every((c) => inGrid({ ...c })), "full: grid points");
+  assertEquals(drawn, tuningCandidates(getProfile("full"), 1), "full: seeded");
+  const full = tuningCandidates(
+    { ...getProfile("full"), oursGridTrials: size },
+    1,
+  );
+  assertEquals(full.length, size, "the whole grid when it is asked for");
   assertEquals(
     new Set(full.map((c) => JSON.stringify(c))).size,
     size,
