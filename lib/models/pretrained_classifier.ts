@@ -9,10 +9,21 @@
  * image and cached), `head` (features → probabilities; the part that
  * trains) and `full` (image → probabilities; what is saved and checked).
  *
+ * With `fineTuneBlocks` > 0 the base is cut below its top blocks (at a
+ * block boundary, as study 002's transfer model does): `features` ends at
+ * the cut (a 7 x 7 map, still frozen and cacheable) and `head` holds the
+ * top blocks and the base's last 1x1 convolution, which then train with
+ * the new softmax layer.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { MOBILENET_V2_INPUT_SHAPE, softmaxHead } from "./transfer.ts";
+import {
+  cutLayerName,
+  MOBILENET_V2_INPUT_SHAPE,
+  softmaxHead,
+  upperPart,
+} from "./transfer.ts";
 import { SquareFrame } from "./square_frame.ts";
 
 /** Options of {@linkcode buildPretrainedClassifier}. */
@@ -29,13 +40,15 @@ export interface PretrainedClassifierOptions {
   dropout?: number;
   /** Frame each image around its object (`SquareFrame`'s `crop`); default false. */
   frameObject?: boolean;
+  /** Top MobileNetV2 blocks (0..16) that train with the head; default 0 (all frozen). */
+  fineTuneBlocks?: number;
 }
 
 /** The three views of a pretrained classifier. */
 export interface PretrainedClassifier {
-  /** Image → pooled features (frozen). */
+  /** Image → pooled features, or the cut's feature map with `fineTuneBlocks` (frozen). */
   features: tf.LayersModel;
-  /** Pooled features → probabilities (trainable). */
+  /** Features → probabilities (trainable; with `fineTuneBlocks`, the top blocks too). */
   head: tf.LayersModel;
   /** Image → probabilities (saved, predicted with). */
   full: tf.LayersModel;
@@ -46,6 +59,12 @@ export function buildPretrainedClassifier(
   options: PretrainedClassifierOptions,
 ): PretrainedClassifier {
   const { base } = options;
+  const fineTune = options.fineTuneBlocks ?? 0;
+  if (!Number.isInteger(fineTune) || fineTune < 0 || fineTune > 16) {
+    throw new Error(
+      `fineTuneBlocks must be an integer in 0..16, got ${fineTune}`,
+    );
+  }
   base.trainable = false;
   const image = tf.input({ shape: options.inputShape, name: "image" });
   const framed = new SquareFrame({
@@ -53,21 +72,38 @@ export function buildPretrainedClassifier(
     crop: options.frameObject ?? false,
     name: "square_frame",
   }).apply(image) as tf.SymbolicTensor;
-  const pooled = tf.layers.globalAveragePooling2d({ name: "base_pool" }).apply(
-    base.apply(framed),
-  ) as tf.SymbolicTensor;
+  const cutName = fineTune > 0 ? cutLayerName(base, 17 - fineTune) : null;
+  const lower = cutName
+    ? tf.model({
+      name: "base_frozen",
+      inputs: base.inputs,
+      outputs: base.getLayer(cutName).output as tf.SymbolicTensor,
+    })
+    : base;
+  const cut = cutName
+    ? lower.apply(framed) as tf.SymbolicTensor
+    : tf.layers.globalAveragePooling2d({ name: "base_pool" }).apply(
+      base.apply(framed),
+    ) as tf.SymbolicTensor;
   const features = tf.model({
     name: "pretrained_features",
     inputs: image,
-    outputs: pooled,
+    outputs: cut,
   });
   features.trainable = false;
+  const top = cutName ? upperPart(base, cutName) : null;
+  if (top) top.trainable = true; // layers shared with `base`; re-enable them
 
   const featureInput = tf.input({
-    shape: pooled.shape.slice(1) as number[],
+    shape: cut.shape.slice(1) as number[],
     name: "features",
   });
-  const out = softmaxHead(featureInput, {
+  const pooled = top
+    ? tf.layers.globalAveragePooling2d({ name: "head_pool" }).apply(
+      top.apply(featureInput),
+    ) as tf.SymbolicTensor
+    : featureInput;
+  const out = softmaxHead(pooled, {
     classes: options.classes,
     seed: options.seed,
     dropout: options.dropout ?? 0.5,

@@ -77,7 +77,7 @@ export function mobileNetPreprocess(pixels: tf.Tensor): tf.Tensor {
  * 17 means the whole base is frozen: the cut is its output). Cuts are made at
  * these single-tensor boundaries so residual connections are never split.
  */
-function cutLayerName(
+export function cutLayerName(
   base: tf.LayersModel,
   firstTrainableBlock: number,
 ): string {
@@ -98,7 +98,10 @@ function cutLayerName(
  * Re-applies the layers of `base` that come after `cutName` to a new input,
  * giving a model from the cut tensor to the base output (weights shared).
  */
-function upperPart(base: tf.LayersModel, cutName: string): tf.LayersModel {
+export function upperPart(
+  base: tf.LayersModel,
+  cutName: string,
+): tf.LayersModel {
   const cutLayer = base.getLayer(cutName);
   const cutShape = (cutLayer.output as tf.SymbolicTensor).shape.slice(1);
   const input = tf.input({ shape: cutShape as number[], name: "features" });

@@ -16,14 +16,20 @@
  *   shift 10%, zoom ±10%, mirror, edges extended); placement (zoom out up to
  *   40%, shift up to 20% across and 30% down/up, rotation ±30°, mirror,
  *   white fill: an object's size and position stop being a cue); stretch (a
- *   vertical stretch by up to 2: boots, which the stand-in lacks); backdrop
+ *   vertical stretch by up to 2: boots, which the stand-in lacks) or tall
+ *   stretch (taller for its width by up to 4, half of it a vertical
+ *   stretch, half a narrowing: a side-on shoe is about half as tall as
+ *   long, a knee-high boot about twice as tall as long); backdrop
  *   (the white background replaced by a random colour, gradient or noise in
  *   80% of the images); photometric (brightness, contrast, saturation, blur).
  *
  * The CNN variants augment every batch (`fit`'s augmentation stream); the
  * MobileNetV2 variants precompute base features for the original training
- * images and `profile.variantCopies` augmented copies of each, and train
- * the head on those. The ranges are ours (the studies give none); the
+ * images and `profile.variantCopies` augmented copies of each (times the
+ * variant's `copyFactor`), and train the head on those. A variant with
+ * `fineTuneBlocks` caches the base's features below its top blocks instead
+ * and trains those blocks with the head, at a tenth of the head's learning
+ * rate (pretrained weights move little). The ranges are ours (the studies give none); the
  * study-faithful primary model stays the reproduction (notebook 03).
  *
  * @module
@@ -70,6 +76,7 @@ export type AugmentStep =
   | "orientation"
   | "geometric"
   | "stretch"
+  | "tall-stretch"
   | "placement"
   | "backdrop"
   | "photometric";
@@ -86,6 +93,13 @@ export interface PrimaryVariant {
   frameObject?: boolean;
   /** Augmentation steps, applied in the module docs' order. */
   augment: readonly AugmentStep[];
+  /**
+   * MobileNetV2 only: augmented copies of each training image as a multiple
+   * of the profile's `variantCopies`; default 1.
+   */
+  copyFactor?: number;
+  /** MobileNetV2 only: top blocks of the base that train with the head; default 0 (frozen). */
+  fineTuneBlocks?: number;
 }
 
 /** The variants notebook 12 compares, the study's model first. */
@@ -161,6 +175,31 @@ export const PRIMARY_VARIANTS: readonly PrimaryVariant[] = [
     frameObject: true,
     augment: ["geometric", "backdrop", "photometric"],
   },
+  {
+    id: "mobilenetv2-placement-stretch-backdrop-photometric-x4",
+    title:
+      "frozen MobileNetV2 + new head, placement, vertical stretch, backgrounds and photometric, four times the augmented copies",
+    network: "mobilenetv2",
+    augment: ["placement", "stretch", "backdrop", "photometric"],
+    copyFactor: 4,
+  },
+  {
+    id: "mobilenetv2-finetune-placement-stretch-backdrop-photometric",
+    title:
+      "MobileNetV2 with its last block fine-tuned + new head, placement, vertical stretch, backgrounds and photometric, twice the augmented copies",
+    network: "mobilenetv2",
+    augment: ["placement", "stretch", "backdrop", "photometric"],
+    copyFactor: 2,
+    fineTuneBlocks: 1,
+  },
+  {
+    id: "mobilenetv2-placement-tallstretch-backdrop-photometric-x4",
+    title:
+      "frozen MobileNetV2 + new head, placement, tall stretch (up to 4), backgrounds and photometric, four times the augmented copies",
+    network: "mobilenetv2",
+    augment: ["placement", "tall-stretch", "backdrop", "photometric"],
+    copyFactor: 4,
+  },
 ];
 
 /**
@@ -235,10 +274,42 @@ export function stretchBatch(
   return out;
 }
 
+/**
+ * Each image made taller for its width by a factor drawn from [1, 4] about
+ * its centre: stretched vertically by the factor's square root and
+ * narrowed by it (white where nothing is sampled), so that an object as
+ * tall as a quarter of the frame stays inside it. A side-on shoe, about
+ * half as tall as long, gets a knee-high boot's proportions.
+ */
+export function tallStretchBatch(
+  batch: Float32Array,
+  shape: readonly [number, number, number, number],
+  rng: Rng,
+): Float32Array {
+  const [n, h, w, c] = shape;
+  const size = h * w * c;
+  const out = new Float32Array(batch.length);
+  for (let i = 0; i < n; i++) {
+    const root = Math.sqrt(1 + 3 * rng.next());
+    applyTransform(
+      batch.subarray(i * size, (i + 1) * size),
+      out.subarray(i * size, (i + 1) * size),
+      h,
+      w,
+      c,
+      { theta: 0, tx: 0, ty: 0, zx: 1 / root, zy: root, flip: false },
+      "constant",
+      1,
+    );
+  }
+  return out;
+}
+
 const ORDER: readonly AugmentStep[] = [
   "orientation",
   "geometric",
   "stretch",
+  "tall-stretch",
   "placement",
   "backdrop",
   "photometric",
@@ -262,6 +333,8 @@ export function variantAugment(
         ? augmentBatch(out, shape, rng, GEOMETRIC)
         : step === "stretch"
         ? stretchBatch(out, shape, rng)
+        : step === "tall-stretch"
+        ? tallStretchBatch(out, shape, rng)
         : step === "placement"
         ? augmentBatch(out, shape, rng, PLACEMENT)
         : step === "backdrop"
@@ -270,6 +343,20 @@ export function variantAugment(
     }
     return out;
   };
+}
+
+/**
+ * Augmented copies of each training image a pretrained variant's head
+ * trains on at `profile`: none without augmentation, else the profile's
+ * `variantCopies` times the variant's `copyFactor`.
+ */
+export function variantCopyCount(
+  variant: PrimaryVariant,
+  profile: { variantCopies: number },
+): number {
+  return variant.augment.length
+    ? profile.variantCopies * (variant.copyFactor ?? 1)
+    : 0;
 }
 
 /** The run name of a variant. */
@@ -353,7 +440,7 @@ async function augmentedFeatures(
   copies: number,
   augment: ArrayAugment | undefined,
   rng: Rng,
-): Promise<{ x: tf.Tensor2D; labels: number[] }> {
+): Promise<{ x: tf.Tensor; labels: number[] }> {
   const [h, w, c] = arrays.shape;
   const n = arrays.labels.length;
   const size = h * w * c;
@@ -380,7 +467,7 @@ async function augmentedFeatures(
       for (let i = start; i < start + m; i++) labels.push(arrays.labels[i]);
     }
   }
-  const x = tf.concat(parts) as tf.Tensor2D;
+  const x = tf.concat(parts);
   tf.dispose(parts);
   return { x, labels };
 }
@@ -390,14 +477,17 @@ async function trainPretrainedVariant(
 ): Promise<ClassifierRunResult> {
   const { profile, seed } = context;
   const augment = variantAugment(variant.augment);
+  const fineTuneBlocks = variant.fineTuneBlocks ?? 0;
   const params = {
     network: variant.network,
     base: "mobilenet-v2-0.35-224-notop",
     augment: variant.augment.join("+") || "none",
-    copies: augment ? profile.variantCopies : 0,
+    copies: variantCopyCount(variant, profile),
     frameObject: variant.frameObject ?? false,
+    // Only where set, so that the other variants' run ids stay as they were.
+    ...(fineTuneBlocks ? { fineTuneBlocks } : {}),
     dropout: 0.5,
-    learningRate: 1e-3,
+    learningRate: fineTuneBlocks ? 1e-4 : 1e-3,
     epochs: profile.studyEpochs ? HEAD_EPOCHS : profile.epochs,
     batchSize: profile.batchSize,
     patience: profile.patience ?? "none",
@@ -436,6 +526,7 @@ async function trainPretrainedVariant(
     seed,
     dropout: params.dropout,
     frameObject: params.frameObject,
+    fineTuneBlocks,
   });
   const tensors: tf.Tensor[] = [];
   try {
@@ -444,7 +535,7 @@ async function trainPretrainedVariant(
       const train = await augmentedFeatures(
         model.features,
         data.train,
-        profile.variantCopies,
+        params.copies,
         augment,
         rng,
       );

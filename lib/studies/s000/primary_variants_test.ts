@@ -1,9 +1,11 @@
 /**
  * Primary-model variants on real product photos (a few per class, smoke
- * profile): the augmentation composes in its fixed order and is seeded; a
- * CNN variant and a pretrained MobileNetV2 variant each train into a
- * complete, tagged record whose saved model takes the converted arrays;
- * the best-variant rule and the tables read the records.
+ * profile): the augmentation composes in its fixed order and is seeded;
+ * the tall stretch keeps a small centred object inside the frame; a
+ * variant's augmented copies scale with the profile; a CNN variant, a
+ * pretrained MobileNetV2 variant and one with its last block fine-tuned
+ * each train into a complete, tagged record whose saved model takes the
+ * converted arrays; the best-variant rule and the tables read the records.
  */
 import {
   deepStrictEqual as assertEquals,
@@ -20,8 +22,10 @@ import type { ClassifierRunResult } from "../../execute/classifier_run.ts";
 import type { PhotoCheckResult } from "../../execute/photo_check.ts";
 import {
   primaryVariant,
+  tallStretchBatch,
   trainPrimaryVariant,
   variantAugment,
+  variantCopyCount,
 } from "./primary_variants.ts";
 import { bestVariant, type VariantResult } from "./variant_tables.ts";
 import type { LevelData, ShopArraysSource } from "./data.ts";
@@ -58,6 +62,44 @@ Deno.test("variant augmentation: seeded, shape-keeping, none for no steps; an un
   assertThrows(() => primaryVariant("nope"), /study, orientation/);
 });
 
+Deno.test("tall stretch: a small centred object gets taller for its width and stays inside the frame", () => {
+  const [h, w] = [40, 40];
+  const image = new Float32Array(h * w).fill(1);
+  for (let r = 15; r < 25; r++) {
+    for (let c = 10; c < 30; c++) image[r * w + c] = 0; // 10 tall, 20 wide
+  }
+  const out = tallStretchBatch(image, [1, h, w, 1], createRng(3));
+  const dark = (r: number, c: number) => out[r * w + c] < 0.5;
+  const rows = [...Array(h).keys()].filter((r) =>
+    [...Array(w).keys()].some((c) => dark(r, c))
+  );
+  const cols = [...Array(w).keys()].filter((c) =>
+    [...Array(h).keys()].some((r) => dark(r, c))
+  );
+  const [height, width] = [rows.length, cols.length];
+  assert(height >= 10 && width <= 20, `${height} x ${width}`);
+  assert(rows[0] > 0 && rows.at(-1)! < h - 1, "inside the frame");
+});
+
+Deno.test("variantCopyCount: none without augmentation, else the profile's copies times the variant's factor", () => {
+  const profile = { variantCopies: 4 };
+  assertEquals(variantCopyCount(primaryVariant("mobilenetv2"), profile), 0);
+  assertEquals(
+    variantCopyCount(
+      primaryVariant("mobilenetv2-placement-stretch-backdrop-photometric"),
+      profile,
+    ),
+    4,
+  );
+  assertEquals(
+    variantCopyCount(
+      primaryVariant("mobilenetv2-placement-stretch-backdrop-photometric-x4"),
+      profile,
+    ),
+    16,
+  );
+});
+
 Deno.test("a CNN and a pretrained variant train into complete records whose models take the arrays", async () => {
   const data = await smallData();
   const runsRoot = await Deno.makeTempDir();
@@ -65,6 +107,7 @@ Deno.test("a CNN and a pretrained variant train into complete records whose mode
     const id of [
       "placement",
       "mobilenetv2-placement-stretch-backdrop-photometric",
+      "mobilenetv2-finetune-placement-stretch-backdrop-photometric",
     ]
   ) {
     const variant = primaryVariant(id);
