@@ -53,6 +53,7 @@ import { decideGlasses } from "../studies/s000/glasses.ts";
 import {
   HEAD_EPOCHS,
   PRIMARY_VARIANTS,
+  variantCopyCount,
 } from "../studies/s000/primary_variants.ts";
 import {
   cnnOptions,
@@ -310,7 +311,7 @@ function variantRuns(
       );
       continue;
     }
-    const copies = v.augment.length ? profile.variantCopies : 0;
+    const copies = variantCopyCount(v, profile);
     out.push(
       predictRun(
         notebook,
@@ -511,7 +512,7 @@ export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
  * 224x224 images, the transfer runs on the features (with the profile's
  * fine-tuned blocks).
  */
-async function study002Runs(context: PlanContext): Promise<PlannedRun[]> {
+function study002Runs(context: PlanContext): Promise<PlannedRun[]> {
   const { profile, seed } = context;
   const plan = planStudy002Splits(
     listStudy002Images(datasetDir(STUDY_002_DATASET)),
@@ -587,7 +588,7 @@ async function study002Runs(context: PlanContext): Promise<PlannedRun[]> {
       imageBytes,
     ),
   );
-  return out;
+  return Promise.resolve(out);
 }
 
 /**
