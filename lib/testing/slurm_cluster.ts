@@ -8,7 +8,8 @@
  * cgroups). The client commands (`sbatch`, `squeue`, `scancel`,
  * `scontrol`) reach it through `SLURM_CONF`, which {@linkcode SlurmCluster.env}
  * holds. {@linkcode SlurmCluster.stop} cancels every job, stops the three
- * daemons and any job step process they left, and is safe to call twice.
+ * daemons and any job step process they left, removes the folder (read
+ * {@linkcode SlurmCluster.logs} before), and is safe to call twice.
  *
  * @example
  * ```ts
@@ -86,7 +87,7 @@ export interface SlurmCluster {
   cpus: number;
   /** Environment for the client commands (`SLURM_CONF`). */
   env: Record<string, string>;
-  /** Cancels every job, stops the daemons and leftover job steps; idempotent. */
+  /** Cancels every job, stops the daemons and leftover job steps, removes {@linkcode SlurmCluster.dir}; idempotent. */
   stop(): Promise<void>;
   /** The daemons' logs (for a failing test's message). */
   logs(): string;
@@ -290,6 +291,7 @@ export async function startSlurmCluster(
         // gone
       }
     }
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
     spawn("munged", [
