@@ -2,7 +2,8 @@
  * One call that turns a model and labelled arrays into a complete, evaluated
  * run record: fit (seeded, checkpointed, resumable) → predict the test set →
  * metrics (accuracy with n and 95% intervals, confusion matrix, per-class
- * report) → `reports/runs/<run-id>/` → the runs index. Notebooks and tasks
+ * report) and a gallery of the first misclassified test images →
+ * `reports/runs/<run-id>/` → the runs index. Notebooks and tasks
  * call this; the report reads what it writes.
  *
  * @example
@@ -50,6 +51,7 @@ import {
 } from "../runs/classifier_metrics.ts";
 import { runId } from "../runs/run_id.ts";
 import { backendRef } from "../runs/lab_context.ts";
+import { arrayImages, type GalleryImages, testGallery } from "./gallery.ts";
 
 /** What {@linkcode runClassifier} trains and evaluates. */
 export interface ClassifierRunSpec {
@@ -191,12 +193,19 @@ export interface EvaluatedRun<M extends object = ClassifierMetrics> {
   metrics: M;
   /** The model saved into `model/`. */
   model: tf.LayersModel;
+  /**
+   * The test images in the order of `predictions`: with them the record
+   * keeps a gallery of the first mistakes (`misclassified.json`,
+   * {@linkcode testGallery}).
+   */
+  testImages?: GalleryImages;
 }
 
 /**
  * Finishes an evaluated run record: awaits `evaluate` (which trains and
  * tests, checkpointing into `run.checkpointPath`), then writes its history,
- * predictions, further files, metrics and model, and marks the run complete
+ * predictions, further files, the gallery of its first misclassified test
+ * images (when it returns `testImages`), metrics and model, and marks the run complete
  * (which rebuilds the runs index). When `evaluate` or a write fails, the
  * run is marked failed and the error is thrown again. Returns the metrics.
  *
@@ -220,6 +229,12 @@ export async function recordEvaluatedRun<M extends object>(
     await run.writePredictions(evaluated.predictions);
     for (const [name, value] of Object.entries(evaluated.files ?? {})) {
       await run.writeJson(name, value);
+    }
+    if (evaluated.testImages) {
+      await run.writeJson(
+        "misclassified.json",
+        await testGallery(evaluated.testImages, evaluated.predictions),
+      );
     }
     await run.writeMetrics(
       evaluated.metrics as unknown as Record<string, unknown>,
@@ -307,6 +322,7 @@ export async function runClassifier(
         files: spec.files,
         metrics,
         model,
+        testImages: arrayImages(data.test),
       };
     });
     return { runId: id, dir: run.dir, metrics, reused: false };

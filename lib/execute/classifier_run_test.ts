@@ -1,7 +1,8 @@
 /**
  * Every single-output architecture of the studies trains for one epoch on
- * real images (smoke profile) into a complete run record with its metrics,
- * and a second call reuses the record instead of training again.
+ * real images (smoke profile) into a complete run record with its metrics
+ * and a gallery of its first mistakes, and a second call reuses the record
+ * instead of training again.
  */
 import { join } from "node:path";
 import { selectBackend } from "../backend.ts";
@@ -10,6 +11,9 @@ import { buildStudyCnn, STUDY_CNN_ARCHITECTURES } from "../models/study_cnn.ts";
 import { buildFashionMnistCnn } from "../models/fashion_mnist_cnn.ts";
 import { readRun } from "../runs/record.ts";
 import { runClassifier } from "./classifier_run.ts";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { readGallery, TEST_GALLERY_MAX } from "../runs/gallery.ts";
+import { validateGallery } from "../runs/validate.ts";
 import {
   fashionMnistPerClass,
   mainCategoryPhotos,
@@ -154,6 +158,17 @@ Deno.test({
       runsRoot: root,
     });
     await expectCompleteRecord(result.dir, 10, 30);
+    // The record keeps its first mistakes, capped, in test order.
+    const gallery = await readGallery(result.dir);
+    const wrong = result.metrics.n - result.metrics.correct;
+    assertEquals(gallery.length, Math.min(wrong, TEST_GALLERY_MAX));
+    assertEquals(validateGallery(gallery, result.metrics.classNames), []);
+    const indices = gallery.map((e) => e.index!);
+    assertEquals(indices, [...indices].sort((a, b) => a - b));
+    assertEquals([gallery[0]?.width, gallery[0]?.height], [28, 28]);
+    if (!(await readRun(result.dir))?.files.includes("misclassified.json")) {
+      throw new Error("misclassified.json is not among the record's files");
+    }
     await Deno.remove(root, { recursive: true });
   },
 });

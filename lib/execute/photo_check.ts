@@ -19,8 +19,6 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { Buffer } from "node:buffer";
-import { rgbToPng } from "../data/images/decode.ts";
 import { convertImages, stackImages } from "../data/images/convert.ts";
 import type { LabelledArrays } from "../data/labelled_arrays.ts";
 import { wilsonInterval } from "../eval/intervals.ts";
@@ -42,6 +40,7 @@ import {
 import { runId } from "../runs/run_id.ts";
 import type { DatasetRef } from "../runs/run_json.ts";
 import { toTensors } from "./classifier_run.ts";
+import { arrayImages, pngBase64, rgbPixels } from "./gallery.ts";
 
 /** Photos to check a model on, labelled with the model's class indices. */
 export interface PhotoSet {
@@ -239,18 +238,12 @@ export async function checkOnPhotos(
       })),
     };
     const [height, width] = photos.arrays.shape;
-    const size = height * width * 3;
+    const images = arrayImages(photos.arrays);
     const gallery: GalleryEntry[] = [];
     for (const [k, i] of wrong.slice(0, spec.maxGallery ?? 48).entries()) {
-      const pixels = Uint8Array.from(
-        photos.arrays.images.subarray(i * size, (i + 1) * size),
-        (v) => photos.arrays.images instanceof Float32Array ? v * 255 : v,
-      );
       gallery.push({
         ...metrics.misclassified[k],
-        png: Buffer.from(await rgbToPng(pixels, width, height)).toString(
-          "base64",
-        ),
+        png: await pngBase64(rgbPixels(images.image(i)), width, height),
       });
     }
     await run.writePredictions({

@@ -80,6 +80,7 @@ import {
 } from "./executor.ts";
 import { makeExecutor } from "./executors.ts";
 import { withRunClaim } from "./run_claim.ts";
+import { type GalleryImages, testGallery } from "./gallery.ts";
 
 /** What a trial's training returns. */
 export interface TrialResult {
@@ -156,11 +157,19 @@ export interface SearchOptions<P extends Params> {
     params: P,
     context: { seed: number; checkpointPath: string; epochs?: number },
   ): Promise<TrialResult>;
-  /** Evaluates the chosen model on the test split; called at most once per search. */
+  /**
+   * Evaluates the chosen model on the test split; called at most once per
+   * search. With `testImages` (in the order of the predictions) the test
+   * record keeps a gallery of its first mistakes (`misclassified.json`).
+   */
   test(
     model: tf.LayersModel,
     params: P,
-  ): Promise<{ predictions: Predictions; metrics: Record<string, unknown> }>;
+  ): Promise<{
+    predictions: Predictions;
+    metrics: Record<string, unknown>;
+    testImages?: GalleryImages;
+  }>;
   /** Called after each trial (progress); under halving once per trial, when it stops (`index`: its candidate index). */
   onTrial?(trial: TrialSummary<P>, index: number, total: number): void;
 }
@@ -545,10 +554,19 @@ async function testChosen<P extends Params>(
     }, { root });
     try {
       const model = await loadModel(join(root, best.runId, "model"));
-      const { predictions, metrics } = await options.test(model, best.params);
+      const { predictions, metrics, testImages } = await options.test(
+        model,
+        best.params,
+      );
       const testMetrics = { ...metrics, valAccuracy: best.valAccuracy };
       await run.writeJson("search.json", searchRecord);
       await run.writePredictions(predictions);
+      if (testImages) {
+        await run.writeJson(
+          "misclassified.json",
+          await testGallery(testImages, predictions),
+        );
+      }
       await run.writeMetrics(testMetrics);
       await run.saveModel(model);
       await run.complete();

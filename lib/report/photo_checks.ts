@@ -21,28 +21,8 @@ import {
   table,
 } from "./html.ts";
 import type { ReportRun } from "./report_runs.ts";
-import { type GalleryEntry, readGallery } from "../runs/photo_check_metrics.ts";
-
-/**
- * An HTML gallery of misclassified photos: each thumbnail with its file
- * name, true and predicted class and the model's confidence. Inline PNG
- * data, so the page stays one self-contained file.
- */
-export function galleryHtml(entries: readonly GalleryEntry[]): string {
-  return `<div style="display:flex;flex-wrap:wrap;gap:.6rem">${
-    entries.map((e) =>
-      `<figure style="width:96px;margin:0"><img alt="${
-        escape(e.id)
-      }" width="90" height="120" style="border:1px solid #ddd" src="data:image/png;base64,${
-        escape(e.png)
-      }"><figcaption style="font-size:11px;word-break:break-all">${
-        escape(e.trueClass)
-      } → <b>${escape(e.predicted)}</b> (${percent(e.confidence)})<br><small>${
-        escape(e.id)
-      }</small></figcaption></figure>`
-    ).join("")
-  }</div>`;
-}
+import { type GalleryEntry, readGallery } from "../runs/gallery.ts";
+import { galleryHtml } from "./gallery.ts";
 
 /** The per-class table of a check: n, correct, accuracy and its 95% Wilson interval. */
 export function perClassTable(m: PhotoCheckMetrics): string {

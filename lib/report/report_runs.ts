@@ -10,7 +10,7 @@ import type { RunJson } from "../runs/run_json.ts";
 import { describeMachine } from "../runs/machine.ts";
 import { readReferenceManifest, referenceProfiles } from "../runs/reference.ts";
 import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
-import type { GalleryEntry } from "../runs/photo_check_metrics.ts";
+import type { GalleryEntry } from "../runs/gallery.ts";
 import {
   validateGallery,
   validateHistory,
@@ -28,7 +28,7 @@ export interface ReportRun {
   metrics: Record<string, unknown>;
   /** Its `history.json` (empty when missing). */
   history: Record<string, number>[];
-  /** A photo check's `misclassified.json`: thumbnails of its mistakes (absent otherwise). */
+  /** Its `misclassified.json`: thumbnails of its mistakes (a photo check's, or a test run's first ones; absent when the record has none). */
   gallery?: GalleryEntry[];
   /** Set when the run is a reference record (`reports/reference/<profile>/`), not a local run. */
   reference?: ReferenceNote;
@@ -107,6 +107,24 @@ async function readJson(path: string): Promise<Read> {
 
 type Outcome = ReportRun | NotShown[] | null;
 
+/** The class names a gallery's classes must be among: the run's, or each head's. */
+function galleryNames(
+  metrics: Record<string, unknown>,
+): string[] | Record<string, string[]> | undefined {
+  if (Array.isArray(metrics.classNames)) return metrics.classNames as string[];
+  if (metrics.heads !== null && typeof metrics.heads === "object") {
+    return Object.fromEntries(
+      Object.entries(metrics.heads as Record<string, unknown>).flatMap((
+        [head, m],
+      ) => {
+        const names = (m as { classNames?: unknown } | null)?.classNames;
+        return Array.isArray(names) ? [[head, names as string[]]] : [];
+      }),
+    );
+  }
+  return undefined;
+}
+
 /** One folder: its complete run, the files that keep it out, or null (not a run, or not complete). */
 async function readRecord(dir: string, folder: string): Promise<Outcome> {
   const notShown = (file: string, reason: string, study?: string) => [{
@@ -161,23 +179,21 @@ async function readRecord(dir: string, folder: string): Promise<Outcome> {
       out.push(...notShown("history.json", reasonOf(problems), study));
     } else history = historyFile.value as Record<string, number>[];
   }
-  let gallery: GalleryEntry[] | undefined;
-  if (run.tags?.check === "photos") {
-    const galleryFile = await readJson(join(dir, "misclassified.json"));
-    gallery = [];
-    if (!galleryFile.ok) {
-      if (!galleryFile.missing) {
-        out.push(...notShown("misclassified.json", galleryFile.reason, study));
-      }
-    } else {
-      const names = Array.isArray(metrics.classNames)
-        ? metrics.classNames as string[]
-        : undefined;
-      const problems = validateGallery(galleryFile.value, names);
-      if (problems.length) {
-        out.push(...notShown("misclassified.json", reasonOf(problems), study));
-      } else gallery = galleryFile.value as GalleryEntry[];
+  // A photo check always has a gallery (empty without the file); a test
+  // run has one when its record keeps the file (older records do not).
+  let gallery: GalleryEntry[] | undefined = run.tags?.check === "photos"
+    ? []
+    : undefined;
+  const galleryFile = await readJson(join(dir, "misclassified.json"));
+  if (!galleryFile.ok) {
+    if (!galleryFile.missing) {
+      out.push(...notShown("misclassified.json", galleryFile.reason, study));
     }
+  } else {
+    const problems = validateGallery(galleryFile.value, galleryNames(metrics));
+    if (problems.length) {
+      out.push(...notShown("misclassified.json", reasonOf(problems), study));
+    } else gallery = galleryFile.value as GalleryEntry[];
   }
   if (out.length) return out;
   return gallery ? { run, dir, metrics, history, gallery } : {

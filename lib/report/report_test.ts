@@ -446,3 +446,41 @@ Deno.test({
     assert(hits === 0, `${hits} requests reached the server`);
   },
 });
+
+Deno.test("report: each test run's gallery of its first mistakes, per head, with the cap said", async () => {
+  const { dir } = await workspace();
+  const html = await buildIn(dir);
+  for (const study of ["001", "003", "004"]) {
+    const part = section(html, `study-${study}`);
+    assert(
+      /<div class="misclassified"[^>]*><figure[^>]*><img [^>]*src="data:image\/png;base64,/
+        .test(part),
+      `study ${study} shows thumbnails of its mistakes`,
+    );
+  }
+  const fashion = section(html, "study-004");
+  assert(
+    /misclassified test images: the first 12 of \d+ mistakes in test order \(the record keeps at most 12 per head\)/
+      .test(fashion),
+    "the cap is said",
+  );
+  assert(
+    fashion.includes('width="84" height="84"') &&
+      fashion.includes("image-rendering:pixelated"),
+    "28 x 28 thumbnails are drawn three times their size",
+  );
+  const heads = section(html, "study-003");
+  for (const head of ["masterCategory", "subCategory", "gender"]) {
+    assert(
+      heads.includes(`<h5>${head}: misclassified test images:`),
+      `head ${head} has its gallery`,
+    );
+  }
+  // A record without the file (made before runs kept galleries) shows none.
+  await Deno.remove(
+    join(dir, "reports", "runs", "study-004-cnn-s1", "misclassified.json"),
+  );
+  const without = section(await buildIn(dir), "study-004");
+  assert(!without.includes("misclassified"), "no gallery without the file");
+  await Deno.remove(dir, { recursive: true });
+});

@@ -1,7 +1,8 @@
 /**
  * Our runs in the report: the summary table of a study's runs and one
  * section per run (classifier, multi-output, combined vs hierarchical,
- * other), with confusion matrices, per-class reports and training curves.
+ * other), with confusion matrices, per-class reports, training curves and
+ * the first misclassified test images.
  *
  * @module
  */
@@ -31,6 +32,7 @@ import {
   table,
 } from "./html.ts";
 import { accuracyDetail } from "./published_beside.ts";
+import { testGalleryHtml } from "./gallery.ts";
 
 // ----------------------------------------------------------- our runs
 
@@ -163,17 +165,18 @@ function curves(r: ReportRun): string {
     : "";
 }
 
-/** One classifier run: facts, confusion matrix, per-class report and curves. */
+/** One classifier run: facts, confusion matrix, per-class report, curves and its gallery of mistakes. */
 export function classifierSection(r: ReportRun, reportDir: string): string {
   const m = r.metrics as unknown as ClassifierMetrics;
   return `<section class="run" id="${escape(anchor(r.run.id))}">
 <h4>${escape(r.run.name)}</h4>
 ${runFacts(r, reportDir)}
 ${classifierBody(m, "", curves(r))}
+${testGalleryHtml(r.gallery, [{ wrong: m.n - m.correct, n: m.n }])}
 </section>`;
 }
 
-/** One multi-output run: facts, then every head as a classifier. */
+/** One multi-output run: facts, then every head as a classifier, then each head's gallery of mistakes. */
 export function multiHeadSection(r: ReportRun, reportDir: string): string {
   const m = r.metrics as unknown as MultiHeadMetrics;
   const list = heads(r);
@@ -206,6 +209,12 @@ ${
     ).join("\n")
   }
 ${curves(r)}
+${
+    testGalleryHtml(
+      r.gallery,
+      list.map(([head, h]) => ({ head, wrong: h.n - h.correct, n: h.n })),
+    )
+  }
 </section>`;
 }
 

@@ -2,13 +2,12 @@
  * What a photo check's record holds (a trained model scored on photos from
  * outside its data, `lib/execute/photo_check.ts`): `metrics.json` with the
  * per-class accuracies and every mistake, and `misclassified.json` with
- * thumbnails of the most confident mistakes. Read by the notebooks and the
- * report.
+ * thumbnails of the most confident mistakes (`lib/runs/gallery.ts`). Read
+ * by the notebooks and the report.
  *
  * @module
  */
 import type { Interval } from "../eval/intervals.ts";
-import { join } from "node:path";
 import type { ClassifierMetrics } from "./classifier_metrics.ts";
 
 /** One class's share of a check. */
@@ -47,22 +46,5 @@ export interface PhotoCheckMetrics extends ClassifierMetrics {
   misclassified: Misclassified[];
 }
 
-/** A misclassified photo with its thumbnail, as `misclassified.json` holds it. */
-export interface GalleryEntry extends Misclassified {
-  /** PNG of the converted photo, base64. */
-  png: string;
-}
-
-/** A photo check's `misclassified.json` (empty when the record has none). */
-export async function readGallery(dir: string): Promise<GalleryEntry[]> {
-  try {
-    return JSON.parse(
-      await Deno.readTextFile(join(dir, "misclassified.json")),
-    ) as GalleryEntry[];
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw new Error(
-      `${join(dir, "misclassified.json")}: ${(error as Error).message}`,
-    );
-  }
-}
+export type { GalleryEntry } from "./gallery.ts";
+export { readGallery } from "./gallery.ts";

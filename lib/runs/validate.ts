@@ -3,8 +3,8 @@
  * that must not draw a damaged record as if it were sound (the report):
  * `run.json` ({@linkcode validateRunJson}), `metrics.json` of every kind the
  * lab writes ({@linkcode validateMetrics}), `history.json`
- * ({@linkcode validateHistory}) and a photo check's `misclassified.json`
- * ({@linkcode validateGallery}).
+ * ({@linkcode validateHistory}) and the `misclassified.json` of a photo
+ * check or a test run ({@linkcode validateGallery}).
  *
  * Each check takes the parsed JSON and returns its problems, one line each
  * (`accuracy is 7.5, not a number in [0, 1]`), empty when the file is
@@ -647,26 +647,44 @@ export function validateHistory(value: unknown): Problems {
 }
 
 /**
- * Problems of a photo check's `misclassified.json`: an array of
- * misclassified photos, each with its PNG thumbnail in base64. With
- * `classNames`, the true and predicted classes must be among them.
+ * Problems of a `misclassified.json` (a photo check's, or a test run's,
+ * `lib/runs/gallery.ts`): an array of misclassified images, each with its
+ * PNG thumbnail in base64, and where given a test index (a non-negative
+ * integer), a head (a string) and the thumbnail's size (positive integers).
+ * With `classNames` (per head for a multi-output run, keyed by head), the
+ * true and predicted classes must be among them.
  */
 export function validateGallery(
   value: unknown,
-  classNames?: readonly string[],
+  classNames?: readonly string[] | Readonly<Record<string, readonly string[]>>,
 ): Problems {
   if (!Array.isArray(value)) {
     return [`the file holds ${describe(value)}, not an array of photos`];
   }
   const c = new Checker();
-  const names = classNames ? [...classNames] : null;
   value.forEach((e, i) => {
     const path = `photo ${i + 1}`;
+    let names: string[] | null = null;
+    if (Array.isArray(classNames)) names = [...classNames];
+    else if (classNames && isObject(e) && typeof e.head === "string") {
+      const mine = (classNames as Record<string, readonly string[]>)[e.head];
+      if (mine) names = [...mine];
+      else {c.problem(
+          `${path}.head ${describe(e.head)} is not one of the heads`,
+        );}
+    }
     if (!checkMistake(c, path, e, names)) return;
     if (
       c.string(`${path}.png`, e.png, true) &&
       !/^[A-Za-z0-9+/]+={0,2}$/.test(e.png as string)
     ) c.problem(`${path}.png is not base64`);
+    if (e.index !== undefined) c.integer(`${path}.index`, e.index);
+    if (e.head !== undefined) c.string(`${path}.head`, e.head, true);
+    for (const k of ["width", "height"]) {
+      if (
+        e[k] !== undefined && c.integer(`${path}.${k}`, e[k]) && e[k] === 0
+      ) c.problem(`${path}.${k} is 0`);
+    }
   });
   return c.problems;
 }

@@ -4,14 +4,14 @@
  * classifier (study 004), a hyperparameter search with its trials and test
  * record (study 001), a three-headed run (study 003), a combined vs
  * hierarchical comparison (study 000) and a photo check of a model on photos
- * from outside its data (study 000, with thumbnails of its mistakes). Their metrics are computed from
+ * from outside its data (study 000, with thumbnails of its mistakes); the
+ * test runs keep galleries of their first mistakes, as test runs do. Their metrics are computed from
  * label arrays with the workspace's own metric functions. The report's
  * tests build from them in a temporary folder.
  *
  * @module
  */
 import { join } from "node:path";
-import type { RunJson } from "../runs/run_json.ts";
 import { classifierMetrics } from "../runs/classifier_metrics.ts";
 import { mcnemarExact } from "../eval/mcnemar.ts";
 import { createRng } from "../random.ts";
@@ -20,6 +20,9 @@ import { rgbToPng } from "../data/images/decode.ts";
 import { Buffer } from "node:buffer";
 import type { PhotoCheckMetrics } from "../runs/photo_check_metrics.ts";
 import { perClassResults } from "../execute/photo_check.ts";
+import { testGallery } from "../execute/gallery.ts";
+import type { GalleryEntry } from "../runs/gallery.ts";
+import type { HeadPredictions, RunJson } from "../runs/run_json.ts";
 
 const VERSIONS = {
   deno: "2.9.6",
@@ -63,6 +66,35 @@ function labels(
   const truth = Array.from({ length: n }, (_, i) => i % classes);
   const predicted = truth.map((t) => rng.next() < skill ? t : rng.int(classes));
   return { truth, predicted };
+}
+
+/**
+ * The `misclassified.json` of a sample test run, made as a test run makes
+ * it (`testGallery`): plain grey images of `shape`, the predicted class at
+ * probability 0.6.
+ */
+function sampleGallery(
+  l: { truth: number[]; predicted: number[] },
+  classNames: string[],
+  shape: [number, number, number],
+  head?: string,
+): Promise<GalleryEntry[]> {
+  const size = shape[0] * shape[1] * shape[2];
+  const predictions: HeadPredictions = {
+    classNames,
+    trueLabels: l.truth,
+    predictedLabels: l.predicted,
+    probabilities: l.predicted.map((p) =>
+      classNames.map((_, k) => k === p ? 0.6 : 0.4 / (classNames.length - 1))
+    ),
+  };
+  return testGallery(
+    {
+      shape,
+      image: (i) => new Uint8Array(size).fill((i * 37) % 256),
+    },
+    head === undefined ? predictions : { heads: { [head]: predictions } },
+  );
 }
 
 const BACKEND = {
@@ -138,6 +170,7 @@ export async function writeSampleRecords(root: string): Promise<{
     },
     classifierMetrics(c.truth, c.predicted, fashion, 0.78),
     history(3),
+    { "misclassified.json": await sampleGallery(c, fashion, [28, 28, 1]) },
   );
 
   // Study 001: a 3 x 3 grid search and the test of the chosen trial.
@@ -201,7 +234,10 @@ export async function writeSampleRecords(root: string): Promise<{
       valAccuracy: 0.9,
     },
     [],
-    { "search.json": { selected: chosen, trials } },
+    {
+      "search.json": { selected: chosen, trials },
+      "misclassified.json": await sampleGallery(t, shoes, [120, 90, 3]),
+    },
   );
 
   // Study 003: one run, three heads.
@@ -210,12 +246,13 @@ export async function writeSampleRecords(root: string): Promise<{
     subCategory: ["Bags", "Shoes", "Topwear", "Watches"],
     gender: ["Men", "Unisex", "Women"],
   };
-  const heads = Object.fromEntries(
-    Object.entries(headClasses).map(([h, names], i) => {
-      const l = labels(90, names.length, 0.9 - 0.1 * i, 10 + i);
-      return [h, classifierMetrics(l.truth, l.predicted, names, null)];
-    }),
-  );
+  const headGalleries: GalleryEntry[] = [];
+  const heads: Record<string, ReturnType<typeof classifierMetrics>> = {};
+  for (const [i, [h, names]] of Object.entries(headClasses).entries()) {
+    const l = labels(90, names.length, 0.9 - 0.1 * i, 10 + i);
+    headGalleries.push(...await sampleGallery(l, names, [80, 60, 3], h));
+    heads[h] = classifierMetrics(l.truth, l.predicted, names, null);
+  }
   const average = Object.values(heads).reduce((a, m) => a + m.accuracy, 0) /
     3;
   await writeRecord(
@@ -238,6 +275,7 @@ export async function writeSampleRecords(root: string): Promise<{
       2,
       Object.keys(headClasses),
     ),
+    { "misclassified.json": headGalleries },
   );
 
   // Study 000: combined vs hierarchical on the same 40 images.

@@ -42,6 +42,7 @@ import {
   classifierMetrics,
 } from "../../runs/classifier_metrics.ts";
 import { profileFitOptions, toTensors } from "../../execute/classifier_run.ts";
+import { arrayImages } from "../../execute/gallery.ts";
 import {
   type LevelData,
   levelSplits,
@@ -225,6 +226,7 @@ export async function runStudyCnnSearch(
             probabilities: predictions.probabilities,
           },
           metrics: { ...metrics } as Record<string, unknown>,
+          testImages: arrayImages(data.test),
         };
       } finally {
         tf.dispose([test.x, test.y]);

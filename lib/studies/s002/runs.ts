@@ -115,6 +115,7 @@ import {
   recordEvaluatedRun,
   toTensors,
 } from "../../execute/classifier_run.ts";
+import type { GalleryImages } from "../../execute/gallery.ts";
 import {
   balanceTarget,
   loadStudy002Data,
@@ -378,6 +379,18 @@ function splitSizes(data: Study002Data, images: RunImages) {
   };
 }
 
+/** The test photos in test order, as a gallery's thumbnails are taken from them. */
+function study002TestImages(data: Study002Data): GalleryImages {
+  return {
+    shape: [STUDY_002_IMAGE_SIZE, STUDY_002_IMAGE_SIZE, 3],
+    image: (i) => {
+      const rgb = data.pixels.get(data.plan.test[i].id);
+      if (!rgb) throw new Error(`Image ${data.plan.test[i].id} was not loaded`);
+      return rgb;
+    },
+  };
+}
+
 /** Trains, evaluates and records one model on prepared tensors. */
 async function recordRun(args: {
   context: LabContext;
@@ -445,6 +458,7 @@ async function recordRun(args: {
       },
       metrics,
       model: args.saved ?? args.network,
+      testImages: study002TestImages(data),
     };
   });
   return {

@@ -68,6 +68,7 @@ import {
 } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
 import { recordEvaluatedRun } from "../../execute/classifier_run.ts";
+import { arrayImages } from "../../execute/gallery.ts";
 import type { HeadAccuracies, Study003Data } from "./data.ts";
 import {
   accuraciesOn,
@@ -211,7 +212,13 @@ export async function runStudy003(
         data.classNames,
         trained.validation,
       );
-      return { history: trained.fit.history, predictions, metrics, model };
+      return {
+        history: trained.fit.history,
+        predictions,
+        metrics,
+        model,
+        testImages: arrayImages(data.test),
+      };
     });
     return { runId: id, dir: run.dir, metrics, reused: false };
   } finally {
@@ -486,6 +493,7 @@ export async function tuneStudy003(
       return {
         predictions,
         metrics: metrics as unknown as Record<string, unknown>,
+        testImages: arrayImages(data.test),
       };
     },
     onTrial: options.onTrial,
