@@ -49,6 +49,10 @@ async function workspace() {
     join(dir, "notebooks"),
     "--executed",
     join(reports, "notebooks"),
+    // The workspace's own reference folder (none): the repository's
+    // committed reference records stay out of these reports.
+    "--reference",
+    join(reports, "reference"),
   ];
   return { dir, reports, runs, ids, out, args };
 }
