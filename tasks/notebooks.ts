@@ -17,6 +17,7 @@ import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
 import { peakNote } from "../lib/notebooks/peak_memory.ts";
 import { describeSettings, executorEnv } from "../lib/execute/executor.ts";
 import { TaskArgs } from "./args.ts";
+import { printPlan } from "./plan_command.ts";
 import { JOB_SEARCHES } from "./search_jobs.ts";
 import {
   EXECUTOR_OPTIONS,
@@ -46,23 +47,15 @@ cli.check(() => resolveBackendRequest(values.backend));
 cli.directory("dir", values.dir);
 if (values.plan) {
   // The plan of these notebooks instead of running them (deno task plan).
-  const planned = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "tasks/plan.ts",
-      "--profile",
-      profile.name,
-      "--notebooks",
-      values.dir,
-      ...(values.backend ? ["--backend", values.backend] : []),
-      ...(values.json ? ["--json"] : []),
-      ...positionals,
-    ],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn().status;
-  Deno.exit(planned.code);
+  Deno.exit(
+    await printPlan({
+      profile: profile.name,
+      notebooks: values.dir,
+      backend: values.backend,
+      json: values.json,
+      only: positionals,
+    }),
+  );
 }
 const missing = await notebookToolsMissing();
 if (missing) {

@@ -125,6 +125,7 @@ try {
       const m = Math.round(s / 60);
       return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
     };
+    const models = (n: number) => `${n} model${n === 1 ? "" : "s"}`;
     const millions = (n: number) => `${(n / 1e6).toFixed(2)} M`;
     console.log(
       `plan: profile ${profile.name}, backend ${backend.name} on ${backend.device}; ${
@@ -153,8 +154,10 @@ try {
           ? `median of ${observed.runs} finished ${profile.name} runs`
           : "no finished runs of this profile yet: an assumption"
       }); "max": every run to its maximum. Times: ${
-        Object.values(costs).filter((c) => c.source === "measured").length
-      } models timed here, ${
+        models(
+          Object.values(costs).filter((c) => c.source === "measured").length,
+        )
+      } timed here, ${
         Object.values(costs).filter((c) => c.source === "interpolated").length
       } interpolated by multiply-adds; augmentation, data loading and conversion are not counted. Memory: baseline ${
         (baselineBytes / 2 ** 30).toFixed(1)

@@ -30,6 +30,7 @@ import { executeNotebook, notebookToolsMissing } from "../lib/notebooks/run.ts";
 import { peakNote } from "../lib/notebooks/peak_memory.ts";
 import { describeSettings, executorEnv } from "../lib/execute/executor.ts";
 import { TaskArgs } from "./args.ts";
+import { planCommandArgs, printPlan } from "./plan_command.ts";
 import { JOB_SEARCHES } from "./search_jobs.ts";
 import {
   EXECUTOR_OPTIONS,
@@ -59,28 +60,14 @@ const profile = cli.profile(values.profile);
 cli.check(() => resolveBackendRequest(values.backend));
 cli.directory("mirror", values.mirror);
 cli.directory("notebooks", values.notebooks);
-/** `deno task plan` with this command's profile, backend, mirror and notebooks, and `extra` arguments. */
-function planArgs(extra: string[]): string[] {
-  return [
-    "run",
-    "-A",
-    "tasks/plan.ts",
-    "--profile",
-    profile.name,
-    "--notebooks",
-    values.notebooks,
-    ...(values.backend ? ["--backend", values.backend] : []),
-    ...(values.mirror ? ["--mirror", values.mirror] : []),
-    ...extra,
-  ];
-}
+const planRequest = {
+  profile: profile.name,
+  notebooks: values.notebooks,
+  backend: values.backend,
+  mirror: values.mirror,
+};
 if (values.plan) {
-  const planned = await new Deno.Command(Deno.execPath(), {
-    args: planArgs(values.json ? ["--json"] : []),
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn().status;
-  Deno.exit(planned.code);
+  Deno.exit(await printPlan({ ...planRequest, json: values.json }));
 }
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
@@ -128,7 +115,7 @@ const estimated = new Map<string, number>();
 if (values.eta || profile.name === "full") {
   console.log(`  plan (deno task plan --profile ${profile.name}):`);
   const out = await new Deno.Command(Deno.execPath(), {
-    args: planArgs(["--json"]),
+    args: planCommandArgs({ ...planRequest, json: true }),
     stdout: "piped",
     stderr: "inherit",
   }).output();

@@ -255,18 +255,29 @@ export function stretchBatch(
   shape: readonly [number, number, number, number],
   rng: Rng,
 ): Float32Array {
+  return scaleEach(batch, shape, () => {
+    const factor = 1 + rng.next();
+    return { zx: 1 / factor, zy: 1 };
+  });
+}
+
+/** Each image of `batch` scaled about its centre by the zoom `zoomOf()` draws for it (white where nothing is sampled). */
+function scaleEach(
+  batch: Float32Array,
+  shape: readonly [number, number, number, number],
+  zoomOf: () => { zx: number; zy: number },
+): Float32Array {
   const [n, h, w, c] = shape;
   const size = h * w * c;
   const out = new Float32Array(batch.length);
   for (let i = 0; i < n; i++) {
-    const factor = 1 + rng.next();
     applyTransform(
       batch.subarray(i * size, (i + 1) * size),
       out.subarray(i * size, (i + 1) * size),
       h,
       w,
       c,
-      { theta: 0, tx: 0, ty: 0, zx: 1 / factor, zy: 1, flip: false },
+      { theta: 0, tx: 0, ty: 0, ...zoomOf(), flip: false },
       "constant",
       1,
     );
@@ -286,23 +297,10 @@ export function tallStretchBatch(
   shape: readonly [number, number, number, number],
   rng: Rng,
 ): Float32Array {
-  const [n, h, w, c] = shape;
-  const size = h * w * c;
-  const out = new Float32Array(batch.length);
-  for (let i = 0; i < n; i++) {
+  return scaleEach(batch, shape, () => {
     const root = Math.sqrt(1 + 3 * rng.next());
-    applyTransform(
-      batch.subarray(i * size, (i + 1) * size),
-      out.subarray(i * size, (i + 1) * size),
-      h,
-      w,
-      c,
-      { theta: 0, tx: 0, ty: 0, zx: 1 / root, zy: root, flip: false },
-      "constant",
-      1,
-    );
-  }
-  return out;
+    return { zx: 1 / root, zy: root };
+  });
 }
 
 const ORDER: readonly AugmentStep[] = [
