@@ -1,11 +1,16 @@
 /**
- * `deno task train [--profile P] [--backend B] [--seed N] [--mirror DIR]`:
+ * `deno task train [--profile P] [--backend B] [--seed N] [--mirror DIR]
+ * [--runs DIR]`:
  * study 004's Fashion-MNIST CNN at a profile, the same run notebook 09 makes
  * (`runStudy004` in `lib/studies/s004/`). Installs and verifies Fashion-MNIST
  * first (from the mirror, or downloaded), then trains into a run record
  * under `reports/runs/` that the report shows. Rerunning the same command
  * resumes an interrupted run from its last checkpoint, or reuses the
  * finished one.
+ *
+ * `--runs` records into another runs root (default `reports/runs`), e.g. to
+ * rerun the study from scratch and compare it with the reference records
+ * (`deno task reference check --profile full --study 004 --runs DIR`).
  *
  * ```sh
  * deno task train --profile smoke                 # seconds
@@ -24,7 +29,7 @@ import { TaskArgs } from "./args.ts";
 
 const cli = new TaskArgs(
   "train",
-  "usage: deno task train [--profile smoke|course|full] [--backend NAME] [--seed N] [--mirror DIR]",
+  "usage: deno task train [--profile smoke|course|full] [--backend NAME] [--seed N] [--mirror DIR] [--runs reports/runs]",
 );
 const { values } = cli.parse({
   options: {
@@ -32,6 +37,7 @@ const { values } = cli.parse({
     backend: { type: "string" },
     seed: { type: "string", default: "42" },
     mirror: { type: "string" },
+    runs: { type: "string" },
   },
 });
 const seed = cli.integer("seed", values.seed, { min: 0 });
@@ -48,7 +54,7 @@ try {
   console.error(
     `train: study 004 at profile ${profile.name}, seed ${seed}; backend ${backend.name} on ${backend.device} (${backend.reason})`,
   );
-  const result = await runStudy004({ profile, backend, seed });
+  const result = await runStudy004({ profile, backend, seed }, values.runs);
   console.log(
     `${
       result.reused ? "reused" : "trained"
