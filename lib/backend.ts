@@ -247,6 +247,11 @@ export async function selectBackend(
       attempts.push({ name, ok: false, reason: "failed to start" });
       continue;
     }
+    if (name === "tensorflow") {
+      // Needs the backend active: it probes oneDNN's kernels.
+      const kernels = await import("./kernels/tensorflow/mod.ts");
+      kernels.registerTensorflowTrainingKernels();
+    }
     attempts.push({ name, ok: true, reason: prepared.note ?? "ready" });
     const skipped = attempts.filter((a) => !a.ok)
       .map((a) => `${a.name}: ${a.reason}`);

@@ -1,0 +1,194 @@
+/**
+ * The `tensorflow` backend's replacement kernels give the numbers of what
+ * they replace, bit for bit: `ReluGrad` against TensorFlow.js' `dy·step(x)`,
+ * oneDNN's pooling gradient against tfjs-node's `MaxPoolGrad` and the `cpu`
+ * backend's, with ties (equal maxima in a window) on purpose. Skipped, saying
+ * why, where the tfjs-node addon is not built.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../../backend.ts";
+import { loadTfjsNode } from "../../native/tfjs_node.ts";
+import { createRng } from "../../random.ts";
+import {
+  oneDnnMaxPoolGrad,
+  oneDnnPoolingApplies,
+  registerTensorflowTrainingKernels,
+  reluGrad,
+  reluGradFormula,
+  tfjsNodeMaxPoolGrad,
+} from "./mod.ts";
+
+const native = await loadTfjsNode();
+const ignore = !native.ok;
+if (!native.ok) {
+  console.log(`tensorflow kernel tests skipped: ${native.reason}`);
+}
+
+/** Values in {-2, ..., 2} after rounding and ReLU: many zeros and equal maxima. */
+function tiedValues(shape: number[], seed: number): tf.Tensor4D {
+  const rng = createRng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = Float32Array.from(
+    { length: n },
+    () => Math.max(0, Math.round(rng.next() * 5 - 2.5)),
+  );
+  return tf.tensor4d(values, shape as [number, number, number, number]);
+}
+
+function randomTensor(shape: number[], seed: number): tf.Tensor {
+  const rng = createRng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.next() * 2 - 1),
+    shape,
+  );
+}
+
+function assertBitEqual(actual: tf.Tensor, expected: tf.Tensor, what: string) {
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  if (a.length !== e.length) {
+    throw new Error(`${what}: sizes ${a.length} vs ${e.length}`);
+  }
+  for (let i = 0; i < a.length; i++) {
+    // +0 and -0 count as equal: they add and multiply to the same values.
+    if (a[i] !== e[i]) {
+      throw new Error(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
+    }
+  }
+}
+
+const POOLINGS = [
+  { shape: [2, 9, 7, 3], filterSize: 2, strides: 2 },
+  { shape: [3, 12, 10, 5], filterSize: 2, strides: 2 },
+  { shape: [1, 9, 9, 2], filterSize: 3, strides: 3 },
+  {
+    shape: [2, 8, 6, 4],
+    filterSize: [2, 3] as [number, number],
+    strides: [2, 3] as [number, number],
+  },
+];
+
+Deno.test({
+  name: "tensorflow kernels: both replacements are in place",
+  ignore,
+  fn: async () => {
+    await selectBackend("tensorflow");
+    const kernels = registerTensorflowTrainingKernels();
+    if (!kernels.reluGrad || !kernels.oneDnnMaxPoolGrad) {
+      throw new Error(`not registered: ${JSON.stringify(kernels)}`);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "tensorflow kernels: ReluGrad equals dy·step(x), zeros and negatives included",
+  ignore,
+  fn: async () => {
+    await selectBackend("tensorflow");
+    tf.tidy(() => {
+      const x = tf.sub(tiedValues([2, 6, 5, 4], 1), 1); // -1, 0, 1, 2 (and 3)
+      const dy = randomTensor(x.shape, 2);
+      assertBitEqual(reluGrad(dy, x), reluGradFormula(dy, x), "ReluGrad");
+      const [viaGradient] = tf.grads((a: tf.Tensor) =>
+        tf.relu(a).mul(dy).sum()
+      )([x]);
+      assertBitEqual(viaGradient, reluGradFormula(dy, x), "relu gradient");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "tensorflow kernels: oneDNN's pooling gradient equals tfjs-node's and cpu's, ties included",
+  ignore,
+  fn: async () => {
+    for (const [i, p] of POOLINGS.entries()) {
+      await selectBackend("cpu");
+      const cpuGrad = tf.tidy(() => {
+        const x = tiedValues(p.shape, 10 + i);
+        const y = tf.maxPool(x, p.filterSize, p.strides, "valid");
+        const dy = randomTensor(y.shape, 20 + i);
+        return tf.grad((a: tf.Tensor) =>
+          tf.maxPool(a as tf.Tensor4D, p.filterSize, p.strides, "valid").mul(dy)
+            .sum()
+        )(x);
+      });
+      const expected = cpuGrad.dataSync().slice();
+      cpuGrad.dispose();
+      await selectBackend("tensorflow");
+      tf.tidy(() => {
+        const x = tiedValues(p.shape, 10 + i);
+        const y = tf.maxPool(x, p.filterSize, p.strides, "valid");
+        const dy = randomTensor(y.shape, 20 + i);
+        const attrs = {
+          filterSize: p.filterSize,
+          strides: p.strides,
+          pad: "valid" as const,
+        };
+        if (!oneDnnPoolingApplies(x, attrs)) {
+          throw new Error(`${JSON.stringify(p)} should apply`);
+        }
+        const oneDnn = oneDnnMaxPoolGrad(dy, x, y, attrs);
+        const original = tfjsNodeMaxPoolGrad();
+        if (!original) throw new Error("tfjs-node's MaxPoolGrad is missing");
+        const tfjsNode = original.kernelFunc({
+          inputs: { dy, input: x, output: y },
+          attrs: { ...attrs },
+          backend: tf.backend(),
+        }) as tf.Tensor;
+        assertBitEqual(oneDnn, tfjsNode, `${JSON.stringify(p)} vs tfjs-node`);
+        assertBitEqual(
+          oneDnn,
+          tf.tensor(expected, x.shape),
+          `${JSON.stringify(p)} vs cpu`,
+        );
+        const viaGradient = tf.grad((a: tf.Tensor) =>
+          tf.maxPool(a as tf.Tensor4D, p.filterSize, p.strides, "valid").mul(dy)
+            .sum()
+        )(x);
+        assertBitEqual(
+          viaGradient,
+          oneDnn,
+          `${JSON.stringify(p)} through tf.grad`,
+        );
+      });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "tensorflow kernels: overlapping or padded pooling keeps tfjs-node's kernel",
+  ignore,
+  fn: async () => {
+    const cases = [
+      { filterSize: 3, strides: 2, pad: "valid" as const },
+      { filterSize: 2, strides: 2, pad: "same" as const },
+    ];
+    await selectBackend("tensorflow");
+    for (const c of cases) {
+      tf.tidy(() => {
+        const x = tiedValues([2, 9, 7, 3], 5);
+        if (oneDnnPoolingApplies(x, c)) {
+          throw new Error(`${JSON.stringify(c)} should not apply`);
+        }
+        const y = tf.maxPool(x, c.filterSize, c.strides, c.pad);
+        const dy = randomTensor(y.shape, 6);
+        const viaGradient = tf.grad((a: tf.Tensor) =>
+          tf.maxPool(a as tf.Tensor4D, c.filterSize, c.strides, c.pad).mul(dy)
+            .sum()
+        )(x);
+        const original = tfjsNodeMaxPoolGrad();
+        if (!original) throw new Error("tfjs-node's MaxPoolGrad is missing");
+        const tfjsNode = original.kernelFunc({
+          inputs: { dy, input: x, output: y },
+          attrs: { ...c },
+          backend: tf.backend(),
+        }) as tf.Tensor;
+        assertBitEqual(viaGradient, tfjsNode, JSON.stringify(c));
+      });
+    }
+  },
+});
