@@ -8,55 +8,29 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import type { ThroughputResult } from "./throughput.ts";
+import {
+  compareWithReference,
+  type ModelThroughput,
+  parseReferenceOutput,
+  type ReferenceComparison,
+  type ReferenceResult,
+  runReferenceScript,
+} from "./reference_bench.ts";
 
 /** One PyTorch measurement, as `tasks/bench/torch_bench.py` prints it. */
-export interface TorchResult {
-  backend: string;
-  device: string;
-  phase: "train" | "predict";
-  batchSize: number;
-  imagesPerSecond: number;
-}
-
-/** TF.js beside PyTorch for one phase. */
-export interface TorchComparison {
-  phase: "train" | "predict";
-  batchSize: number;
-  tfjsImagesPerSecond: number;
-  torchImagesPerSecond: number;
-  /** TF.js throughput as a fraction of PyTorch's. */
-  ratio: number;
-  torch: string;
-}
+export type TorchResult = ReferenceResult;
 
 /** Parses the JSON lines of `tasks/bench/torch_bench.py`. */
 export function parseTorchOutput(text: string): TorchResult[] {
-  return text.split("\n").filter((line) => line.trim().startsWith("{")).map(
-    (line) => JSON.parse(line) as TorchResult,
-  );
+  return parseReferenceOutput(text);
 }
 
-/** Pairs TF.js and PyTorch results by phase and batch size. */
+/** Pairs TF.js and PyTorch results by network, phase and batch size. */
 export function compareWithTorch(
-  tfjs: ThroughputResult[],
+  tfjs: ModelThroughput[],
   torch: TorchResult[],
-): TorchComparison[] {
-  return tfjs.flatMap((t) => {
-    const match = torch.find((p) =>
-      p.phase === t.phase && p.batchSize === t.batchSize
-    );
-    return match
-      ? [{
-        phase: t.phase,
-        batchSize: t.batchSize,
-        tfjsImagesPerSecond: t.imagesPerSecond,
-        torchImagesPerSecond: match.imagesPerSecond,
-        ratio: t.imagesPerSecond / match.imagesPerSecond,
-        torch: `${match.backend} on ${match.device}`,
-      }]
-      : [];
-  });
+): ReferenceComparison[] {
+  return compareWithReference(tfjs, torch);
 }
 
 /** How `tasks/bench/torch_bench.py` is run. */
@@ -72,50 +46,37 @@ export interface TorchRunOptions {
 }
 
 /**
- * Runs `tasks/bench/torch_bench.py` and returns its results; a missing Python or
- * PyTorch is an error that says what to install.
+ * Runs `tasks/bench/torch_bench.py` (the primary CNN) and returns its
+ * results; a missing Python or PyTorch is an error that says what to install.
  */
 export async function runTorchBench(
   options: TorchRunOptions,
 ): Promise<TorchResult[]> {
-  const script = fileURLToPath(
-    new URL("../../tasks/bench/torch_bench.py", import.meta.url),
-  );
-  const python = options.python ?? "python3";
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command(python, {
-      args: [
-        script,
-        "--device",
-        options.device,
-        "--batch",
-        String(options.batch),
-        "--predict-batch",
-        String(options.predictBatch),
-        "--min-seconds",
-        String(options.minSeconds),
-        "--min-batches",
-        String(options.minBatches),
-        "--warmup",
-        String(options.warmup),
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    throw new Error(
-      `--torch: cannot run ${python} (${
-        (error as Error).message
-      }); install Python 3 with PyTorch (Debian: python3-torch)`,
-    );
-  }
-  const stderr = new TextDecoder().decode(output.stderr);
-  if (!output.success) {
-    const hint = /No module named 'torch'/.test(stderr)
-      ? "PyTorch is not installed for this Python (Debian: apt-get install python3-torch)"
-      : stderr.trim().split("\n").slice(-5).join("\n");
-    throw new Error(`--torch: ${script} failed: ${hint}`);
-  }
-  return parseTorchOutput(new TextDecoder().decode(output.stdout));
+  const stdout = await runReferenceScript({
+    python: options.python ?? "python3",
+    script: fileURLToPath(
+      new URL("../../tasks/bench/torch_bench.py", import.meta.url),
+    ),
+    args: [
+      "--device",
+      options.device,
+      "--batch",
+      String(options.batch),
+      "--predict-batch",
+      String(options.predictBatch),
+      "--min-seconds",
+      String(options.minSeconds),
+      "--min-batches",
+      String(options.minBatches),
+      "--warmup",
+      String(options.warmup),
+    ],
+    flag: "--torch",
+    installHint: "install Python 3 with PyTorch (Debian: python3-torch)",
+    explain: (stderr) =>
+      /No module named 'torch'/.test(stderr)
+        ? "PyTorch is not installed for this Python (Debian: apt-get install python3-torch)"
+        : undefined,
+  });
+  return parseTorchOutput(stdout);
 }

@@ -36,7 +36,7 @@ Deno.test("PyTorch results pair with TF.js results by phase and batch size, with
   // The predict batch sizes differ, so only training is compared.
   assert(pairs.length === 1, JSON.stringify(pairs));
   assert(pairs[0].phase === "train" && Math.abs(pairs[0].ratio - 0.25) < 1e-12);
-  assert(pairs[0].torch === "pytorch-2.11.0 on NVIDIA H100");
+  assert(pairs[0].reference === "pytorch-2.11.0 on NVIDIA H100");
 });
 
 Deno.test("a missing interpreter is an error that says what to install", async () => {
