@@ -62,6 +62,7 @@ import {
   profileCandidates,
 } from "../studies/s000/search.ts";
 import { SHOE_ORIENTATION_VARIANTS } from "../studies/s000/shoe_orientation.ts";
+import { modelSearchSpecs } from "../studies/s000/model_searches.ts";
 import {
   PRIMARY_BEST,
   STUDY_000_BEST,
@@ -273,6 +274,22 @@ async function categoryPlan(
       cache.set(level, await levelSizes(context, category, level));
     }
     out.push(...specRuns(notebook, spec, cache.get(level)!, context.profile));
+  }
+  // Our per-model searches (model_searches.ts), after the faithful models.
+  for (const search of modelSearchSpecs(category)) {
+    out.push(...searchRuns(
+      notebook,
+      search.name,
+      profileCandidates(
+        search.space,
+        context.profile,
+        context.seed,
+        search.published,
+      ),
+      { architecture: search.spec.options.architecture },
+      cache.get(search.level)!,
+      context.profile,
+    ));
   }
   return out;
 }

@@ -105,6 +105,11 @@ export async function searchSection(
       ).join(", ")
     }; each rung kept its best trials by validation accuracy, and the last rung's best was chosen. Trials are ranked by the rung they reached, then validation accuracy.</p>\n`
     : "";
+  const oursLine = group.ours
+    ? `<p>The grid is ours: the study publishes the setting it chose${
+      group.ours.studySetting ? ` (${escape(group.ours.studySetting)})` : ""
+    }, not the values it searched.</p>\n`
+    : "";
   const points = group.trials.map((t) => ({
     params: t.params,
     valAccuracy: t.valAccuracy,
@@ -146,7 +151,7 @@ export async function searchSection(
     escape(group.trials[0].run.run.backend.device)
   }.</p>
 ${testLine}
-${halvingLine}${
+${oursLine}${halvingLine}${
     table(
       [
         "rank",

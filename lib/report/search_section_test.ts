@@ -135,3 +135,29 @@ Deno.test("search section: an exhaustive search's table has no rung column", asy
   ]);
   assert(!html.includes("halving"), "no halving line");
 });
+
+Deno.test("search section: a grid of ours says so, with the study's published setting", async () => {
+  const ours = (k: number, acc: number) => {
+    const run = fakeRun("M trial", { k }, { valAccuracy: acc }, 2);
+    run.run.tags = { ...run.run.tags, grid: "ours", studySetting: "kernel 3" };
+    return run;
+  };
+  const [group] = groupSearches([ours(3, 0.5), ours(5, 0.7)]);
+  assertEquals(group.ours, { studySetting: "kernel 3" });
+  const html = await searchSection(group, "reports", svgId);
+  assert(
+    html.includes(
+      "The grid is ours: the study publishes the setting it chose (kernel 3)",
+    ),
+    html,
+  );
+  const [studyGrid] = groupSearches([
+    fakeRun("S trial", { k: 3 }, { valAccuracy: 0.5 }, 2),
+  ]);
+  assertEquals(studyGrid.ours, undefined);
+  assert(
+    !(await searchSection(studyGrid, "reports", svgId)).includes(
+      "grid is ours",
+    ),
+  );
+});

@@ -59,6 +59,11 @@ export interface SearchGroup {
   chosenId: string;
   /** Successive halving only (absent for exhaustive searches): its rungs. */
   halving?: HalvingSummary;
+  /**
+   * Whether the grid is the workspace's own, not the study's (the trials'
+   * `grid: "ours"` tag), and the study's published setting (`studySetting`).
+   */
+  ours?: { studySetting?: string };
 }
 
 const TEST = / test$/;
@@ -125,6 +130,12 @@ export function groupSearches(runs: ReportRun[]): SearchGroup[] {
     );
     const halving = halvingSummary(group.trials);
     if (halving) group.halving = halving;
+    const tags = group.trials[0].run.run.tags ?? {};
+    if (tags.grid === "ours") {
+      group.ours = tags.studySetting === undefined
+        ? {}
+        : { studySetting: String(tags.studySetting) };
+    }
     const keys = [
       ...new Set(group.trials.flatMap((t) => Object.keys(t.params))),
     ];

@@ -9,6 +9,7 @@
  * | `train.ts`                 | one model trained into a tagged run record                    |
  * | `search.ts`                | the primary model's search (and the level searches of 001)    |
  * | `category_models.ts`       | a category's combined model(s) and hierarchical chain         |
+ * | `model_searches.ts`        | our per-model grids for those models (`model_search_table.ts`) |
  * | `compare.ts`               | combined vs hierarchical on the same test images              |
  * | `catalog.ts`, `test_all.ts`| every model, re-tested from its run record (notebook 08)      |
  * | `glasses.ts`               | Glasses vs Sunglasses, where the data allows it               |
@@ -39,6 +40,12 @@ export {
 export { specParams, trainStudyModel } from "./train.ts";
 export { PRIMARY_SPACE, runPrimarySearch } from "./search.ts";
 export { trainCategoryModels } from "./category_models.ts";
+export {
+  type ModelSearchRun,
+  modelSearchSpecs,
+  runModelSearches,
+} from "./model_searches.ts";
+export { modelSearchTable } from "./model_search_table.ts";
 export {
   type CategoryComparison,
   compareCombinedAndHierarchical,

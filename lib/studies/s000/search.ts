@@ -126,6 +126,8 @@ export interface StudyCnnSearch {
    * absent.
    */
   augmentation?: StudyAugmentation;
+  /** More tags for every record of the search (e.g. `grid: "ours"`). */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -176,6 +178,7 @@ export async function runStudyCnnSearch(
         model: search.name,
         level: search.level,
         kind: "search",
+        ...search.tags,
         ...(search.category ? { category: search.category } : {}),
         ...(search.source.standIn ? { standIn: search.source.standIn } : {}),
       },
