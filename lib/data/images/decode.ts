@@ -7,7 +7,9 @@
  * `width` x `height` box (aspect ratio kept, enlarged if smaller) and padded to
  * exactly that size with the background colour: white by default, because
  * the product photos are shot on white. Transparent pixels are flattened onto
- * the same background.
+ * the same background. An 8-bit RGB image is resized by sharp and padded by
+ * {@link letterbox}, with the bytes sharp's own `fit: "contain"` gives;
+ * every other image is padded by sharp.
  *
  * Handled inputs: JPEG/PNG/WebP/GIF/TIFF (whatever sharp reads), EXIF
  * orientation (applied with `.rotate()`), greyscale, alpha, CMYK, 16-bit and
@@ -27,6 +29,7 @@
  * @module
  */
 import sharp from "sharp";
+import { isByteColour, letterbox } from "./letterbox.ts";
 
 /** Why an input was skipped (used in conversion reports). */
 export type SkipReason =
@@ -278,27 +281,37 @@ async function decodeOnce(
       `${w}x${h}, minimum side ${o.minSide}`,
     );
   }
+  // An 8-bit RGB image keeps its form through the pipeline, so padding it
+  // here gives sharp's own `contain` bytes (see letterbox.ts) without the
+  // libvips evaluation sharp's embed spends on its background colour.
+  const padHere = meta.channels === 3 && meta.space === "srgb" &&
+    meta.depth === "uchar" && isByteColour(o.background);
+  const box = { width: o.width, height: o.height };
   try {
     const { data, info } = await open()
       .rotate()
       .flatten({ background: o.background })
       .toColourspace("srgb")
       .resize(o.width, o.height, {
-        fit: "contain",
+        fit: padHere ? "inside" : "contain",
         background: o.background,
         kernel: o.kernel,
       })
       .removeAlpha()
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
-    if (
-      info.width !== o.width || info.height !== o.height || info.channels !== 3
-    ) {
+    const fitted = padHere
+      ? info.width <= o.width && info.height <= o.height
+      : info.width === o.width && info.height === o.height;
+    if (!fitted || info.channels !== 3) {
       throw new Error(
-        `sharp returned ${info.width}x${info.height}x${info.channels}, expected ${o.width}x${o.height}x3`,
+        `sharp returned ${info.width}x${info.height}x${info.channels}, expected ${
+          padHere ? "at most " : ""
+        }${o.width}x${o.height}x3`,
       );
     }
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const rgb = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return padHere ? letterbox(rgb, info, box, o.background) : rgb;
   } catch (error) {
     const message = (error as Error).message;
     throw new ImageDecodeError(name, classifySharpError(message), message);
