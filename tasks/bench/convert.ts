@@ -7,7 +7,9 @@
  * The PIL side runs tasks/bench/pil_convert.py with Debian's
  * `/usr/bin/python3` (apt-get install -y python3-pil python3-numpy); it is
  * skipped with a message when that is missing. Each side runs once after a
- * warm-up pass over the same files (so both read from the page cache).
+ * warm-up pass over the same files (so both read from the page cache). The
+ * last line is the ratio of the two throughputs (`sharpOverPil`, above 1
+ * when this workspace's conversion is the faster).
  *
  * @module
  */
@@ -63,6 +65,12 @@ try {
     .output();
   const text = new TextDecoder().decode(out.success ? out.stdout : out.stderr);
   console.log(text.trim());
+  if (out.success) {
+    const pil = JSON.parse(text) as { imagesPerSecond: number };
+    console.log(JSON.stringify({
+      sharpOverPil: r.imagesPerSecond / pil.imagesPerSecond,
+    }));
+  }
 } catch (error) {
   console.log(
     `PIL side skipped: /usr/bin/python3 not runnable (${
