@@ -1,7 +1,7 @@
 /**
  * `deno run -A tasks/search.ts --search NAME [--profile P] [--seed N]
- * [--backend B] [--runs DIR] [--arrays DIR] [--executor local|slurm
- * [--workers N] [--partition ...]]`: one search of studies 000/001
+ * [--backend B] [--runs DIR] [--arrays DIR] [--strategy exhaustive|halving]
+ * [--executor local|slurm [--workers N] [--partition ...]]`: one search of studies 000/001
  * (`Primary_Classification`, notebook 03's; `Shoes_Combined_001`,
  * notebook 06's) with its trials trained here (`local`), by N local worker
  * processes, or as a Slurm job array, and its winner tested here. Run ids
@@ -12,6 +12,12 @@
  * gives the fingerprint the records carry). Jobs that did not complete
  * their runs are listed (job id, run id, state, log) and the task exits 1;
  * the same command again reuses the complete runs and resumes the rest.
+ *
+ * `--strategy` trains the candidates another way than the profile does:
+ * `exhaustive` (each to the profile's epochs, the studies' plain grid) or
+ * `halving` (successive halving). Its trials and test are records of their
+ * own (a halving trial's parameters name the schedule), so both can be kept
+ * and the report compares their winners and costs.
  */
 import { join, resolve } from "node:path";
 import { describeBackend, selectBackend } from "../lib/backend.ts";
@@ -34,7 +40,7 @@ const cli = new TaskArgs(
   "search",
   `usage: deno run -A tasks/search.ts --search ${
     SEARCH_JOB_NAMES.join("|")
-  } [--profile smoke|course|full] [--seed N] [--backend NAME] [--runs DIR] [--arrays DIR] ${EXECUTOR_USAGE}`,
+  } [--profile smoke|course|full] [--seed N] [--backend NAME] [--runs DIR] [--arrays DIR] [--strategy exhaustive|halving] ${EXECUTOR_USAGE}`,
 );
 const { values } = cli.parse({
   options: {
@@ -44,6 +50,7 @@ const { values } = cli.parse({
     backend: { type: "string" },
     runs: { type: "string" },
     arrays: { type: "string" },
+    strategy: { type: "string" },
     ...EXECUTOR_OPTIONS,
   },
 });
@@ -52,7 +59,13 @@ const name: string = cli.oneOf(
   values.search ?? cli.fail("--search is required"),
   SEARCH_JOB_NAMES,
 );
-const profile = cli.profile(values.profile);
+const strategy = cli.oneOf("strategy", values.strategy, [
+  "exhaustive",
+  "halving",
+]);
+const profile = strategy
+  ? { ...cli.profile(values.profile), search: strategy }
+  : cli.profile(values.profile);
 const seed = cli.integer("seed", values.seed, { min: 0 });
 cli.directory("arrays", values.arrays);
 const settings = executorSettings(cli, values);
@@ -97,7 +110,7 @@ try {
     : await shopArrays();
   const executor = makeExecutor(settings);
   console.log(
-    `search ${name}: profile ${profile.name}, seed ${seed}, ${
+    `search ${name}: profile ${profile.name} (${profile.search}), seed ${seed}, ${
       describeBackend(backend)
     }, trials on ${executor?.description ?? "local (this process)"}`,
   );

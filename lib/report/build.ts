@@ -27,7 +27,8 @@
  * @module
  */
 import { STUDY_TITLES } from "../published/published.ts";
-import { groupSearches } from "./searches.ts";
+import { groupSearches, strategyPairs } from "./searches.ts";
+import { strategyComparisonHtml } from "./strategy_comparison.ts";
 import type { NotebookLink } from "./notebooks.ts";
 import { SORTABLE_SCRIPT } from "./sortable.ts";
 import {
@@ -331,6 +332,9 @@ export async function buildReportHtml(
       parts.push(`<h3>Hyperparameter searches</h3>`);
       for (const g of mySearches) {
         parts.push(await searchSection(g, reportDir, svgId));
+      }
+      for (const pair of strategyPairs(mySearches)) {
+        parts.push(strategyComparisonHtml(pair));
       }
     }
     const comparisons = ours.filter((r) => runKind(r) === "comparison");

@@ -1,14 +1,16 @@
 /**
  * Search sections: a successive-halving search's trial table shows the rung
  * each trial stopped at (and the rungs above it); an exhaustive search's
- * table has no such column.
+ * table has no such column; a grid of ours says so; one search run both
+ * ways is compared.
  */
 import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
 import type { ReportRun } from "./report_runs.ts";
-import { groupSearches } from "./searches.ts";
+import { groupSearches, strategyPairs } from "./searches.ts";
+import { strategyComparisonHtml, strategyCost } from "./strategy_comparison.ts";
 import { searchSection } from "./search_section.ts";
 
 function fakeRun(
@@ -160,4 +162,37 @@ Deno.test("search section: a grid of ours says so, with the study's published se
       "grid is ours",
     ),
   );
+});
+
+Deno.test("one search run both ways makes two groups, paired, with winners and costs compared", () => {
+  const exhaustive = [
+    fakeRun("G trial", { k: 3 }, { valAccuracy: 0.5 }, 10),
+    fakeRun("G trial", { k: 5 }, { valAccuracy: 0.7 }, 12),
+  ];
+  const halving = [
+    fakeRun("G trial", { k: 3, search: "halving" }, {
+      valAccuracy: 0.4,
+      stoppedAtRung: 0,
+      rungEpochs: [2],
+    }, 2),
+    fakeRun("G trial", { k: 5, search: "halving" }, {
+      valAccuracy: 0.75,
+      stoppedAtRung: 1,
+      rungEpochs: [2, 6],
+    }, 6),
+  ];
+  for (const r of [...exhaustive, ...halving]) r.run.durationSeconds = 10;
+  const groups = groupSearches([...exhaustive, ...halving]);
+  assertEquals(groups.map((g) => g.strategy).sort(), ["exhaustive", "halving"]);
+  const pairs = strategyPairs(groups);
+  assertEquals(pairs.length, 1);
+  const html = strategyComparisonHtml(pairs[0]);
+  assert(html.includes("Both chose the same setting"), html);
+  assert(html.includes("trained 36% of the plain grid's epochs"), html);
+  const [plain, halved] = [pairs[0].exhaustive, pairs[0].halving].map((g) =>
+    strategyCost(g, ["k"])
+  );
+  assertEquals([plain.epochs, halved.epochs], [22, 8]);
+  assertEquals([plain.chosen, halved.chosen], ["k 5", "k 5"]);
+  assertEquals(plain.seconds, 20);
 });

@@ -8,7 +8,9 @@
  * search's name in advance. A successive-halving search's trials also
  * hold `stoppedAtRung`, `rungEpochs` and `rungValAccuracy` in their
  * metrics; such a group gets {@linkcode SearchGroup.halving} and its trials
- * are ranked by the rung they reached first.
+ * are ranked by the rung they reached first. The same search run both ways
+ * (its trials' parameters say `search: "halving"` or nothing) makes two
+ * groups, which {@linkcode strategyPairs} pairs for comparison.
  *
  * @module
  */
@@ -57,6 +59,8 @@ export interface SearchGroup {
   test: ReportRun | null;
   /** Run id of the chosen trial (from the test record, else the best trial). */
   chosenId: string;
+  /** How the candidates were trained (from the trials' `search` parameter). */
+  strategy: "exhaustive" | "halving";
   /** Successive halving only (absent for exhaustive searches): its rungs. */
   halving?: HalvingSummary;
   /**
@@ -80,7 +84,12 @@ function groupKey(r: ReportRun, name: string): string {
     r.run.tags?.profile ?? "",
     r.run.dataset.id,
     r.run.seed,
+    strategyOf(r),
   ]);
+}
+
+function strategyOf(r: ReportRun): "exhaustive" | "halving" {
+  return r.run.params.search === "halving" ? "halving" : "exhaustive";
 }
 
 /**
@@ -105,6 +114,7 @@ export function groupSearches(runs: ReportRun[]): SearchGroup[] {
         constant: {},
         test: null,
         chosenId: "",
+        strategy: strategyOf(r),
       };
       groups.set(key, group);
     }
@@ -184,4 +194,27 @@ function halvingSummary(trials: SearchTrial[]): HalvingSummary | null {
     (_, r) => rungTrials.filter((t) => t.stoppedAtRung! >= r).length,
   );
   return { rungEpochs, trialsPerRung };
+}
+
+/** The same search run exhaustively and by successive halving. */
+export interface StrategyPair {
+  exhaustive: SearchGroup;
+  halving: SearchGroup;
+}
+
+/**
+ * Pairs the groups that are one search (study, name, profile, dataset and
+ * seed) run both ways.
+ */
+export function strategyPairs(groups: SearchGroup[]): StrategyPair[] {
+  const key = (g: SearchGroup) =>
+    JSON.stringify([g.study, g.name, g.profile, g.dataset, g.seed]);
+  return groups.filter((g) => g.strategy === "exhaustive").flatMap(
+    (exhaustive) => {
+      const halving = groups.find((g) =>
+        g.strategy === "halving" && key(g) === key(exhaustive)
+      );
+      return halving ? [{ exhaustive, halving }] : [];
+    },
+  );
 }
