@@ -29,7 +29,9 @@
  * @module
  */
 import sharp from "sharp";
-import { isByteColour, letterbox } from "./letterbox.ts";
+import { isByteColour, letterbox, type Rgb } from "./letterbox.ts";
+
+export type { Rgb } from "./letterbox.ts";
 
 /** Why an input was skipped (used in conversion reports). */
 export type SkipReason =
@@ -69,16 +71,6 @@ export class ImageDecodeError extends Error {
     this.reason = reason;
     this.path = path;
   }
-}
-
-/** An RGB colour with 0..255 channels. */
-export interface Rgb {
-  /** Red. */
-  r: number;
-  /** Green. */
-  g: number;
-  /** Blue. */
-  b: number;
 }
 
 /** Options for {@link decodeToRgb}. */

@@ -16,7 +16,15 @@
  *
  * @module
  */
-import type { Rgb } from "./decode.ts";
+/** An RGB colour with 0..255 channels. */
+export interface Rgb {
+  /** Red. */
+  r: number;
+  /** Green. */
+  g: number;
+  /** Blue. */
+  b: number;
+}
 
 /** Width and height in pixels. */
 export interface Size {
