@@ -2,19 +2,23 @@
  * The `tensorflow` backend's replacement kernels give the numbers of what
  * they replace, bit for bit: `ReluGrad` against TensorFlow.js' `dy·step(x)`,
  * oneDNN's pooling gradient against tfjs-node's `MaxPoolGrad` and the `cpu`
- * backend's, with ties (equal maxima in a window) on purpose. Skipped, saying
- * why, where the tfjs-node addon is not built.
+ * backend's, with ties (equal maxima in a window) on purpose; oneDNN's
+ * pooling and convolution with bias against tfjs-node's `MaxPool` and
+ * `FusedConv2D`. Skipped, saying why, where the tfjs-node addon is not
+ * built.
  */
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../backend.ts";
 import { loadTfjsNode } from "../../native/tfjs_node.ts";
 import { createRng } from "../../random.ts";
 import {
+  oneDnnConvApplies,
   oneDnnMaxPoolGrad,
   oneDnnPoolingApplies,
   registerTensorflowTrainingKernels,
   reluGrad,
   reluGradFormula,
+  tfjsNodeKernel,
   tfjsNodeMaxPoolGrad,
 } from "./mod.ts";
 
@@ -70,12 +74,12 @@ const POOLINGS = [
 ];
 
 Deno.test({
-  name: "tensorflow kernels: both replacements are in place",
+  name: "tensorflow kernels: every replacement is in place",
   ignore,
   fn: async () => {
     await selectBackend("tensorflow");
     const kernels = registerTensorflowTrainingKernels();
-    if (!kernels.reluGrad || !kernels.oneDnnMaxPoolGrad) {
+    if (!Object.values(kernels).every((on) => on)) {
       throw new Error(`not registered: ${JSON.stringify(kernels)}`);
     }
   },
@@ -188,6 +192,128 @@ Deno.test({
           backend: tf.backend(),
         }) as tf.Tensor;
         assertBitEqual(viaGradient, tfjsNode, JSON.stringify(c));
+      });
+    }
+  },
+});
+
+/** Runs tfjs-node's own kernel `name` on `inputs` with `attrs`. */
+function viaTfjsNode(
+  name: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: Record<string, unknown>,
+): tf.Tensor {
+  const original = tfjsNodeKernel(name);
+  if (!original) throw new Error(`tfjs-node's ${name} is missing`);
+  return original.kernelFunc({
+    inputs,
+    attrs: attrs as tf.NamedAttrMap,
+    backend: tf.backend(),
+  }) as tf.Tensor;
+}
+
+Deno.test({
+  name: "tensorflow kernels: oneDNN's pooling equals tfjs-node's MaxPool",
+  ignore,
+  fn: async () => {
+    await selectBackend("tensorflow");
+    for (const [i, p] of POOLINGS.entries()) {
+      tf.tidy(() => {
+        const x = randomTensor(p.shape, 30 + i) as tf.Tensor4D;
+        const attrs = {
+          filterSize: p.filterSize,
+          strides: p.strides,
+          pad: "valid",
+        };
+        assertBitEqual(
+          tf.maxPool(x, p.filterSize, p.strides, "valid"),
+          viaTfjsNode(tf.MaxPool, { x }, attrs),
+          JSON.stringify(p),
+        );
+      });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "tensorflow kernels: oneDNN's convolution with bias equals tfjs-node's FusedConv2D, and cpu's within rounding",
+  ignore,
+  fn: async () => {
+    const cases = [
+      {
+        x: [2, 12, 9, 3],
+        filter: [3, 3, 3, 8],
+        strides: 1,
+        pad: "valid",
+        activation: "relu",
+      },
+      {
+        x: [2, 11, 8, 4],
+        filter: [5, 3, 4, 6],
+        strides: 2,
+        pad: "same",
+        activation: "relu",
+      },
+      {
+        x: [1, 7, 7, 2],
+        filter: [3, 3, 2, 5],
+        strides: 1,
+        pad: "valid",
+        activation: "linear",
+      },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      const run = () =>
+        tf.tidy(() =>
+          tf.fused.conv2d({
+            x: randomTensor([...c.x], 40 + i) as tf.Tensor4D,
+            filter: randomTensor([...c.filter], 50 + i) as tf.Tensor4D,
+            bias: randomTensor([c.filter[3]], 60 + i),
+            strides: c.strides,
+            pad: c.pad,
+            activation: c.activation,
+          })
+        );
+      await selectBackend("cpu");
+      const cpu = run();
+      const expected = cpu.dataSync().slice();
+      cpu.dispose();
+      await selectBackend("tensorflow");
+      tf.tidy(() => {
+        const x = randomTensor([...c.x], 40 + i);
+        const filter = randomTensor([...c.filter], 50 + i);
+        const bias = randomTensor([c.filter[3]], 60 + i);
+        if (
+          !oneDnnConvApplies({ x, filter, bias }, {
+            ...c,
+            dataFormat: "NHWC",
+            dilations: 1,
+          })
+        ) {
+          throw new Error(`${JSON.stringify(c)} should apply`);
+        }
+        const oneDnn = run();
+        const tfjsNode = viaTfjsNode(tf.FusedConv2D, { x, filter, bias }, {
+          strides: c.strides,
+          pad: c.pad,
+          dataFormat: "NHWC",
+          dilations: 1,
+          activation: c.activation,
+        });
+        assertBitEqual(oneDnn, tfjsNode, JSON.stringify(c));
+        const got = oneDnn.dataSync();
+        for (let j = 0; j < got.length; j++) {
+          if (
+            Math.abs(got[j] - expected[j]) > 1e-5 * (1 + Math.abs(expected[j]))
+          ) {
+            throw new Error(
+              `${JSON.stringify(c)} vs cpu: element ${j} ${got[j]} vs ${
+                expected[j]
+              }`,
+            );
+          }
+        }
       });
     }
   },
