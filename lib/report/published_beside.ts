@@ -57,6 +57,9 @@ export function reproduces(
 ): boolean {
   const tags = r.run.tags ?? {};
   if (p.ours) return Object.entries(p.ours).every(([k, v]) => tags[k] === v);
+  // A search over a grid of ours (study 000's per-model searches) chose its
+  // own setting: its winner is shown with its search, not as the study's model.
+  if (tags.grid === "ours") return false;
   const models = new Set(published.map((q) => q.model));
   for (const tag of [tags.published, tags.model]) {
     if (tag && models.has(tag)) return tag === p.model;

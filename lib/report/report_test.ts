@@ -363,6 +363,17 @@ Deno.test("reproduces: tags first, then the longest published name in the run's 
     model: "Trousers&Jeans_All",
   });
   assert(reproduces(search, all, study000), "by the model tag");
+  const ours = fakeRun("Trousers&Jeans_All_Search test", {
+    study: "000",
+    model: "Trousers&Jeans_All_Search",
+    grid: "ours",
+  });
+  assert(
+    !reproduces(ours, all, study000),
+    "a winner of our grid is not the study's model, though its name holds it",
+  );
+  const untagged = fakeRun("Trousers&Jeans_All_Search test", { study: "000" });
+  assert(reproduces(untagged, all, study000), "without the tag, by name");
   const study002 = PUBLISHED.filter((p) => p.study === "002");
   const v3 = study002.find((p) => p.model.startsWith("VGG16 v3"))!;
   const transfer = fakeRun("Transfer 50/50", {
