@@ -10,6 +10,8 @@
 import { fileURLToPath } from "node:url";
 import { BENCH_MODELS, type BenchModelName } from "./bench_models.ts";
 import {
+  measurementArgs,
+  type MeasurementSettings,
   parseReferenceOutput,
   type ReferenceResult,
   runReferenceScript,
@@ -30,15 +32,10 @@ export interface KerasOpTime {
 }
 
 /** How `tasks/bench/keras_bench.py` is run. */
-export interface KerasRunOptions {
+export interface KerasRunOptions extends MeasurementSettings {
   /** The Keras environment's Python (`prepareKerasEnv`). */
   python: string;
   models: BenchModelName[];
-  batch: number;
-  predictBatch: number;
-  minSeconds: number;
-  minBatches: number;
-  warmup: number;
   phase?: "train" | "predict";
 }
 
@@ -69,16 +66,7 @@ export async function runKerasBench(
   const stdout = await runReferenceScript(script(options.python, [
     "--models",
     modelsJson(options.models),
-    "--batch",
-    String(options.batch),
-    "--predict-batch",
-    String(options.predictBatch),
-    "--min-seconds",
-    String(options.minSeconds),
-    "--min-batches",
-    String(options.minBatches),
-    "--warmup",
-    String(options.warmup),
+    ...measurementArgs(options),
     ...(options.phase ? ["--phase", options.phase] : []),
   ]));
   return parseReferenceOutput<KerasResult>(stdout);

@@ -73,6 +73,31 @@ export function compareWithReference(
   });
 }
 
+/** How a reference measures: the same settings the TF.js side used. */
+export interface MeasurementSettings {
+  batch: number;
+  predictBatch: number;
+  minSeconds: number;
+  minBatches: number;
+  warmup: number;
+}
+
+/** The reference scripts' command-line flags for `settings`. */
+export function measurementArgs(settings: MeasurementSettings): string[] {
+  return [
+    "--batch",
+    String(settings.batch),
+    "--predict-batch",
+    String(settings.predictBatch),
+    "--min-seconds",
+    String(settings.minSeconds),
+    "--min-batches",
+    String(settings.minBatches),
+    "--warmup",
+    String(settings.warmup),
+  ];
+}
+
 /** How a reference script is run. */
 export interface ReferenceScript {
   /** Python interpreter. */

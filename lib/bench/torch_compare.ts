@@ -10,6 +10,8 @@
 import { fileURLToPath } from "node:url";
 import {
   compareWithReference,
+  measurementArgs,
+  type MeasurementSettings,
   type ModelThroughput,
   parseReferenceOutput,
   type ReferenceComparison,
@@ -34,13 +36,8 @@ export function compareWithTorch(
 }
 
 /** How `tasks/bench/torch_bench.py` is run. */
-export interface TorchRunOptions {
+export interface TorchRunOptions extends MeasurementSettings {
   device: "cpu" | "cuda";
-  batch: number;
-  predictBatch: number;
-  minSeconds: number;
-  minBatches: number;
-  warmup: number;
   /** Python interpreter (default `python3`). */
   python?: string;
 }
@@ -60,16 +57,7 @@ export async function runTorchBench(
     args: [
       "--device",
       options.device,
-      "--batch",
-      String(options.batch),
-      "--predict-batch",
-      String(options.predictBatch),
-      "--min-seconds",
-      String(options.minSeconds),
-      "--min-batches",
-      String(options.minBatches),
-      "--warmup",
-      String(options.warmup),
+      ...measurementArgs(options),
     ],
     flag: "--torch",
     installHint: "install Python 3 with PyTorch (Debian: python3-torch)",

@@ -18,7 +18,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { runNativeOp } from "./native_op.ts";
+import { pair, runNativeOp } from "./native_op.ts";
 
 /** The attributes of TensorFlow.js' `FusedConv2D` kernel this module reads. */
 interface FusedConv2DAttrs {
@@ -28,10 +28,6 @@ interface FusedConv2DAttrs {
   dilations: number | [number, number];
   dimRoundingMode?: string;
   activation: string;
-}
-
-function pair(value: number | [number, number]): [number, number] {
-  return typeof value === "number" ? [value, value] : value;
 }
 
 /** Whether oneDNN's convolution with bias computes this `FusedConv2D` (see the module notes). */

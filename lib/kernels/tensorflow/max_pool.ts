@@ -9,7 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { runNativeOpOutputs } from "./native_op.ts";
+import { oneDnnPoolingAttrs, runNativeOpOutputs } from "./native_op.ts";
 
 /** The attributes of TensorFlow.js' `MaxPool` kernel. */
 interface MaxPoolAttrs {
@@ -19,29 +19,14 @@ interface MaxPoolAttrs {
   dimRoundingMode?: string;
 }
 
-function pair(value: number | [number, number]): [number, number] {
-  return typeof value === "number" ? [value, value] : value;
-}
-
 /** oneDNN's max pooling of `x` (valid padding). */
 export function oneDnnMaxPool(
   x: tf.Tensor,
   attrs: Pick<MaxPoolAttrs, "filterSize" | "strides">,
 ): tf.Tensor {
-  const [wh, ww] = pair(attrs.filterSize);
-  const [sh, sw] = pair(attrs.strides);
   const [pooled, workspace] = runNativeOpOutputs(
     "_MklNativeMaxPool",
-    {
-      T: { type: "float32" },
-      ksize: [1, wh, ww, 1],
-      strides: [1, sh, sw, 1],
-      padding: "VALID",
-      data_format: "NHWC",
-      workspace_enabled: false,
-      // oneDNN's kernels are registered under this label.
-      _kernel: "MklNameChangeOp",
-    },
+    oneDnnPoolingAttrs(attrs.filterSize, attrs.strides, false),
     [x],
     2,
   );

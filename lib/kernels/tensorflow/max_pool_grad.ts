@@ -22,7 +22,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {
-  type NativeAttrValue,
+  oneDnnPoolingAttrs,
+  pair,
   runNativeOp,
   runNativeOpOutputs,
 } from "./native_op.ts";
@@ -33,10 +34,6 @@ interface MaxPoolGradAttrs {
   strides: number | [number, number];
   pad: "valid" | "same" | number;
   dimRoundingMode?: string;
-}
-
-function pair(value: number | [number, number]): [number, number] {
-  return typeof value === "number" ? [value, value] : value;
 }
 
 /** Whether the oneDNN kernel computes this pooling gradient exactly (see the module notes). */
@@ -62,18 +59,7 @@ export function oneDnnMaxPoolGrad(
   y: tf.Tensor,
   attrs: MaxPoolGradAttrs,
 ): tf.Tensor {
-  const [wh, ww] = pair(attrs.filterSize);
-  const [sh, sw] = pair(attrs.strides);
-  const pooling: Record<string, NativeAttrValue> = {
-    T: { type: "float32" },
-    ksize: [1, wh, ww, 1],
-    strides: [1, sh, sw, 1],
-    padding: "VALID",
-    data_format: "NHWC",
-    workspace_enabled: true,
-    // oneDNN's kernels are registered under this label.
-    _kernel: "MklNameChangeOp",
-  };
+  const pooling = oneDnnPoolingAttrs(attrs.filterSize, attrs.strides, true);
   const [pooled, workspace] = runNativeOpOutputs(
     "_MklNativeMaxPool",
     pooling,

@@ -112,3 +112,31 @@ function encodeAttrs(attrs: Record<string, NativeAttrValue>) {
     encodeAttr(binding, key, value)
   );
 }
+
+/** A window size or stride as `[height, width]`. */
+export function pair(value: number | [number, number]): [number, number] {
+  return typeof value === "number" ? [value, value] : value;
+}
+
+/**
+ * The attributes of oneDNN's max-pooling ops (`_MklNativeMaxPool`, its
+ * gradient) for NHWC float32 input with `valid` padding.
+ */
+export function oneDnnPoolingAttrs(
+  filterSize: number | [number, number],
+  strides: number | [number, number],
+  workspaceEnabled: boolean,
+): Record<string, NativeAttrValue> {
+  const [wh, ww] = pair(filterSize);
+  const [sh, sw] = pair(strides);
+  return {
+    T: { type: "float32" },
+    ksize: [1, wh, ww, 1],
+    strides: [1, sh, sw, 1],
+    padding: "VALID",
+    data_format: "NHWC",
+    workspace_enabled: workspaceEnabled,
+    // oneDNN's kernels are registered under this label.
+    _kernel: "MklNameChangeOp",
+  };
+}
