@@ -172,11 +172,47 @@ function predictRun(
 }
 
 /**
- * A study CNN search over `candidates`: exhaustive (each to the profile's
- * epochs with early stopping) or by the profile's successive halving (each
- * rung's further epochs, by the share of candidates that reach it), then
- * the winner's test predictions.
+ * A search's trials over `probes`: exhaustive (each to the profile's epochs
+ * with early stopping) or by the profile's successive halving (each rung's
+ * further epochs, by the share of candidates that reach it).
  */
+function trialRuns(
+  notebook: string,
+  name: string,
+  probes: ModelProbe[],
+  s: Sizes,
+  profile: Profile,
+): PlannedRun[] {
+  const strategy = searchStrategy(profile);
+  const n = probes.length;
+  if (strategy.kind === "exhaustive") {
+    return probes.map((probe) =>
+      fitRun(notebook, `${name} trials`, probe, { ...s, test: 0 }, profile)
+    );
+  }
+  const out: PlannedRun[] = [];
+  let before = 0;
+  for (const rung of halvingSchedule(n, strategy)) {
+    for (const probe of probes) {
+      out.push({
+        ...fitRun(
+          notebook,
+          `${name} trials, rung ${rung.rung} (${rung.trials} of ${n})`,
+          probe,
+          { ...s, test: 0 },
+          profile,
+          rung.trials / n,
+          rung.epochs - before,
+        ),
+        earlyStopping: false,
+      });
+    }
+    before = rung.epochs;
+  }
+  return out;
+}
+
+/** A study CNN search over `candidates`: its trials, then the winner's test predictions. */
 function searchRuns(
   notebook: string,
   name: string,
@@ -185,39 +221,12 @@ function searchRuns(
   s: Sizes,
   profile: Profile,
 ): PlannedRun[] {
-  const strategy = searchStrategy(profile);
   const out: PlannedRun[] = [];
   const n = candidates.length;
   const probes = candidates.map((p) =>
     studyCnnProbe(cnnOptions(base, p), s.classes)
   );
-  if (strategy.kind === "exhaustive") {
-    probes.forEach((probe) =>
-      out.push(
-        fitRun(notebook, `${name} trials`, probe, { ...s, test: 0 }, profile),
-      )
-    );
-  } else {
-    let before = 0;
-    for (const rung of halvingSchedule(n, strategy)) {
-      const share = rung.trials / n;
-      for (const probe of probes) {
-        out.push({
-          ...fitRun(
-            notebook,
-            `${name} trials, rung ${rung.rung} (${rung.trials} of ${n})`,
-            probe,
-            { ...s, test: 0 },
-            profile,
-            share,
-            rung.epochs - before,
-          ),
-          earlyStopping: false,
-        });
-      }
-      before = rung.epochs;
-    }
-  }
+  out.push(...trialRuns(notebook, name, probes, s, profile));
   // The winner's test predictions (an average candidate's cost).
   for (const probe of probes) {
     out.push(
@@ -659,34 +668,8 @@ async function study003Runs(context: PlanContext): Promise<PlannedRun[]> {
     ),
   ];
   const candidates = tuningCandidates(profile, seed);
-  const strategy = searchStrategy(profile);
   const probes = candidates.map((cand) => probe(cand));
-  if (strategy.kind === "exhaustive") {
-    for (const p of probes) {
-      out.push(
-        fitRun("10", "Study 003 tuning trials", p, { ...s, test: 0 }, profile),
-      );
-    }
-  } else {
-    let before = 0;
-    for (const rung of halvingSchedule(candidates.length, strategy)) {
-      for (const p of probes) {
-        out.push({
-          ...fitRun(
-            "10",
-            `Study 003 tuning, rung ${rung.rung} (${rung.trials} of ${candidates.length})`,
-            p,
-            { ...s, test: 0 },
-            profile,
-            rung.trials / candidates.length,
-            rung.epochs - before,
-          ),
-          earlyStopping: false,
-        });
-      }
-      before = rung.epochs;
-    }
-  }
+  out.push(...trialRuns("10", "Study 003 tuning", probes, s, profile));
   for (const p of probes) {
     out.push(
       predictRun(
