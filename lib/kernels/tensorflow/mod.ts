@@ -142,8 +142,3 @@ export function tfjsNodeKernel(
 ): tf.KernelConfig | undefined {
   return originals.get(kernelName) ?? tf.getKernel(kernelName, "tensorflow");
 }
-
-/** tfjs-node's own `MaxPoolGrad` kernel. */
-export function tfjsNodeMaxPoolGrad(): tf.KernelConfig | undefined {
-  return tfjsNodeKernel(tf.MaxPoolGrad);
-}

@@ -19,7 +19,6 @@ import {
   reluGrad,
   reluGradFormula,
   tfjsNodeKernel,
-  tfjsNodeMaxPoolGrad,
 } from "./mod.ts";
 
 const native = await loadTfjsNode();
@@ -135,13 +134,11 @@ Deno.test({
           throw new Error(`${JSON.stringify(p)} should apply`);
         }
         const oneDnn = oneDnnMaxPoolGrad(dy, x, y, attrs);
-        const original = tfjsNodeMaxPoolGrad();
-        if (!original) throw new Error("tfjs-node's MaxPoolGrad is missing");
-        const tfjsNode = original.kernelFunc({
-          inputs: { dy, input: x, output: y },
-          attrs: { ...attrs },
-          backend: tf.backend(),
-        }) as tf.Tensor;
+        const tfjsNode = viaTfjsNode(
+          tf.MaxPoolGrad,
+          { dy, input: x, output: y },
+          { ...attrs },
+        );
         assertBitEqual(oneDnn, tfjsNode, `${JSON.stringify(p)} vs tfjs-node`);
         assertBitEqual(
           oneDnn,
@@ -184,13 +181,11 @@ Deno.test({
           tf.maxPool(a as tf.Tensor4D, c.filterSize, c.strides, c.pad).mul(dy)
             .sum()
         )(x);
-        const original = tfjsNodeMaxPoolGrad();
-        if (!original) throw new Error("tfjs-node's MaxPoolGrad is missing");
-        const tfjsNode = original.kernelFunc({
-          inputs: { dy, input: x, output: y },
-          attrs: { ...c },
-          backend: tf.backend(),
-        }) as tf.Tensor;
+        const tfjsNode = viaTfjsNode(
+          tf.MaxPoolGrad,
+          { dy, input: x, output: y },
+          { ...c },
+        );
         assertBitEqual(viaGradient, tfjsNode, JSON.stringify(c));
       });
     }
