@@ -4,10 +4,10 @@
  * `notebooks/` in order, headless, with the Deno kernel; stops at the first
  * failing cell (printing notebook, cell and error, exit 1) and saves
  * executed copies under `reports/notebooks/`. With `--workers N` or
- * `--executor slurm`, the notebooks' searches that run as jobs
- * (`tasks/search_jobs.ts`: notebook 03's primary search, notebook
- * 06's study 001 grid, notebook 10's study 003 tuning) hand their trials to N local processes or
- * to Slurm job arrays (`deno task notebooks --executor slurm 06`).
+ * `--executor slurm`, the notebooks' training runs that run as jobs
+ * (`tasks/job_runners.ts`: the searches of notebooks 03, 05, 06 and 10, the
+ * category models of notebooks 05 and 06) go to N local processes or to
+ * Slurm job arrays (`deno task notebooks --executor slurm 06`).
  * `--plan [--json]` prints the plan of the chosen notebooks instead
  * (`deno task plan`) and runs nothing.
  */
@@ -18,7 +18,7 @@ import { peakNote } from "../lib/notebooks/peak_memory.ts";
 import { describeSettings, executorEnv } from "../lib/execute/executor.ts";
 import { TaskArgs } from "./args.ts";
 import { printPlan } from "./plan_command.ts";
-import { JOB_SEARCHES } from "./search_jobs.ts";
+import { JOB_BUILDERS } from "./job_runners.ts";
 import {
   EXECUTOR_OPTIONS,
   EXECUTOR_USAGE,
@@ -82,7 +82,7 @@ if (values.backend) env.TFJS_BACKEND = values.backend;
 if (executor.kind !== "local") {
   Object.assign(
     env,
-    executorEnv({ ...executor, searches: [...JOB_SEARCHES] }),
+    executorEnv({ ...executor, searches: [...JOB_BUILDERS] }),
   );
 }
 console.log(

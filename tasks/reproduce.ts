@@ -17,10 +17,10 @@
  * (`deno task reference check`) and fails when they differ beyond its
  * tolerance.
  *
- * With `--workers N` or `--executor slurm` the searches that run as jobs
- * (`tasks/search_jobs.ts`) hand their trials to N local
- * processes or to Slurm job arrays; the notebooks wait for them and read
- * their records.
+ * With `--workers N` or `--executor slurm` the training runs that run as
+ * jobs (`tasks/job_runners.ts`: searches' trials, category models) go to N
+ * local processes or to Slurm job arrays; the notebooks wait for them and
+ * read their records.
  */
 import { join, resolve } from "node:path";
 import { resolveBackendRequest } from "../lib/backend.ts";
@@ -31,7 +31,7 @@ import { peakNote } from "../lib/notebooks/peak_memory.ts";
 import { describeSettings, executorEnv } from "../lib/execute/executor.ts";
 import { TaskArgs } from "./args.ts";
 import { planCommandArgs, printPlan } from "./plan_command.ts";
-import { JOB_SEARCHES } from "./search_jobs.ts";
+import { JOB_BUILDERS } from "./job_runners.ts";
 import {
   EXECUTOR_OPTIONS,
   EXECUTOR_USAGE,
@@ -107,7 +107,7 @@ if (values.mirror) env.FASHION_MIRROR = values.mirror;
 if (executor.kind !== "local") {
   Object.assign(
     env,
-    executorEnv({ ...executor, searches: [...JOB_SEARCHES] }),
+    executorEnv({ ...executor, searches: [...JOB_BUILDERS] }),
   );
 }
 // The plan's estimate per notebook, for the time left after each one.

@@ -9,9 +9,8 @@
  */
 import { isJobDone, readJob } from "../lib/execute/executor.ts";
 import { currentJobId } from "../lib/execute/run_claim.ts";
-import type { SearchJobArgs } from "../lib/execute/search_runs.ts";
 import { TaskArgs } from "./args.ts";
-import { runJob } from "./search_jobs.ts";
+import { runJob } from "./job_runners.ts";
 
 const cli = new TaskArgs(
   "run_job",
@@ -31,7 +30,8 @@ try {
     }`,
   );
   await runJob(job);
-  const root = (job.args as SearchJobArgs).runsRoot;
+  // Search and model jobs alike name their runs root.
+  const root = (job.args as { runsRoot: string }).runsRoot;
   if (!(await isJobDone(root, job))) {
     throw new Error(`run ${job.runId} is not complete after its job`);
   }

@@ -19,7 +19,7 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { loadTfjsNode } from "../lib/native/tfjs_node.ts";
-import { readRunFolders } from "../lib/runs/run_index.ts";
+import { comparableRecords } from "../lib/testing/comparable_records.ts";
 import { CLAIM_FILE } from "../lib/execute/run_claim.ts";
 import { smallShopSource } from "../lib/testing/s000_fixture.ts";
 import {
@@ -65,49 +65,6 @@ async function finish(child: Deno.ChildProcess) {
   };
 }
 
-/** What must be equal between two runs of the same record: everything but timings. */
-async function comparable(dir: string) {
-  const read = async (name: string) => {
-    try {
-      return JSON.parse(await Deno.readTextFile(join(dir, name)));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return null;
-      throw error;
-    }
-  };
-  const run = await read("run.json");
-  const history = await read("history.json") as
-    | Record<string, number>[]
-    | null;
-  return {
-    status: run.status,
-    name: run.name,
-    params: run.params,
-    seed: run.seed,
-    dataset: run.dataset,
-    splits: run.splits,
-    metrics: await read("metrics.json"),
-    predictions: await read("predictions.json"),
-    // Whether a trial was reused describes the sitting, not the result.
-    search: JSON.parse(
-      JSON.stringify(
-        await read("search.json"),
-        (key, value) => key === "reused" ? undefined : value,
-      ),
-    ),
-    history: history?.map(({ seconds: _s, ...rest }) => rest) ?? null,
-  };
-}
-
-/** Every run folder of `root` with its comparable content, by id. */
-async function records(root: string) {
-  const out: Record<string, Awaited<ReturnType<typeof comparable>>> = {};
-  for (const folder of await readRunFolders(root)) {
-    out[folder.name] = await comparable(folder.dir);
-  }
-  return out;
-}
-
 Deno.test({
   name:
     "slurm executor: a job cancelled mid-run is listed and completes on resubmission; records equal a local run and two local workers",
@@ -128,7 +85,7 @@ Deno.test({
       searchTask([...common, "--runs", roots.local, "--executor", "local"]),
     );
     assertEquals(local.code, 0, local.text);
-    const expected = await records(roots.local);
+    const expected = await comparableRecords(roots.local);
     const ids = Object.keys(expected).sort();
     assertEquals(ids.length, 2, `one trial and the test record: ${ids}`);
     assert(ids.every((id) => expected[id].status === "complete"));
@@ -138,7 +95,7 @@ Deno.test({
     );
     assertEquals(workers.code, 0, workers.text);
     assert(/1 job\(s\) on local, 2 worker processes/.test(workers.text));
-    assertEquals(await records(roots.workers), expected);
+    assertEquals(await comparableRecords(roots.workers), expected);
 
     const cluster = await startSlurmCluster();
     try {
@@ -210,7 +167,7 @@ Deno.test({
       const again = await finish(searchTask(slurmArgs, cluster.env));
       assertEquals(again.code, 0, `${again.text}\n${cluster.logs()}`);
       assert(/submitted job array \d+ \(1 job\(s\)/.test(again.text));
-      assertEquals(await records(roots.slurm), expected);
+      assertEquals(await comparableRecords(roots.slurm), expected);
       // Nothing more to do a third time: no job is submitted.
       const third = await finish(searchTask(slurmArgs, cluster.env));
       assertEquals(third.code, 0, third.text);

@@ -11,6 +11,8 @@
  * `--runs` records into another runs root (default `reports/runs`), e.g. to
  * rerun the study from scratch and compare it with the reference records
  * (`deno task reference check --profile full --study 004 --runs DIR`).
+ * With `--workers N` or `--executor slurm ...` the full profile's runs are
+ * jobs (the epoch selection, then the seeds' runs as one batch).
  *
  * ```sh
  * deno task train --profile smoke                 # seconds
@@ -24,12 +26,20 @@ import { resolveBackendRequest, selectBackend } from "../lib/backend.ts";
 import { acquireDatasets } from "../lib/data/acquire/acquire.ts";
 import { formatAccuracy } from "../lib/eval/format.ts";
 import { formatSeedSpread } from "../lib/eval/seed_spread.ts";
-import { runStudy004 } from "../lib/studies/s004/mod.ts";
+import { runStudy004, STUDY_004_JOBS } from "../lib/studies/s004/mod.ts";
 import { TaskArgs } from "./args.ts";
+import {
+  EXECUTOR_OPTIONS,
+  EXECUTOR_USAGE,
+  executorSettings,
+} from "./executor_args.ts";
+import { makeExecutor } from "../lib/execute/executors.ts";
+import { withSearchExecution } from "../lib/execute/search_runs.ts";
+import { describeSettings } from "../lib/execute/executor.ts";
 
 const cli = new TaskArgs(
   "train",
-  "usage: deno task train [--profile smoke|course|full] [--backend NAME] [--seed N] [--mirror DIR] [--runs reports/runs]",
+  `usage: deno task train [--profile smoke|course|full] [--backend NAME] [--seed N] [--mirror DIR] [--runs reports/runs] ${EXECUTOR_USAGE}`,
 );
 const { values } = cli.parse({
   options: {
@@ -38,12 +48,14 @@ const { values } = cli.parse({
     seed: { type: "string", default: "42" },
     mirror: { type: "string" },
     runs: { type: "string" },
+    ...EXECUTOR_OPTIONS,
   },
 });
 const seed = cli.integer("seed", values.seed, { min: 0 });
 const profile = cli.profile(values.profile);
 cli.check(() => resolveBackendRequest(values.backend));
 cli.directory("mirror", values.mirror);
+const executor = executorSettings(cli, values);
 
 try {
   await acquireDatasets(["fashion-mnist"], {
@@ -54,7 +66,13 @@ try {
   console.error(
     `train: study 004 at profile ${profile.name}, seed ${seed}; backend ${backend.name} on ${backend.device} (${backend.reason})`,
   );
-  const result = await runStudy004({ profile, backend, seed }, values.runs);
+  if (executor.kind !== "local") {
+    console.error(`train: runs as jobs on ${describeSettings(executor)}`);
+  }
+  const result = await withSearchExecution(
+    { executor: makeExecutor(executor), searches: [STUDY_004_JOBS] },
+    () => runStudy004({ profile, backend, seed }, values.runs),
+  );
   console.log(
     `${
       result.reused ? "reused" : "trained"

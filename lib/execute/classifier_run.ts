@@ -52,6 +52,7 @@ import {
 import { runId } from "../runs/run_id.ts";
 import { backendRef } from "../runs/lab_context.ts";
 import { arrayImages, type GalleryImages, testGallery } from "./gallery.ts";
+import { withRunClaim } from "./run_claim.ts";
 
 /** What {@linkcode runClassifier} trains and evaluates. */
 export interface ClassifierRunSpec {
@@ -256,24 +257,66 @@ export async function recordEvaluatedRun<M extends object>(
 export async function runClassifier(
   spec: ClassifierRunSpec,
 ): Promise<ClassifierRunResult> {
-  const { data, profile } = spec;
-  const classes = data.classNames.length;
-  const params = {
-    ...spec.params,
+  const params = runParams(spec.params, spec.profile);
+  const id = runId(spec.name, params, spec.seed);
+  const root = spec.runsRoot ?? DEFAULT_RUNS_ROOT;
+  const dir = join(root, id);
+  const reuse = async () => {
+    const previous = await completeRunMetrics<ClassifierMetrics>(
+      dir,
+      spec.dataset,
+    );
+    return previous
+      ? { runId: id, dir, metrics: previous, reused: true }
+      : null;
+  };
+  const reused = await reuse();
+  if (reused) return reused;
+  // Whoever writes the run holds its claim (a job of the same run, on
+  // another node, waits); a run completed meanwhile is reused.
+  return await withRunClaim(
+    dir,
+    async () => (await reuse()) ?? await trainClassifier(spec, params, root),
+  );
+}
+
+/** The parameters a classifier run records (and its id is made of): the spec's plus the profile's epochs, batch size and name. */
+function runParams(
+  params: ClassifierRunSpec["params"],
+  profile: Profile,
+): ClassifierRunSpec["params"] {
+  return {
+    ...params,
     epochs: profile.epochs,
     batchSize: profile.batchSize,
     profile: profile.name,
   };
-  const id = runId(spec.name, params, spec.seed);
-  const root = spec.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const previous = await completeRunMetrics<ClassifierMetrics>(
-    join(root, id),
-    spec.dataset,
-  );
-  if (previous) {
-    return { runId: id, dir: join(root, id), metrics: previous, reused: true };
-  }
+}
 
+/**
+ * The run id {@linkcode runClassifier} gives a run of `name` with
+ * `params` at `profile` and `seed`: known before anything is trained, so
+ * a batch of runs can be handed to an executor as jobs
+ * (`lib/execute/model_jobs.ts`).
+ */
+export function classifierRunId(
+  name: string,
+  params: ClassifierRunSpec["params"],
+  profile: Profile,
+  seed: number,
+): string {
+  return runId(name, runParams(params, profile), seed);
+}
+
+/** Trains, evaluates and records a run that has no complete record (the caller holds its claim). */
+async function trainClassifier(
+  spec: ClassifierRunSpec,
+  params: ClassifierRunSpec["params"],
+  root: string,
+): Promise<ClassifierRunResult> {
+  const { data, profile } = spec;
+  const classes = data.classNames.length;
+  const id = runId(spec.name, params, spec.seed);
   const run = await RunRecord.start({
     name: spec.name,
     params,

@@ -270,6 +270,15 @@ function dispatcherFor(
   return execution;
 }
 
+/**
+ * The executor that the current scope (or `FASHION_EXECUTOR`) hands the
+ * jobs named `name` to (a search, or a batch of model runs,
+ * `lib/execute/model_jobs.ts`); undefined: train them in this process.
+ */
+export function executorFor(name: string): RunExecutor | undefined {
+  return dispatcherFor(currentExecution(), name)?.executor;
+}
+
 /** The job of one trial of a dispatched search. */
 function trialJob<P extends Params>(
   options: SearchOptions<P>,

@@ -1,27 +1,59 @@
 /**
  * Training a category's models (notebooks 05 and 06): the combined model(s)
  * of Trousers&Jeans or Shoes, then the hierarchical chain (gender, then the
- * type model of each gender), each into its own run record.
+ * type model of each gender), each into its own run record, each with the
+ * profile's seed replicates. The runs are independent: with an executor
+ * (`deno task notebooks --executor slurm`, `--workers N`) they go to it as
+ * one batch of jobs ({@linkcode CATEGORY_MODEL_JOBS}, run by
+ * {@linkcode runCategoryModelJob}) before the category's results are read.
  *
  * @module
  */
 
 import type { ClassifierRunResult } from "../../execute/classifier_run.ts";
+import { selectBackend } from "../../backend.ts";
+import type { RunJob } from "../../execute/executor.ts";
+import {
+  checkJobData,
+  dispatchModelRuns,
+  type ModelJobArgs,
+  type ModelRunJob,
+  splitSizes,
+} from "../../execute/model_jobs.ts";
 import {
   type CategoryLevel,
   GENDERED_CATEGORIES,
   type GenderedCategory,
   type StudyModelSpec,
 } from "./specs.ts";
-import { type LevelData, loadLevel, type ShopArraysSource } from "./data.ts";
-import { trainStudyModel } from "./train.ts";
+import {
+  type LevelData,
+  loadLevel,
+  shopArrays,
+  type ShopArraysSource,
+} from "./data.ts";
+import { studyModelRunId, trainStudyModel } from "./train.ts";
 import { categoryModels } from "./catalog.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
+import { DEFAULT_RUNS_ROOT } from "../../runs/record.ts";
 import {
   replicateSeeds,
   type SeedSpread,
   seedSpread,
 } from "../../eval/seed_spread.ts";
+
+/** The builder of a category model's job (`tasks/job_runners.ts`); executors name it. */
+export const CATEGORY_MODEL_JOBS = "Study 000 category models";
+
+/** Which category model a job trains (its {@linkcode ModelJobArgs.model}). */
+export interface CategoryModelJob {
+  category: GenderedCategory;
+  level: CategoryLevel;
+  /** The model's name (e.g. `Shoes_Gender_L2`). */
+  name: string;
+  /** The seed of the level's splits (the context's, whatever the run's seed). */
+  splitSeed: number;
+}
 
 /** A trained model of a category with its data's class names. */
 export interface CategoryModelRun {
@@ -47,9 +79,9 @@ export async function trainCategoryModels(
   category: GenderedCategory,
   runsRoot?: string,
 ): Promise<CategoryModelRun[]> {
+  const models = categoryModels(category);
   const data = new Map<CategoryLevel, LevelData>();
-  const out: CategoryModelRun[] = [];
-  for (const { level, spec } of categoryModels(category)) {
+  for (const { level } of models) {
     if (!data.has(level)) {
       data.set(
         level,
@@ -62,19 +94,45 @@ export async function trainCategoryModels(
         ),
       );
     }
+  }
+  const seeds = replicateSeeds(context.seed, context.profile.seedReplicates);
+  const dataset = { id: source.datasetId, fingerprint: source.fingerprint };
+  const runs: ModelRunJob<CategoryModelJob>[] = models.flatMap((
+    { level, spec },
+  ) =>
+    seeds.map((seed) => ({
+      runId: studyModelRunId(spec, context.profile, seed),
+      seed,
+      model: { category, level, name: spec.name, splitSeed: context.seed },
+      data: { dataset, splits: splitSizes(data.get(level)!) },
+    }))
+  );
+  const dispatched = new Set(
+    await dispatchModelRuns({
+      builder: CATEGORY_MODEL_JOBS,
+      root: runsRoot ?? DEFAULT_RUNS_ROOT,
+      profile: context.profile,
+      backend: context.backend.name,
+      data: runs[0].data!,
+      source,
+      runs,
+    }),
+  );
+  const out: CategoryModelRun[] = [];
+  for (const { level, spec } of models) {
     const seedRuns: ClassifierRunResult[] = [];
-    for (
-      const seed of replicateSeeds(context.seed, context.profile.seedReplicates)
-    ) {
+    for (const seed of seeds) {
+      const run = await trainStudyModel({ ...context, seed }, {
+        spec,
+        level,
+        data: data.get(level)!,
+        source,
+        category: GENDERED_CATEGORIES[category],
+        runsRoot,
+      });
+      // A run a job trained just now was trained, not reused.
       seedRuns.push(
-        await trainStudyModel({ ...context, seed }, {
-          spec,
-          level,
-          data: data.get(level)!,
-          source,
-          category: GENDERED_CATEGORIES[category],
-          runsRoot,
-        }),
+        dispatched.has(run.runId) ? { ...run, reused: false } : run,
       );
     }
     out.push({
@@ -86,4 +144,50 @@ export async function trainCategoryModels(
     });
   }
   return out;
+}
+
+/**
+ * A category model's job (`tasks/run_job.ts`): reloads the model's level
+ * at the submitter's profile and split seed, checks the data and the run id
+ * against the job's, and trains the one run into the runs root.
+ */
+export async function runCategoryModelJob(
+  job: RunJob,
+): Promise<ClassifierRunResult> {
+  const args = job.args as ModelJobArgs<CategoryModelJob>;
+  const { category, level, name, splitSeed } = args.model;
+  const spec = categoryModels(category).find((m) =>
+    m.level === level && m.spec.name === name
+  )?.spec;
+  if (!spec) {
+    throw new Error(
+      `Job for run ${job.runId}: ${category} has no ${level} model ${name}`,
+    );
+  }
+  const source = (args.source as ShopArraysSource | null) ??
+    await shopArrays();
+  const data = await loadLevel(
+    source,
+    category,
+    level,
+    args.profile,
+    splitSeed,
+  );
+  checkJobData(job, {
+    dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+    splits: splitSizes(data),
+    runId: studyModelRunId(spec, args.profile, args.seed),
+  });
+  const backend = await selectBackend(args.backend);
+  return await trainStudyModel(
+    { profile: args.profile, backend, seed: args.seed },
+    {
+      spec,
+      level,
+      data,
+      source,
+      category: GENDERED_CATEGORIES[category],
+      runsRoot: args.runsRoot,
+    },
+  );
 }

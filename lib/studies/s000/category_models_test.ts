@@ -1,7 +1,8 @@
 /**
  * Study 000's category models train with each of the profile's seeds: one
  * run record per seed (same name and parameters), the context's seed
- * first, and the spread of their test accuracies.
+ * first, and the spread of their test accuracies. Handed to two local
+ * worker processes as jobs, they leave the same records as trained here.
  */
 import {
   deepStrictEqual as assertEquals,
@@ -11,7 +12,10 @@ import { selectBackend } from "../../backend.ts";
 import { readRun } from "../../runs/record.ts";
 import { seedGroup } from "../../runs/run_id.ts";
 import { smallShopSource, tinyProfile } from "../../testing/s000_fixture.ts";
-import { trainCategoryModels } from "./category_models.ts";
+import { LocalWorkers } from "../../execute/local_workers.ts";
+import { withSearchExecution } from "../../execute/search_runs.ts";
+import { comparableRecords } from "../../testing/comparable_records.ts";
+import { CATEGORY_MODEL_JOBS, trainCategoryModels } from "./category_models.ts";
 
 const backend = await selectBackend();
 
@@ -46,5 +50,38 @@ Deno.test({
       assertEquals(m.seeds.n, 2);
       assert(m.seeds.min <= m.seeds.max);
     }
+  },
+});
+
+Deno.test({
+  name:
+    "category models as jobs: two local workers leave the records of training here",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const source = await smallShopSource();
+    const context = { profile: tinyProfile(), backend, seed: 7 };
+    const here = await Deno.makeTempDir({ prefix: "runs_here_" });
+    const jobs = await Deno.makeTempDir({ prefix: "runs_jobs_" });
+    const trained = await trainCategoryModels(context, source, "Shoes", here);
+    const lines: string[] = [];
+    const viaJobs = await withSearchExecution(
+      {
+        executor: new LocalWorkers(2, (line) => lines.push(line)),
+        searches: [CATEGORY_MODEL_JOBS],
+      },
+      () => trainCategoryModels(context, source, "Shoes", jobs),
+    );
+    assert(
+      lines.some((l) => /4 job\(s\)/.test(l)),
+      `one batch of the four models:\n${lines.join("\n")}`,
+    );
+    // The jobs trained every run (none was there to reuse).
+    assert(viaJobs.every((m) => !m.run.reused));
+    assertEquals(
+      viaJobs.map((m) => m.run.metrics),
+      trained.map((m) => m.run.metrics),
+    );
+    assertEquals(await comparableRecords(jobs), await comparableRecords(here));
   },
 });

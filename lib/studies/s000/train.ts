@@ -11,9 +11,11 @@
  */
 import { buildStudyCnn } from "../../models/study_cnn.ts";
 import {
+  classifierRunId,
   type ClassifierRunResult,
   runClassifier,
 } from "../../execute/classifier_run.ts";
+import type { Profile } from "../../profiles.ts";
 import { ModelLevel, StudyModelSpec } from "./specs.ts";
 import { LevelData, ShopArraysSource } from "./data.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
@@ -55,6 +57,15 @@ export function specParams(
       ? {}
       : { augmentation: spec.augmentation }),
   };
+}
+
+/** The run id {@linkcode trainStudyModel} gives `spec` at `profile` and `seed`. */
+export function studyModelRunId(
+  spec: StudyModelSpec,
+  profile: Profile,
+  seed: number,
+): string {
+  return classifierRunId(spec.name, specParams(spec), profile, seed);
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The searches of studies 000 and 001 that can run their trials as jobs
  * (`lib/execute/executor.ts`), by name: study 000's primary search
- * (`Primary_Classification`, notebook 03) and study 001's Shoes grid
+ * (`Primary_Classification`, notebook 03), its per-model searches
+ * (`Trousers&Jeans_All_Search`, ..., notebooks 05 and 06,
+ * `lib/studies/s000/model_searches.ts`) and study 001's Shoes grid
  * (`Shoes_Combined_001`, notebook 06). The name is the search's own (its
  * trials are `<name> trial`), so a job's `builder` names the search it
  * belongs to.
@@ -33,12 +35,26 @@ import {
   type LevelSearchResult,
   runPrimarySearch,
 } from "../s000/search.ts";
-import { PRIMARY_BEST } from "../s000/specs.ts";
+import {
+  GENDERED_CATEGORIES,
+  type GenderedCategory,
+  PRIMARY_BEST,
+} from "../s000/specs.ts";
+import { modelSearch, modelSearchSpecs } from "../s000/model_searches.ts";
 import { runShoesGrid001, STUDY_001_SHOES_MODEL } from "./shoes_grid.ts";
 
-/** The searches that run as jobs, by name. */
+/** The searches that run as jobs, by name: study 000's primary search and its per-model searches, study 001's grid. */
 export const SEARCH_JOBS: Readonly<Record<string, LevelSearch>> = {
   [PRIMARY_BEST.name]: runPrimarySearch,
+  ...Object.fromEntries(
+    (Object.keys(GENDERED_CATEGORIES) as GenderedCategory[]).flatMap((
+      category,
+    ) =>
+      modelSearchSpecs(category).map((
+        search,
+      ) => [search.name, modelSearch(category, search)])
+    ),
+  ),
   [STUDY_001_SHOES_MODEL]: runShoesGrid001,
 };
 

@@ -28,9 +28,19 @@ import type { Profile } from "../../profiles.ts";
 import { publishedValue } from "../../published/published.ts";
 import { createRng, shuffleInPlace } from "../../random.ts";
 import {
+  classifierRunId,
   type ClassifierRunResult,
   runClassifier,
 } from "../../execute/classifier_run.ts";
+import { selectBackend } from "../../backend.ts";
+import { isRunComplete, type RunJob } from "../../execute/executor.ts";
+import {
+  checkJobData,
+  dispatchModelRuns,
+  type ModelJobArgs,
+  splitSizes,
+} from "../../execute/model_jobs.ts";
+import { DEFAULT_RUNS_ROOT } from "../../runs/record.ts";
 import type { EpochLogs } from "../../train/epoch_logs.ts";
 import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 import {
@@ -231,52 +241,87 @@ export interface Study004Result extends ClassifierRunResult {
   seeds: { runs: ClassifierRunResult[]; accuracy: SeedSpread };
 }
 
+/** The builder of study 004's jobs at `full` (`tasks/job_runners.ts`); executors name it. */
+export const STUDY_004_JOBS = "Study 004 runs";
+
+/** Which of study 004's runs a job trains (its {@linkcode ModelJobArgs.model}). */
+export interface Study004Job {
+  /** The epoch-selection run, or a run of the study's configuration on all training images. */
+  stage: "epoch selection" | "all training";
+  /** The seed of the splits and of the epoch-selection run (the context's). */
+  splitSeed: number;
+}
+
+/** Study 004's data for a context: the splits, the dataset and its split sizes. */
+async function study004Data(
+  profile: Profile,
+  seed: number,
+  split: Study004Split = "held-out",
+) {
+  const data = await fashionMnistSplits(profile, seed, split);
+  const fingerprint = await readFingerprint("fashion-mnist");
+  return {
+    data,
+    dataset: { id: "fashion-mnist", fingerprint: fingerprint.sha256 },
+    splits: splitSizes(data),
+  };
+}
+
+/** The held-out run's name and parameters: the profile's run, or at `full` the epoch selection. */
+function heldOutRunSpec(profile: Profile) {
+  return followsStudyOnAllTraining(profile)
+    ? {
+      name: STUDY_004_SELECTION_NAME,
+      params: { ...STUDY_004_PARAMS, heldOutShare: "1/6" },
+      tags: { role: "epoch selection", validation: VALIDATION_HELD_OUT },
+    }
+    : { name: STUDY_004_NAME, params: STUDY_004_PARAMS, tags: undefined };
+}
+
+/** Trains (or reuses) the run on held-out validation: the profile's run, or at `full` the epoch-selection run. */
+function heldOutRun(
+  context: LabContext,
+  prepared: Awaited<ReturnType<typeof study004Data>>,
+  runsRoot?: string,
+): Promise<ClassifierRunResult> {
+  const { name, params, tags } = heldOutRunSpec(context.profile);
+  return runClassifier({
+    name,
+    study: "004",
+    build: (s: number) => buildFashionMnistCnn({ seed: s }),
+    params,
+    data: prepared.data,
+    dataset: prepared.dataset,
+    profile: context.profile,
+    seed: context.seed,
+    backend: context.backend,
+    runsRoot,
+    tags,
+  });
+}
+
 /**
  * Trains and evaluates study 004's CNN at a profile into a run record. At
  * `smoke` and `course`: one run on the capped training images, validated
  * on a held-out sixth. At `full` (all data): the epoch-selection run on
  * five sixths with early stopping on the held-out sixth, then the study's
- * run on all 60,000 training images for the chosen epoch count.
+ * run on all 60,000 training images for the chosen epoch count, with each
+ * of the profile's seeds. With an executor (`--executor slurm`,
+ * `--workers N`) the full profile's runs go to it as jobs
+ * ({@linkcode STUDY_004_JOBS}): the epoch selection first, then the seeds'
+ * runs as one batch.
  */
 export async function runStudy004(
   context: LabContext,
   runsRoot?: string,
 ): Promise<Study004Result> {
   const { profile, seed, backend } = context;
-  const data = await fashionMnistSplits(profile, seed);
-  const fingerprint = await readFingerprint("fashion-mnist");
-  const dataset = { id: "fashion-mnist", fingerprint: fingerprint.sha256 };
-  const build = (s: number) => buildFashionMnistCnn({ seed: s });
-  const counts = (d: typeof data) => ({
-    train: d.train.labels.length,
-    validation: d.validation.labels.length,
-    test: d.test.labels.length,
-  });
-  // The run on held-out validation: the profile's run, or at `full` the
-  // epoch-selection run before the study's run on all training images.
-  const heldOutRun = (
-    name: string,
-    params: Record<string, string | number>,
-    tags?: Record<string, string>,
-  ) =>
-    runClassifier({
-      name,
-      study: "004",
-      build,
-      params,
-      data,
-      dataset,
-      profile,
-      seed,
-      backend,
-      runsRoot,
-      tags,
-    });
+  const heldOut = await study004Data(profile, seed);
   if (!followsStudyOnAllTraining(profile)) {
-    const result = await heldOutRun(STUDY_004_NAME, STUDY_004_PARAMS);
+    const result = await heldOutRun(context, heldOut, runsRoot);
     return {
       ...result,
-      splits: counts(data),
+      splits: heldOut.splits as Study004Result["splits"],
       validation: VALIDATION_HELD_OUT,
       epochs: profile.epochs,
       selection: null,
@@ -286,35 +331,67 @@ export async function runStudy004(
       },
     };
   }
-  const selection = await heldOutRun(
-    STUDY_004_SELECTION_NAME,
-    { ...STUDY_004_PARAMS, heldOutShare: "1/6" },
-    { role: "epoch selection", validation: VALIDATION_HELD_OUT },
-  );
-  const history = JSON.parse(
-    await Deno.readTextFile(join(selection.dir, "history.json")),
-  ) as EpochLogs[];
-  const epochs = chosenEpochCount(history);
-  const all = await fashionMnistSplits(profile, seed, "all training");
+  const batch = {
+    builder: STUDY_004_JOBS,
+    root: runsRoot ?? DEFAULT_RUNS_ROOT,
+    profile,
+    backend: backend.name,
+    source: null,
+  };
+  const selectionSpec = heldOutRunSpec(profile);
+  await dispatchModelRuns<Study004Job>({
+    ...batch,
+    data: heldOut,
+    runs: [{
+      runId: classifierRunId(
+        selectionSpec.name,
+        selectionSpec.params,
+        profile,
+        seed,
+      ),
+      seed,
+      model: { stage: "epoch selection", splitSeed: seed },
+    }],
+  });
+  const selection = await heldOutRun(context, heldOut, runsRoot);
+  const epochs = await chosenEpochsOf(selection);
+  const all = await study004Data(profile, seed, "all training");
   // The study's configuration with every seed of the profile (the run seed
   // first); the epoch count is the one chosen above.
+  const seeds = replicateSeeds(seed, profile.seedReplicates);
+  const allTraining = allTrainingRunSpec(all, epochs, selection, profile);
+  const dispatched = new Set(
+    await dispatchModelRuns<Study004Job>({
+      ...batch,
+      data: all,
+      runs: seeds.map((s) => ({
+        runId: classifierRunId(
+          STUDY_004_NAME,
+          allTraining.params,
+          allTraining.profile,
+          s,
+        ),
+        seed: s,
+        model: { stage: "all training", splitSeed: seed },
+      })),
+    }),
+  );
   const runs: ClassifierRunResult[] = [];
-  for (const s of replicateSeeds(seed, profile.seedReplicates)) {
-    runs.push(
-      await runOnAllTraining({
-        data: all,
-        dataset,
-        epochs,
-        selection,
-        context: { ...context, seed: s },
-        runsRoot,
-      }),
-    );
+  for (const s of seeds) {
+    const run = await runOnAllTraining({
+      data: all.data,
+      dataset: all.dataset,
+      epochs,
+      selection,
+      context: { ...context, seed: s },
+      runsRoot,
+    });
+    runs.push(dispatched.has(run.runId) ? { ...run, reused: false } : run);
   }
   const [result] = runs;
   return {
     ...result,
-    splits: counts(all),
+    splits: all.splits as Study004Result["splits"],
     validation: VALIDATION_NONE_EPOCHS_FROM_SELECTION,
     epochs,
     selection,
@@ -323,6 +400,87 @@ export async function runStudy004(
       accuracy: seedSpread(runs.map((r) => r.metrics.accuracy)),
     },
   };
+}
+
+/** The epoch count the epoch-selection run chose ({@linkcode chosenEpochCount} of its history). */
+async function chosenEpochsOf(selection: ClassifierRunResult) {
+  const history = JSON.parse(
+    await Deno.readTextFile(join(selection.dir, "history.json")),
+  ) as EpochLogs[];
+  return chosenEpochCount(history);
+}
+
+/** The parameters and profile of the study's run on all training images (what its run id is made of). */
+function allTrainingRunSpec(
+  all: { splits: Record<string, number> },
+  epochs: number,
+  selection: ClassifierRunResult,
+  profile: Profile,
+) {
+  return {
+    params: {
+      ...STUDY_004_PARAMS,
+      trainImages: all.splits.train,
+      validation: "none",
+      epochsFrom: selection.runId,
+    },
+    profile: { ...profile, epochs, patience: null },
+  };
+}
+
+/**
+ * A job of study 004's at `full` (`tasks/run_job.ts`): reloads
+ * Fashion-MNIST at the submitter's profile and split seed, checks data and
+ * run id against the job's, and trains the epoch-selection run or one
+ * seed's run on all training images (whose epoch-selection run must be
+ * complete: its job ran first).
+ */
+export async function runStudy004Job(
+  job: RunJob,
+): Promise<ClassifierRunResult> {
+  const args = job.args as ModelJobArgs<Study004Job>;
+  const { stage, splitSeed } = args.model;
+  const backend = await selectBackend(args.backend);
+  const context = { profile: args.profile, backend, seed: splitSeed };
+  const root = args.runsRoot;
+  const heldOut = await study004Data(args.profile, splitSeed);
+  const selectionSpec = heldOutRunSpec(args.profile);
+  const selectionId = classifierRunId(
+    selectionSpec.name,
+    selectionSpec.params,
+    args.profile,
+    splitSeed,
+  );
+  if (stage === "epoch selection") {
+    checkJobData(job, { ...heldOut, runId: selectionId });
+    return await heldOutRun(context, heldOut, root);
+  }
+  if (!(await isRunComplete(root, selectionId))) {
+    throw new Error(
+      `Job for run ${job.runId}: its epoch-selection run ${selectionId} is not complete; it runs first (resubmit the same command)`,
+    );
+  }
+  const selection = await heldOutRun(context, heldOut, root);
+  const epochs = await chosenEpochsOf(selection);
+  const all = await study004Data(args.profile, splitSeed, "all training");
+  const spec = allTrainingRunSpec(all, epochs, selection, args.profile);
+  checkJobData(job, {
+    ...all,
+    runId: classifierRunId(
+      STUDY_004_NAME,
+      spec.params,
+      spec.profile,
+      args.seed,
+    ),
+  });
+  return await runOnAllTraining({
+    data: all.data,
+    dataset: all.dataset,
+    epochs,
+    selection,
+    context: { ...context, seed: args.seed },
+    runsRoot: root,
+  });
 }
 
 /**
@@ -340,19 +498,20 @@ async function runOnAllTraining(options: {
 }): Promise<ClassifierRunResult> {
   const { data, epochs, selection, context } = options;
   const trainImages = data.train.labels.length;
+  const spec = allTrainingRunSpec(
+    { splits: splitSizes(data) },
+    epochs,
+    selection,
+    context.profile,
+  );
   return await runClassifier({
     name: STUDY_004_NAME,
     study: "004",
     build: (seed) => buildFashionMnistCnn({ seed }),
-    params: {
-      ...STUDY_004_PARAMS,
-      trainImages,
-      validation: "none",
-      epochsFrom: selection.runId,
-    },
+    params: spec.params,
     data,
     dataset: options.dataset,
-    profile: { ...context.profile, epochs, patience: null },
+    profile: spec.profile,
     seed: context.seed,
     backend: context.backend,
     runsRoot: options.runsRoot,
