@@ -100,11 +100,13 @@ export async function dispatchModelRuns<M>(
   }
   if (!pending.length) return [];
   const jobs: RunJob[] = pending.map((run) => {
+    const { dataset, splits } = run.data ?? batch.data;
     const args: ModelJobArgs<M> = {
       profile: batch.profile,
       seed: run.seed,
       backend: batch.backend,
-      ...(run.data ?? batch.data),
+      dataset,
+      splits,
       source: batch.source,
       runsRoot: root,
       model: run.model,
