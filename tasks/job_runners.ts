@@ -8,7 +8,8 @@
  * - model runs (each run a job, `lib/execute/model_jobs.ts`): study 000's
  *   category models with their seed replicates
  *   (`lib/studies/s000/category_models.ts`); study 004's runs at `full`
- *   (`lib/studies/s004/runs.ts`: the epoch selection, then the seeds).
+ *   (`lib/studies/s004/runs.ts`: the epoch selection, then the seeds);
+ *   study 002's set-ups (`lib/studies/s002/run_jobs.ts`).
  *
  * `tasks/run_job.ts` looks a job's builder up here; `reproduce` and
  * `notebooks` name these builders in the executor settings they hand to the
@@ -30,6 +31,10 @@ import {
   runCategoryModelJob,
 } from "../lib/studies/s000/category_models.ts";
 import { runStudy004Job, STUDY_004_JOBS } from "../lib/studies/s004/mod.ts";
+import {
+  runStudy002Job,
+  STUDY_002_JOBS,
+} from "../lib/studies/s002/run_jobs.ts";
 
 /** What a job of each builder runs, by the builder's name. */
 export const JOB_RUNNERS: Readonly<
@@ -39,6 +44,7 @@ export const JOB_RUNNERS: Readonly<
   [STUDY_003_SEARCH_JOB]: runStudy003TuningJob,
   [CATEGORY_MODEL_JOBS]: runCategoryModelJob,
   [STUDY_004_JOBS]: runStudy004Job,
+  [STUDY_002_JOBS]: runStudy002Job,
 };
 
 /** The builders whose runs can go to an executor (what `--executor` / `--workers` apply to). */

@@ -88,8 +88,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Profile } from "../../profiles.ts";
+import { dispatchModelRuns } from "../../execute/model_jobs.ts";
+import { withRunClaim } from "../../execute/run_claim.ts";
 import { augmentBatch } from "../../data/images/augment.ts";
 import {
   buildTransferModel,
@@ -107,6 +109,7 @@ import {
   RunRecord,
 } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
+import type { DatasetRef } from "../../runs/run_json.ts";
 import { type McNemarResult, mcnemarTest } from "../../eval/mcnemar.ts";
 import type { ClassifierMetrics } from "../../runs/classifier_metrics.ts";
 import {
@@ -412,6 +415,35 @@ async function recordRun(args: {
 }): Promise<Study002Run> {
   const { context, data, images, spec, settings } = args;
   const splits = splitSizes(data, images);
+  const id = runId(study002RunName(spec, settings), args.params, context.seed);
+  const dir = join(args.root, id);
+  // Whoever writes the run holds its claim (a job of the same run waits);
+  // a run completed meanwhile is reused.
+  return await withRunClaim(dir, async () => {
+    const metrics = await completeRunMetrics<ClassifierMetrics>(
+      dir,
+      data.dataset,
+    );
+    if (metrics) {
+      return {
+        ...describe(spec, settings),
+        runId: id,
+        dir,
+        metrics,
+        splits,
+        reused: true,
+      };
+    }
+    return await trainAndRecord(args, splits);
+  });
+}
+
+/** {@linkcode recordRun}'s training, under the run folder's claim. */
+async function trainAndRecord(
+  args: Parameters<typeof recordRun>[0],
+  splits: ReturnType<typeof splitSizes>,
+): Promise<Study002Run> {
+  const { context, data, images, spec, settings } = args;
   const run = await RunRecord.start({
     name: study002RunName(spec, settings),
     params: args.params,
@@ -642,7 +674,40 @@ export async function runStudy002(
     await loadStudy002Data(context.profile, context.seed, options);
   const settings = study002Settings(context.profile, options.settings);
   const specs = study002RunSpecs(settings);
-  const transferSpecs = specs.filter((s) =>
+  const dispatched = new Set(
+    await dispatchStudy002Runs(context, data, settings, specs, options),
+  );
+  const features = lazyStudy002Features(context, data, settings, options);
+  const runs: Study002Run[] = [];
+  for (const spec of specs) {
+    const run = settings.setups[spec.setup].model === "baseline"
+      ? await runStudy002Baseline(context, data, spec, options)
+      : await runStudy002Transfer(context, data, spec, features, options);
+    // A run a job trained just now was trained, not reused.
+    runs.push(dispatched.has(run.runId) ? { ...run, reused: false } : run);
+  }
+  return {
+    data,
+    settings,
+    runs,
+    featureSeconds: features.seconds(),
+  };
+}
+
+/**
+ * The frozen-base features of every transfer run of `settings` (the
+ * balancing copies of all of them included, so every run sees the same
+ * features whichever process computes them), computed on first call only
+ * (never when every transfer run is reused); `seconds()` says what they
+ * cost (0 when not computed).
+ */
+export function lazyStudy002Features(
+  context: LabContext,
+  data: Study002Data,
+  settings: Study002Settings,
+  options: Pick<Study002RunOptions, "baseDir">,
+): (() => Promise<Study002Features>) & { seconds(): number } {
+  const transferSpecs = study002RunSpecs(settings).filter((s) =>
     settings.setups[s.setup].model === "mobilenetv2"
   );
   let cached: Study002Features | null = null;
@@ -657,20 +722,83 @@ export async function runStudy002(
           .topUps
       ),
     );
-  const runs: Study002Run[] = [];
-  for (const spec of specs) {
-    runs.push(
-      settings.setups[spec.setup].model === "baseline"
-        ? await runStudy002Baseline(context, data, spec, options)
-        : await runStudy002Transfer(context, data, spec, features, options),
-    );
-  }
-  return {
+  return Object.assign(features, {
+    seconds: () => (cached as Study002Features | null)?.seconds ?? 0,
+  });
+}
+
+/** The builder of study 002's jobs (`tasks/job_runners.ts`); executors name it. */
+export const STUDY_002_JOBS = "Study 002 set-ups";
+
+/** Where a study 002 job finds what the submitter used (its {@linkcode ModelJobArgs.source}). */
+export interface Study002JobSource {
+  /** The dataset folder (absolute). */
+  dir: string;
+  /** The dataset reference the submitter was given instead of the install's fingerprint (tests), if any. */
+  dataset?: DatasetRef;
+  /** The submitter's settings overrides. */
+  settings?: Partial<Study002Settings>;
+  /** The submitter's MobileNetV2 folder, if it named one. */
+  baseDir?: string;
+}
+
+/** The run id and split sizes a set-up's run has (what a job checks before training). */
+export function study002RunIdentity(
+  context: LabContext,
+  data: Study002Data,
+  spec: Study002RunSpec,
+  settings: Study002Settings,
+): { runId: string; splits: Record<string, number> } {
+  const images = study002RunImages(
     data,
+    spec,
+    context.profile,
+    context.seed,
     settings,
-    runs,
-    featureSeconds: (cached as Study002Features | null)?.seconds ?? 0,
+  );
+  return {
+    runId: idOf(context, data, spec, settings),
+    splits: splitSizes(data, images),
   };
+}
+
+/** Hands the set-ups' runs without a complete record to the executor for {@linkcode STUDY_002_JOBS}, if one applies. */
+function dispatchStudy002Runs(
+  context: LabContext,
+  data: Study002Data,
+  settings: Study002Settings,
+  specs: Study002RunSpec[],
+  options: Study002RunOptions & Pick<Study002DataOptions, "dataset">,
+): Promise<string[]> {
+  const source: Study002JobSource = {
+    dir: resolve(data.dir),
+    ...(options.dataset ? { dataset: options.dataset } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.baseDir ? { baseDir: resolve(options.baseDir) } : {}),
+  };
+  const runs = specs.map((spec) => {
+    const { runId, splits } = study002RunIdentity(
+      context,
+      data,
+      spec,
+      settings,
+    );
+    return {
+      runId,
+      seed: context.seed,
+      model: spec,
+      data: { dataset: data.dataset, splits },
+    };
+  });
+  return dispatchModelRuns<Study002RunSpec>({
+    builder: STUDY_002_JOBS,
+    root: options.runsRoot ?? DEFAULT_RUNS_ROOT,
+    profile: context.profile,
+    backend: context.backend.name,
+    data: runs[0].data,
+    source,
+    runs,
+  });
 }
 
 /** McNemar's test between two of the runs, which share the test images. */

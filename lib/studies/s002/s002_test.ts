@@ -59,6 +59,10 @@ import {
 } from "./settings.ts";
 import { STUDY_002_PUBLISHED } from "../../published/published.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
+import { LocalWorkers } from "../../execute/local_workers.ts";
+import { withSearchExecution } from "../../execute/search_runs.ts";
+import { comparableRecords } from "../../testing/comparable_records.ts";
+import { STUDY_002_JOBS } from "./run_jobs.ts";
 
 const DIR = datasetDir(STUDY_002_DATASET);
 const BASE_DIR = join(mirrorDir(), MOBILENET_V2_FOLDER);
@@ -594,6 +598,31 @@ Deno.test({
     assertEquals(compared, pristine.size);
     tf.dispose([x, probabilities]);
     saved.dispose();
+
+    // The same set-ups as jobs of two local worker processes (each reloads
+    // the photos and computes its own features): the same records.
+    const jobsRoot = await Deno.makeTempDir({ prefix: "study002_jobs_" });
+    const lines: string[] = [];
+    const viaJobs = await withSearchExecution(
+      {
+        executor: new LocalWorkers(2, (line) => lines.push(line)),
+        searches: [STUDY_002_JOBS],
+      },
+      () =>
+        runStudy002(context, {
+          data,
+          dataset: DATASET,
+          runsRoot: jobsRoot,
+          baseDir: BASE_DIR,
+        }),
+    );
+    assert(lines.some((l) => /6 job\(s\)/.test(l)), lines.join("\n"));
+    assert(viaJobs.runs.every((r) => !r.reused));
+    assertEquals(viaJobs.featureSeconds, 0, "the submitter computed nothing");
+    assertEquals(
+      await comparableRecords(jobsRoot),
+      await comparableRecords(root),
+    );
 
     const rerun = await runStudy002(context, {
       data,
