@@ -9,7 +9,8 @@
  *   category models with their seed replicates
  *   (`lib/studies/s000/category_models.ts`); study 004's runs at `full`
  *   (`lib/studies/s004/runs.ts`: the epoch selection, then the seeds);
- *   study 002's set-ups (`lib/studies/s002/run_jobs.ts`).
+ *   study 002's set-ups (`lib/studies/s002/run_jobs.ts`); the primary
+ *   model's variants (`lib/studies/s000/primary_variant_jobs.ts`).
  *
  * `tasks/run_job.ts` looks a job's builder up here; `reproduce` and
  * `notebooks` name these builders in the executor settings they hand to the
@@ -32,6 +33,10 @@ import {
 } from "../lib/studies/s000/category_models.ts";
 import { runStudy004Job, STUDY_004_JOBS } from "../lib/studies/s004/mod.ts";
 import {
+  PRIMARY_VARIANT_JOBS,
+  runPrimaryVariantJob,
+} from "../lib/studies/s000/primary_variant_jobs.ts";
+import {
   runStudy002Job,
   STUDY_002_JOBS,
 } from "../lib/studies/s002/run_jobs.ts";
@@ -45,6 +50,7 @@ export const JOB_RUNNERS: Readonly<
   [CATEGORY_MODEL_JOBS]: runCategoryModelJob,
   [STUDY_004_JOBS]: runStudy004Job,
   [STUDY_002_JOBS]: runStudy002Job,
+  [PRIMARY_VARIANT_JOBS]: runPrimaryVariantJob,
 };
 
 /** The builders whose runs can go to an executor (what `--executor` / `--workers` apply to). */

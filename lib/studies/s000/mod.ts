@@ -8,7 +8,7 @@
  * | `data.ts`                  | the authors' arrays or the stand-in; one model's splits        |
  * | `train.ts`                 | one model trained into a tagged run record                    |
  * | `search.ts`                | the primary model's search (and the level searches of 001)    |
- * | `category_models.ts`       | a category's combined model(s) and hierarchical chain         |
+ * | `category_models.ts`       | a category's combined model(s) and hierarchical chain (jobs)  |
  * | `model_searches.ts`        | our per-model grids for those models (`model_search_table.ts`) |
  * | `compare.ts`               | combined vs hierarchical on the same test images              |
  * | `catalog.ts`, `test_all.ts`| every model, re-tested from its run record (notebook 08)      |
@@ -16,6 +16,7 @@
  * | `shop_photos.ts`           | the primary model scored on the shop's own photos             |
  * | `street_photos.ts`         | ... and on street photos of shoes and pants                   |
  * | `primary_variants.ts`      | primary models that carry over to those photos (notebook 12)  |
+ * | `primary_variant_jobs.ts`  | ... all of them as one batch (jobs with an executor)          |
  * | `variant_tables.ts`        | notebook 12's tables, McNemar and the best variant            |
  * | `shop_framing.ts`          | why it fails there: framing measured and changed              |
  * | `shoe_orientation*.ts`     | the shoe-orientation augmentation and its ablation            |
@@ -66,6 +67,10 @@ export {
   primaryVariant,
   trainPrimaryVariant,
 } from "./primary_variants.ts";
+export {
+  PRIMARY_VARIANT_JOBS,
+  trainPrimaryVariants,
+} from "./primary_variant_jobs.ts";
 export {
   bestVariant,
   mcnemarTable,

@@ -52,6 +52,7 @@ import { type ArrayAugment, arrayAugment } from "../../train/array_augment.ts";
 import { compileClassifier } from "../../train/compile.ts";
 import { fit } from "../../train/fit.ts";
 import {
+  classifierRunId,
   type ClassifierRunResult,
   evaluateClassifier,
   profileFitOptions,
@@ -67,6 +68,8 @@ import {
   RunRecord,
 } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
+import type { Profile } from "../../profiles.ts";
+import { withRunClaim } from "../../execute/run_claim.ts";
 import { type LevelData, levelSplits, type ShopArraysSource } from "./data.ts";
 import { PRIMARY_BEST, WIDE_DENSE_LEARNING_RATE } from "./specs.ts";
 import { specParams } from "./train.ts";
@@ -391,11 +394,26 @@ interface VariantJob {
   runsRoot?: string;
 }
 
+/** A CNN variant's profile (the variants' epochs) and parameters: what its run id is made of. */
+function cnnVariantRun(variant: PrimaryVariant, profile: Profile) {
+  const variantProfile = { ...profile, epochs: profile.variantEpochs };
+  return {
+    profile: variantProfile,
+    params: {
+      ...specParams(PRIMARY_BEST),
+      learningRate: WIDE_DENSE_LEARNING_RATE,
+      network: variant.network,
+      augment: variant.augment.join("+") || "none",
+      epochs: variantProfile.epochs,
+    },
+  };
+}
+
 async function trainCnnVariant(
   { context, source, data, variant, runsRoot }: VariantJob,
 ): Promise<ClassifierRunResult> {
   const augment = variantAugment(variant.augment);
-  const profile = { ...context.profile, epochs: context.profile.variantEpochs };
+  const { profile, params } = cnnVariantRun(variant, context.profile);
   return await runClassifier({
     name: variantRunName(variant),
     study: "000",
@@ -405,13 +423,7 @@ async function trainCnnVariant(
         classes: data.classNames.length,
         seed,
       }),
-    params: {
-      ...specParams(PRIMARY_BEST),
-      learningRate: WIDE_DENSE_LEARNING_RATE,
-      network: variant.network,
-      augment: variant.augment.join("+") || "none",
-      epochs: profile.epochs,
-    },
+    params,
     data,
     dataset: { id: source.datasetId, fingerprint: source.fingerprint },
     standIn: source.standIn,
@@ -470,13 +482,10 @@ async function augmentedFeatures(
   return { x, labels };
 }
 
-async function trainPretrainedVariant(
-  { context, source, data, variant, runsRoot }: VariantJob,
-): Promise<ClassifierRunResult> {
-  const { profile, seed } = context;
-  const augment = variantAugment(variant.augment);
+/** A pretrained variant's parameters: what its run id is made of. */
+function pretrainedVariantParams(variant: PrimaryVariant, profile: Profile) {
   const fineTuneBlocks = variant.fineTuneBlocks ?? 0;
-  const params = {
+  return {
     network: variant.network,
     base: "mobilenet-v2-0.35-224-notop",
     augment: variant.augment.join("+") || "none",
@@ -491,16 +500,63 @@ async function trainPretrainedVariant(
     patience: profile.patience ?? "none",
     profile: profile.name,
   };
+}
+
+/**
+ * The run id {@linkcode trainPrimaryVariant} gives `variant` at the
+ * context's profile and seed: known before training, so the variants can
+ * go to an executor as one batch of jobs.
+ */
+export function primaryVariantRunId(
+  variant: PrimaryVariant,
+  profile: Profile,
+  seed: number,
+): string {
+  const name = variantRunName(variant);
+  if (variant.network === "study-cnn") {
+    const run = cnnVariantRun(variant, profile);
+    return classifierRunId(name, run.params, run.profile, seed);
+  }
+  return runId(name, pretrainedVariantParams(variant, profile), seed);
+}
+
+async function trainPretrainedVariant(
+  job: VariantJob,
+): Promise<ClassifierRunResult> {
+  const { context, source, variant, runsRoot } = job;
+  const params = pretrainedVariantParams(variant, context.profile);
   const name = variantRunName(variant);
   const root = runsRoot ?? DEFAULT_RUNS_ROOT;
-  const id = runId(name, params, seed);
-  const previous = await completeRunMetrics<ClassifierMetrics>(
-    join(root, id),
-    { id: source.datasetId, fingerprint: source.fingerprint },
+  const id = runId(name, params, context.seed);
+  const dir = join(root, id);
+  const reuse = async () => {
+    const previous = await completeRunMetrics<ClassifierMetrics>(
+      dir,
+      { id: source.datasetId, fingerprint: source.fingerprint },
+    );
+    return previous
+      ? { runId: id, dir, metrics: previous, reused: true }
+      : null;
+  };
+  const reused = await reuse();
+  if (reused) return reused;
+  // Whoever writes the run holds its claim (a job of the same run waits);
+  // a run completed meanwhile is reused.
+  return await withRunClaim(
+    dir,
+    async () => (await reuse()) ?? await trainHead(job, name, params),
   );
-  if (previous) {
-    return { runId: id, dir: join(root, id), metrics: previous, reused: true };
-  }
+}
+
+/** Trains a pretrained variant's head on cached features into its record (the caller holds the run's claim). */
+async function trainHead(
+  { context, source, data, variant, runsRoot }: VariantJob,
+  name: string,
+  params: ReturnType<typeof pretrainedVariantParams>,
+): Promise<ClassifierRunResult> {
+  const { profile, seed } = context;
+  const augment = variantAugment(variant.augment);
+  const fineTuneBlocks = variant.fineTuneBlocks ?? 0;
   const classes = data.classNames.length;
   const run = await RunRecord.start({
     name,

@@ -6,6 +6,8 @@
  * pretrained MobileNetV2 variant and one with its last block fine-tuned
  * each train into a complete, tagged record whose saved model takes the
  * converted arrays; the best-variant rule and the tables read the records.
+ * Handed to two local worker processes as one batch of jobs, a CNN and a
+ * pretrained variant leave the records of training them here.
  */
 import {
   deepStrictEqual as assertEquals,
@@ -28,6 +30,15 @@ import {
   variantCopyCount,
 } from "./primary_variants.ts";
 import { bestVariant, type VariantResult } from "./variant_tables.ts";
+import {
+  PRIMARY_VARIANT_JOBS,
+  trainPrimaryVariants,
+} from "./primary_variant_jobs.ts";
+import { loadPrimary } from "./data.ts";
+import { LocalWorkers } from "../../execute/local_workers.ts";
+import { withSearchExecution } from "../../execute/search_runs.ts";
+import { comparableRecords } from "../../testing/comparable_records.ts";
+import { smallShopSource, tinyProfile } from "../../testing/s000_fixture.ts";
 import type { LevelData, ShopArraysSource } from "./data.ts";
 import * as tf from "@tensorflow/tfjs";
 
@@ -166,4 +177,44 @@ Deno.test("bestVariant: the highest lowest per-class accuracy over the photo che
   assertEquals(bestVariant([a, b]).variant.id, "placement");
   const d = result("orientation", 0.99, [0.8, 0.8], [0.9]);
   assertEquals(bestVariant([a, b, d]).variant.id, "orientation");
+});
+
+Deno.test({
+  name:
+    "variants as one batch of jobs: two local workers leave the records of training here",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const shop = await smallShopSource();
+    const tiny = { ...context, profile: tinyProfile() };
+    const data = await loadPrimary(shop, tiny.profile, tiny.seed);
+    const variants = [
+      "placement",
+      "mobilenetv2-placement-stretch-backdrop-photometric",
+    ].map(primaryVariant);
+    const here = await Deno.makeTempDir({ prefix: "variants_here_" });
+    const jobs = await Deno.makeTempDir({ prefix: "variants_jobs_" });
+    const trained = await trainPrimaryVariants(
+      tiny,
+      shop,
+      data,
+      variants,
+      here,
+    );
+    const lines: string[] = [];
+    const viaJobs = await withSearchExecution(
+      {
+        executor: new LocalWorkers(2, (line) => lines.push(line)),
+        searches: [PRIMARY_VARIANT_JOBS],
+      },
+      () => trainPrimaryVariants(tiny, shop, data, variants, jobs),
+    );
+    assert(lines.some((l) => /2 job\(s\)/.test(l)), lines.join("\n"));
+    assertEquals(viaJobs.map((r) => r.reused), [false, false]);
+    assertEquals(
+      viaJobs.map((r) => r.runId),
+      trained.map((r) => r.runId),
+    );
+    assertEquals(await comparableRecords(jobs), await comparableRecords(here));
+  },
 });

@@ -1,0 +1,115 @@
+/**
+ * The primary model's variants (notebook 12) trained as one batch: with an
+ * executor (`deno task notebooks --executor slurm 12`, `--workers N`) every
+ * variant without a complete record is a job ({@linkcode PRIMARY_VARIANT_JOBS},
+ * run by {@linkcode runPrimaryVariantJob}); the notebook then reads them
+ * all and checks each on the photos. Without one they train here, one
+ * after another, as {@linkcode trainPrimaryVariant} does.
+ *
+ * @module
+ */
+import { selectBackend } from "../../backend.ts";
+import type { ClassifierRunResult } from "../../execute/classifier_run.ts";
+import type { RunJob } from "../../execute/executor.ts";
+import {
+  checkJobData,
+  dispatchModelRuns,
+  type ModelJobArgs,
+  splitSizes,
+} from "../../execute/model_jobs.ts";
+import type { LabContext } from "../../runs/lab_context.ts";
+import { DEFAULT_RUNS_ROOT } from "../../runs/record.ts";
+import {
+  type LevelData,
+  loadPrimary,
+  shopArrays,
+  type ShopArraysSource,
+} from "./data.ts";
+import {
+  type PrimaryVariant,
+  primaryVariant,
+  primaryVariantRunId,
+  trainPrimaryVariant,
+} from "./primary_variants.ts";
+
+/** The builder of a variant's job (`tasks/job_runners.ts`); executors name it. */
+export const PRIMARY_VARIANT_JOBS = "Study 000 primary variants";
+
+/** Which variant a job trains (its {@linkcode ModelJobArgs.model}). */
+export interface PrimaryVariantJob {
+  /** The variant's id (`PRIMARY_VARIANTS`). */
+  variant: string;
+}
+
+/**
+ * Trains (or reuses) every variant of `variants` on the primary task's
+ * arrays, handing those without a complete record to the executor first
+ * when one applies; the results in `variants` order.
+ */
+export async function trainPrimaryVariants(
+  context: LabContext,
+  source: ShopArraysSource,
+  data: LevelData,
+  variants: readonly PrimaryVariant[],
+  runsRoot?: string,
+): Promise<ClassifierRunResult[]> {
+  const dispatched = new Set(
+    await dispatchModelRuns<PrimaryVariantJob>({
+      builder: PRIMARY_VARIANT_JOBS,
+      root: runsRoot ?? DEFAULT_RUNS_ROOT,
+      profile: context.profile,
+      backend: context.backend.name,
+      data: {
+        dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+        splits: splitSizes(data),
+      },
+      source,
+      runs: variants.map((variant) => ({
+        runId: primaryVariantRunId(variant, context.profile, context.seed),
+        seed: context.seed,
+        model: { variant: variant.id },
+      })),
+    }),
+  );
+  const out: ClassifierRunResult[] = [];
+  for (const variant of variants) {
+    const run = await trainPrimaryVariant(
+      context,
+      source,
+      data,
+      variant,
+      runsRoot,
+    );
+    // A run a job trained just now was trained, not reused.
+    out.push(dispatched.has(run.runId) ? { ...run, reused: false } : run);
+  }
+  return out;
+}
+
+/**
+ * A variant's job (`tasks/run_job.ts`): reloads the primary task's arrays
+ * at the submitter's profile and seed, checks data and run id against the
+ * job's, and trains the variant into the runs root.
+ */
+export async function runPrimaryVariantJob(
+  job: RunJob,
+): Promise<ClassifierRunResult> {
+  const args = job.args as ModelJobArgs<PrimaryVariantJob>;
+  const variant = primaryVariant(args.model.variant);
+  const source = (args.source as ShopArraysSource | null) ??
+    await shopArrays();
+  const data = await loadPrimary(source, args.profile, args.seed);
+  checkJobData(job, {
+    dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+    splits: splitSizes(data),
+    runId: primaryVariantRunId(variant, args.profile, args.seed),
+  });
+  const backend = await selectBackend(args.backend);
+  return await trainPrimaryVariant(
+    { profile: args.profile, backend, seed: args.seed },
+    source,
+    data,
+    variant,
+    args.runsRoot,
+  );
+}
