@@ -10,7 +10,9 @@
  *   (`lib/studies/s000/category_models.ts`); study 004's runs at `full`
  *   (`lib/studies/s004/runs.ts`: the epoch selection, then the seeds);
  *   study 002's set-ups (`lib/studies/s002/run_jobs.ts`); the primary
- *   model's variants (`lib/studies/s000/primary_variant_jobs.ts`).
+ *   model's variants (`lib/studies/s000/primary_variant_jobs.ts`); the
+ *   shoe-orientation experiment's three runs
+ *   (`lib/studies/s000/shoe_orientation.ts`).
  *
  * `tasks/run_job.ts` looks a job's builder up here; `reproduce` and
  * `notebooks` name these builders in the executor settings they hand to the
@@ -37,6 +39,10 @@ import {
   runPrimaryVariantJob,
 } from "../lib/studies/s000/primary_variant_jobs.ts";
 import {
+  runShoeOrientationJob,
+  SHOE_ORIENTATION_JOBS,
+} from "../lib/studies/s000/shoe_orientation.ts";
+import {
   runStudy002Job,
   STUDY_002_JOBS,
 } from "../lib/studies/s002/run_jobs.ts";
@@ -51,6 +57,7 @@ export const JOB_RUNNERS: Readonly<
   [STUDY_004_JOBS]: runStudy004Job,
   [STUDY_002_JOBS]: runStudy002Job,
   [PRIMARY_VARIANT_JOBS]: runPrimaryVariantJob,
+  [SHOE_ORIENTATION_JOBS]: runShoeOrientationJob,
 };
 
 /** The builders whose runs can go to an executor (what `--executor` / `--workers` apply to). */

@@ -50,14 +50,24 @@ import {
 import { buildStudyCnn, type StudyCnnOptions } from "../../models/study_cnn.ts";
 import { loadModel } from "../../models/model_files.ts";
 import { predictClasses } from "../../train/predict.ts";
-import { readTestCorrectness } from "../../runs/record.ts";
+import { DEFAULT_RUNS_ROOT, readTestCorrectness } from "../../runs/record.ts";
 import { type McNemarResult, mcnemarTest } from "../../eval/mcnemar.ts";
 import { type Interval, wilsonInterval } from "../../eval/intervals.ts";
 import {
+  classifierRunId,
   type ClassifierRunResult,
+  type ClassifierRunSpec,
   runClassifier,
   toTensors,
 } from "../../execute/classifier_run.ts";
+import { selectBackend } from "../../backend.ts";
+import type { RunJob } from "../../execute/executor.ts";
+import {
+  checkJobData,
+  dispatchModelRuns,
+  type ModelJobArgs,
+  splitSizes,
+} from "../../execute/model_jobs.ts";
 import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 import {
   type LevelData,
@@ -230,6 +240,78 @@ async function mirroredAccuracy(
   }
 }
 
+/** The builder of the experiment's jobs (`tasks/job_runners.ts`); executors name it. */
+export const SHOE_ORIENTATION_JOBS = "Study 000 shoe orientation";
+
+/** Which variant a job trains (its `ModelJobArgs.model`). */
+export interface ShoeOrientationJob {
+  variant: ShoeOrientationVariant;
+}
+
+/** The run of one variant: `Shoes_All_Dropout` trained on `data` (canonicalised for `canonical`) as the variant says. */
+function orientationRunSpec(
+  context: LabContext,
+  source: ShopArraysSource,
+  data: LevelData,
+  canonical: LevelData,
+  variant: ShoeOrientationVariant,
+): ClassifierRunSpec {
+  const spec = STUDY_000_BEST.Shoes.All;
+  const model: Partial<StudyCnnOptions> = spec.options;
+  const classes = data.classNames.length;
+  return {
+    name: `${spec.name} (shoe orientation: ${variant})`,
+    study: "000",
+    build: (seed) => buildStudyCnn({ ...model, classes, seed }),
+    // The variant, not the spec's own augmentation, says how it trains.
+    params: {
+      ...specParams({ ...spec, augmentation: undefined }),
+      orientation: variant,
+    },
+    compile: spec.learningRate === undefined
+      ? undefined
+      : { learningRate: spec.learningRate },
+    data: variant === "canonical" ? canonical : data,
+    dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+    standIn: source.standIn,
+    profile: context.profile,
+    seed: context.seed,
+    backend: context.backend,
+    augment: variant === "random-flip"
+      ? studyAugment("random-flip")
+      : undefined,
+    tags: { experiment: SHOE_ORIENTATION_EXPERIMENT, variant },
+  };
+}
+
+/**
+ * A variant's job (`tasks/run_job.ts`): reloads the combined Shoes model's
+ * data at the submitter's profile and seed, checks data and run id against
+ * the job's, and trains the variant into the runs root.
+ */
+export async function runShoeOrientationJob(
+  job: RunJob,
+): Promise<ClassifierRunResult> {
+  const args = job.args as ModelJobArgs<ShoeOrientationJob>;
+  const source = (args.source as ShopArraysSource | null) ??
+    await shopArrays();
+  const data = await loadLevel(source, "Shoes", "All", args.profile, args.seed);
+  const backend = await selectBackend(args.backend);
+  const spec = orientationRunSpec(
+    { profile: args.profile, backend, seed: args.seed },
+    source,
+    data,
+    canonicalizeLevel(data).data,
+    args.model.variant,
+  );
+  checkJobData(job, {
+    dataset: spec.dataset,
+    splits: splitSizes(data),
+    runId: classifierRunId(spec.name, spec.params, spec.profile, spec.seed),
+  });
+  return await runClassifier({ ...spec, runsRoot: args.runsRoot });
+}
+
 /**
  * Trains (or reuses) the three variants of `Shoes_All_Dropout` with the same
  * seed and data, tags their run records, scores each on the mirrored test
@@ -242,36 +324,44 @@ export async function runShoeOrientationExperiment(
   const source = options.source ?? await shopArrays();
   const data = options.data ??
     await loadLevel(source, "Shoes", "All", context.profile, context.seed);
-  const spec = STUDY_000_BEST.Shoes.All;
   const classes = data.classNames.length;
   const canonical = canonicalizeLevel(data);
-  const variants: VariantResult[] = [];
-  for (const variant of SHOE_ORIENTATION_VARIANTS) {
-    const model: Partial<StudyCnnOptions> = spec.options;
-    const run = await runClassifier({
-      name: `${spec.name} (shoe orientation: ${variant})`,
-      study: "000",
-      build: (seed) => buildStudyCnn({ ...model, classes, seed }),
-      // The variant, not the spec's own augmentation, says how it trains.
-      params: {
-        ...specParams({ ...spec, augmentation: undefined }),
-        orientation: variant,
-      },
-      compile: spec.learningRate === undefined
-        ? undefined
-        : { learningRate: spec.learningRate },
-      data: variant === "canonical" ? canonical.data : data,
-      dataset: { id: source.datasetId, fingerprint: source.fingerprint },
-      standIn: source.standIn,
+  const specs = SHOE_ORIENTATION_VARIANTS.map((variant) =>
+    orientationRunSpec(context, source, data, canonical.data, variant)
+  );
+  const dispatched = new Set(
+    await dispatchModelRuns<ShoeOrientationJob>({
+      builder: SHOE_ORIENTATION_JOBS,
+      root: options.runsRoot ?? DEFAULT_RUNS_ROOT,
       profile: context.profile,
-      seed: context.seed,
-      backend: context.backend,
-      augment: variant === "random-flip"
-        ? studyAugment("random-flip")
-        : undefined,
-      tags: { experiment: SHOE_ORIENTATION_EXPERIMENT, variant },
+      backend: context.backend.name,
+      data: {
+        dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+        splits: splitSizes(data),
+      },
+      source,
+      runs: specs.map((spec, i) => ({
+        runId: classifierRunId(
+          spec.name,
+          spec.params,
+          spec.profile,
+          spec.seed,
+        ),
+        seed: context.seed,
+        model: { variant: SHOE_ORIENTATION_VARIANTS[i] },
+      })),
+    }),
+  );
+  const variants: VariantResult[] = [];
+  for (const [i, variant] of SHOE_ORIENTATION_VARIANTS.entries()) {
+    const trained = await runClassifier({
+      ...specs[i],
       runsRoot: options.runsRoot,
     });
+    // A run a job trained just now was trained, not reused.
+    const run = dispatched.has(trained.runId)
+      ? { ...trained, reused: false }
+      : trained;
     const correct = await readTestCorrectness(run.dir);
     const mirrored = await mirroredAccuracy(
       run.dir,

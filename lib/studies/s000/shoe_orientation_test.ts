@@ -19,8 +19,11 @@ import {
   facingCounts,
   mirrorArrays,
   runShoeOrientationExperiment,
+  SHOE_ORIENTATION_JOBS,
   SHOE_ORIENTATION_VARIANTS,
 } from "./shoe_orientation.ts";
+import { LocalWorkers } from "../../execute/local_workers.ts";
+import { withSearchExecution } from "../../execute/search_runs.ts";
 import {
   allTrainingShoes,
   canonicalisationGrid,
@@ -82,7 +85,7 @@ Deno.test("canonicalised shoes all face right or are unknown; mirroring swaps le
 
 Deno.test({
   name:
-    "three tagged, complete runs with the same test images; deterministic given the seed",
+    "three tagged, complete runs with the same test images; deterministic given the seed, in this process or as jobs",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -146,13 +149,23 @@ Deno.test({
       await probabilities(flips.run.dir),
     );
 
-    // Same seed, fresh folder: same runs, same predictions.
+    // Same seed, fresh folder, the runs as jobs of two local worker
+    // processes: same runs, same predictions.
     const rootB = await Deno.makeTempDir({ prefix: "runs_" });
-    const second = await runShoeOrientationExperiment(context, {
-      source,
-      data,
-      runsRoot: rootB,
-    });
+    const lines: string[] = [];
+    const second = await withSearchExecution(
+      {
+        executor: new LocalWorkers(2, (line) => lines.push(line)),
+        searches: [SHOE_ORIENTATION_JOBS],
+      },
+      () =>
+        runShoeOrientationExperiment(context, {
+          source,
+          data,
+          runsRoot: rootB,
+        }),
+    );
+    assert.ok(lines.some((l) => /3 job\(s\)/.test(l)), lines.join("\n"));
     for (const [i, v] of second.variants.entries()) {
       const a = first.variants[i];
       assert.equal(v.run.reused, false);
