@@ -12,7 +12,8 @@
  *   study 002's set-ups (`lib/studies/s002/run_jobs.ts`); the primary
  *   model's variants (`lib/studies/s000/primary_variant_jobs.ts`); the
  *   shoe-orientation experiment's three runs
- *   (`lib/studies/s000/shoe_orientation.ts`).
+ *   (`lib/studies/s000/shoe_orientation.ts`); study 003's network run
+ *   (`lib/studies/s003/run_jobs.ts`).
  *
  * `tasks/run_job.ts` looks a job's builder up here; `reproduce` and
  * `notebooks` name these builders in the executor settings they hand to the
@@ -43,6 +44,10 @@ import {
   SHOE_ORIENTATION_JOBS,
 } from "../lib/studies/s000/shoe_orientation.ts";
 import {
+  runStudy003Job,
+  STUDY_003_RUN_NAME,
+} from "../lib/studies/s003/run_jobs.ts";
+import {
   runStudy002Job,
   STUDY_002_JOBS,
 } from "../lib/studies/s002/run_jobs.ts";
@@ -58,6 +63,7 @@ export const JOB_RUNNERS: Readonly<
   [STUDY_002_JOBS]: runStudy002Job,
   [PRIMARY_VARIANT_JOBS]: runPrimaryVariantJob,
   [SHOE_ORIENTATION_JOBS]: runShoeOrientationJob,
+  [STUDY_003_RUN_NAME]: runStudy003Job,
 };
 
 /** The builders whose runs can go to an executor (what `--executor` / `--workers` apply to). */

@@ -11,6 +11,7 @@ import { isJobDone, readJob } from "../lib/execute/executor.ts";
 import { currentJobId } from "../lib/execute/run_claim.ts";
 import { TaskArgs } from "./args.ts";
 import { runJob } from "./job_runners.ts";
+import { withSearchExecution } from "../lib/execute/search_runs.ts";
 
 const cli = new TaskArgs(
   "run_job",
@@ -29,7 +30,8 @@ try {
       job.rung === undefined ? "" : ` (rung ${job.rung})`
     }`,
   );
-  await runJob(job);
+  // Nothing a job runs hands work on to an executor: the job is the work.
+  await withSearchExecution({}, () => runJob(job));
   // Search and model jobs alike name their runs root.
   const root = (job.args as { runsRoot: string }).runsRoot;
   if (!(await isJobDone(root, job))) {

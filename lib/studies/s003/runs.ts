@@ -69,7 +69,13 @@ import {
 import { runId } from "../../runs/run_id.ts";
 import { recordEvaluatedRun } from "../../execute/classifier_run.ts";
 import { arrayImages } from "../../execute/gallery.ts";
-import type { HeadAccuracies, Study003Data } from "./data.ts";
+import type {
+  HeadAccuracies,
+  Study003Data,
+  Study003DataOptions,
+} from "./data.ts";
+import { dispatchModelRuns } from "../../execute/model_jobs.ts";
+import { withRunClaim } from "../../execute/run_claim.ts";
 import {
   accuraciesOn,
   evaluateMultiOutput,
@@ -115,7 +121,8 @@ export const STUDY_003_PUBLISHED: Readonly<
  */
 export const STUDY_003_HEADLINE_AVERAGE = 0.941;
 
-const splitSizes = (data: Study003Data) => ({
+/** The split sizes of study 003's data, as its runs record them. */
+export const study003SplitSizes = (data: Study003Data) => ({
   train: data.train.ids.length,
   validation: data.validation.ids.length,
   test: data.test.ids.length,
@@ -159,39 +166,108 @@ export interface MultiOutputRunResult {
   reused: boolean;
 }
 
+/** The name of study 003's network run, and the builder of its job (`tasks/job_runners.ts`). */
+export const STUDY_003_RUN_NAME = "Study 003 multi-output network";
+
+/** What a job of {@linkcode STUDY_003_RUN_NAME} trains (its `ModelJobArgs.model`). */
+export interface Study003RunJob {
+  /** The network's settings. */
+  settings: MultiOutputSettings;
+}
+
+/** Options of {@linkcode runStudy003}. */
+export interface Study003RunOptions {
+  /** The network's settings (default: no BatchNorm, no dropout). */
+  settings?: MultiOutputSettings;
+  /** Runs root (default `reports/runs`). */
+  runsRoot?: string;
+  /** Progress of the fit in this process. */
+  progress?: ProgressReporter;
+  /** How `data` was loaded, for a job that loads it again (default: the installed dataset). */
+  dataOptions?: Study003DataOptions;
+}
+
+/** The run id {@linkcode runStudy003} gives `settings` on `data`. */
+export function study003RunId(
+  context: LabContext,
+  data: Study003Data,
+  settings: MultiOutputSettings,
+): string {
+  return runId(
+    STUDY_003_RUN_NAME,
+    runParams(settings, context.profile, data),
+    context.seed,
+  );
+}
+
 /**
  * Trains the multi-output network with `settings` (default: no BatchNorm,
  * no dropout) and evaluates it on the test split into a complete run
  * record; a complete run with the same id is reused, an interrupted one
- * resumes from its last epoch.
+ * resumes from its last epoch. With an executor (`--workers N`,
+ * `--executor slurm`) the run is a job ({@linkcode STUDY_003_RUN_NAME},
+ * `run_jobs.ts`), and this call reads its record.
  */
 export async function runStudy003(
   context: LabContext,
   data: Study003Data,
-  options: {
-    settings?: MultiOutputSettings;
-    runsRoot?: string;
-    progress?: ProgressReporter;
-  } = {},
+  options: Study003RunOptions = {},
 ): Promise<MultiOutputRunResult> {
   const settings = options.settings ?? STUDY_003_BASE_SETTINGS;
   const params = runParams(settings, context.profile, data);
-  const name = "Study 003 multi-output network";
   const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const id = runId(name, params, context.seed);
-  const previous = await completeRunMetrics<MultiOutputMetrics>(
+  const id = study003RunId(context, data, settings);
+  const dispatched = await dispatchModelRuns<Study003RunJob>({
+    builder: STUDY_003_RUN_NAME,
+    root,
+    profile: context.profile,
+    backend: context.backend.name,
+    data: { dataset: data.dataset, splits: study003SplitSizes(data) },
+    source: options.dataOptions ?? null,
+    runs: [{ runId: id, seed: context.seed, model: { settings } }],
+  });
+  const reuse = async () => {
+    const previous = await completeRunMetrics<MultiOutputMetrics>(
+      join(root, id),
+      data.dataset,
+    );
+    return previous
+      ? {
+        runId: id,
+        dir: join(root, id),
+        metrics: previous,
+        // A run a job trained just now was trained, not reused.
+        reused: !dispatched.includes(id),
+      }
+      : null;
+  };
+  const reused = await reuse();
+  if (reused) return reused;
+  // Whoever writes the run holds its claim (a job of the same run waits);
+  // a run completed meanwhile is reused.
+  return await withRunClaim(
     join(root, id),
-    data.dataset,
+    async () =>
+      (await reuse()) ??
+        await trainStudy003Run(context, data, settings, params, root, options),
   );
-  if (previous) {
-    return { runId: id, dir: join(root, id), metrics: previous, reused: true };
-  }
+}
+
+/** Trains and records the network (the caller holds the run's claim). */
+async function trainStudy003Run(
+  context: LabContext,
+  data: Study003Data,
+  settings: MultiOutputSettings,
+  params: Params,
+  root: string,
+  options: Study003RunOptions,
+): Promise<MultiOutputRunResult> {
   const run = await RunRecord.start({
-    name,
+    name: STUDY_003_RUN_NAME,
     params,
     seed: context.seed,
     dataset: data.dataset,
-    splits: splitSizes(data),
+    splits: study003SplitSizes(data),
     backend: backendRef(context.backend),
     tags: runTags(context.profile),
   }, { root });
@@ -220,7 +296,7 @@ export async function runStudy003(
         testImages: arrayImages(data.test),
       };
     });
-    return { runId: id, dir: run.dir, metrics, reused: false };
+    return { runId: run.id, dir: run.dir, metrics, reused: false };
   } finally {
     model?.dispose();
   }
@@ -455,7 +531,7 @@ export async function tuneStudy003(
     strategy: searchStrategy(context.profile),
     info: {
       dataset: data.dataset,
-      splits: splitSizes(data),
+      splits: study003SplitSizes(data),
       backend: backendRef(context.backend),
       tags: { ...runTags(context.profile), ...STUDY_003_TUNING_TAGS },
     },

@@ -6,6 +6,10 @@
  * candidates per profile, every value reaching the trained network and its
  * record, and the choice by validation accuracy.
  */
+import { LocalWorkers } from "../../execute/local_workers.ts";
+import { withSearchExecution } from "../../execute/search_runs.ts";
+import { comparableRecords } from "../../testing/comparable_records.ts";
+import { STUDY_003_RUN_NAME } from "./run_jobs.ts";
 import { join } from "node:path";
 import { selectBackend } from "../../backend.ts";
 import { getProfile, type Profile } from "../../profiles.ts";
@@ -391,6 +395,26 @@ Deno.test({
       );
       const rerun = await runStudy003(context, data, { runsRoot: root });
       assert(rerun.reused, "a complete run is reused");
+      // The same run as a job of a local worker process: the same record.
+      const jobsRoot = await Deno.makeTempDir({ prefix: "study003_jobs_" });
+      const viaJob = await withSearchExecution(
+        {
+          executor: new LocalWorkers(1, () => {}),
+          searches: [STUDY_003_RUN_NAME],
+        },
+        () =>
+          runStudy003(context, data, {
+            runsRoot: jobsRoot,
+            dataOptions: { dir: DIR, fingerprint: "test", cacheDir },
+          }),
+      );
+      assert(!viaJob.reused, "the job trained it");
+      assertEquals(viaJob.runId, run.runId, "the same run id");
+      assertEquals(
+        await comparableRecords(jobsRoot),
+        await comparableRecords(root),
+        "the job's record equals the one trained here",
+      );
 
       // Search: two candidates differing in all five tuned values, winner by
       // averaged validation accuracy.
