@@ -6,7 +6,7 @@
  * and jobs that leave no complete record fail the search with their job
  * id, run id, state and log. The jobs here run through an executor that
  * calls the search in trial mode in this process (the real executors start
- * processes: `tasks/search_slurm_test.ts`).
+ * processes: `tasks/slurm_executor_test.ts`).
  */
 import * as tf from "@tensorflow/tfjs";
 import {

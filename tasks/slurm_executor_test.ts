@@ -9,7 +9,10 @@
  * complete record; the same command again must complete it. Every record
  * must be complete and equal to the local run's (metrics, predictions,
  * epoch history apart from its seconds, parameters, the search record
- * apart from which trials were reused). Skipped, saying why,
+ * apart from which trials were reused). Then a batch of model runs
+ * (study 000's four Shoes models) goes to the cluster as one job array and
+ * must leave the records of training them in the test's process. Skipped,
+ * saying why,
  * only where the Slurm binaries are missing or this is not root; every
  * daemon started is stopped, also when the test fails.
  */
@@ -21,7 +24,14 @@ import { join } from "node:path";
 import { loadTfjsNode } from "../lib/native/tfjs_node.ts";
 import { comparableRecords } from "../lib/testing/comparable_records.ts";
 import { CLAIM_FILE } from "../lib/execute/run_claim.ts";
-import { smallShopSource } from "../lib/testing/s000_fixture.ts";
+import { smallShopSource, tinyProfile } from "../lib/testing/s000_fixture.ts";
+import { selectBackend } from "../lib/backend.ts";
+import { SlurmExecutor } from "../lib/execute/slurm.ts";
+import { withSearchExecution } from "../lib/execute/search_runs.ts";
+import {
+  CATEGORY_MODEL_JOBS,
+  trainCategoryModels,
+} from "../lib/studies/s000/category_models.ts";
 import {
   slurmCommand,
   slurmMissing,
@@ -67,7 +77,7 @@ async function finish(child: Deno.ChildProcess) {
 
 Deno.test({
   name:
-    "slurm executor: a job cancelled mid-run is listed and completes on resubmission; records equal a local run and two local workers",
+    "slurm executor: a job cancelled mid-run is listed and completes on resubmission; records equal a local run and two local workers; a batch of model runs as one array equals training here",
   ignore: missing !== null,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -172,6 +182,45 @@ Deno.test({
       const third = await finish(searchTask(slurmArgs, cluster.env));
       assertEquals(third.code, 0, third.text);
       assert(!/submitted job array/.test(third.text), third.text);
+
+      // A batch of model runs (a category's models) as one job array: the
+      // records of training them here.
+      const here = join(base, "models-here");
+      const context = {
+        profile: tinyProfile(),
+        backend: await selectBackend(BACKEND),
+        seed: 7,
+      };
+      await trainCategoryModels(context, source, "Shoes", here);
+      const viaSlurm = join(base, "models-slurm");
+      const lines: string[] = [];
+      Deno.env.set("SLURM_CONF", cluster.env.SLURM_CONF);
+      try {
+        await withSearchExecution(
+          {
+            executor: new SlurmExecutor(
+              {
+                partition: cluster.partition,
+                time: "00:10:00",
+                pollSeconds: 0.5,
+              },
+              (line) => lines.push(line),
+            ),
+            searches: [CATEGORY_MODEL_JOBS],
+          },
+          () => trainCategoryModels(context, source, "Shoes", viaSlurm),
+        );
+      } finally {
+        Deno.env.delete("SLURM_CONF");
+      }
+      assert(
+        lines.some((l) => /submitted job array \d+ \(4 job\(s\)/.test(l)),
+        lines.join("\n"),
+      );
+      assertEquals(
+        await comparableRecords(viaSlurm),
+        await comparableRecords(here),
+      );
     } finally {
       await cluster.stop();
     }
