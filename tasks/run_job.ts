@@ -7,7 +7,7 @@
  * task and a local worker run; not meant to be typed by hand. Exit 0 when
  * the run is complete, 1 with one line saying why not.
  */
-import { isJobDone, readJob } from "../lib/execute/executor.ts";
+import { isJobDone, type JobArgs, readJob } from "../lib/execute/executor.ts";
 import { currentJobId } from "../lib/execute/run_claim.ts";
 import { TaskArgs } from "./args.ts";
 import { runJob } from "./job_runners.ts";
@@ -32,8 +32,7 @@ try {
   );
   // Nothing a job runs hands work on to an executor: the job is the work.
   await withSearchExecution({}, () => runJob(job));
-  // Search and model jobs alike name their runs root.
-  const root = (job.args as { runsRoot: string }).runsRoot;
+  const root = (job.args as JobArgs).runsRoot;
   if (!(await isJobDone(root, job))) {
     throw new Error(`run ${job.runId} is not complete after its job`);
   }

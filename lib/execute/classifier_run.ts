@@ -35,11 +35,7 @@ import {
   type FitResult,
 } from "../train/fit.ts";
 import { predictClasses } from "../train/predict.ts";
-import {
-  completeRunMetrics,
-  DEFAULT_RUNS_ROOT,
-  RunRecord,
-} from "../runs/record.ts";
+import { DEFAULT_RUNS_ROOT, RunRecord } from "../runs/record.ts";
 import type {
   DatasetRef,
   HeadPredictions,
@@ -52,7 +48,7 @@ import {
 import { runId } from "../runs/run_id.ts";
 import { backendRef } from "../runs/lab_context.ts";
 import { arrayImages, type GalleryImages, testGallery } from "./gallery.ts";
-import { withRunClaim } from "./run_claim.ts";
+import { reuseOrTrain } from "./run_claim.ts";
 
 /** What {@linkcode runClassifier} trains and evaluates. */
 export interface ClassifierRunSpec {
@@ -261,22 +257,11 @@ export async function runClassifier(
   const id = runId(spec.name, params, spec.seed);
   const root = spec.runsRoot ?? DEFAULT_RUNS_ROOT;
   const dir = join(root, id);
-  const reuse = async () => {
-    const previous = await completeRunMetrics<ClassifierMetrics>(
-      dir,
-      spec.dataset,
-    );
-    return previous
-      ? { runId: id, dir, metrics: previous, reused: true }
-      : null;
-  };
-  const reused = await reuse();
-  if (reused) return reused;
-  // Whoever writes the run holds its claim (a job of the same run, on
-  // another node, waits); a run completed meanwhile is reused.
-  return await withRunClaim(
+  return await reuseOrTrain<ClassifierMetrics, ClassifierRunResult>(
     dir,
-    async () => (await reuse()) ?? await trainClassifier(spec, params, root),
+    spec.dataset,
+    (metrics) => ({ runId: id, dir, metrics, reused: true }),
+    () => trainClassifier(spec, params, root),
   );
 }
 

@@ -32,6 +32,8 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeTextAtomic } from "../io/atomic.ts";
 import { readRun } from "../runs/record.ts";
+import type { Profile } from "../profiles.ts";
+import type { DatasetRef } from "../runs/run_json.ts";
 
 /** One run to execute as a job: enough to re-create it in a fresh process. */
 export interface RunJob {
@@ -43,6 +45,28 @@ export interface RunJob {
   runId: string;
   /** Successive halving: the 0-based rung to train the trial to. */
   rung?: number;
+}
+
+/**
+ * What every job re-creates its run from, beside what its builder adds (a
+ * search's name, a study's run): the submitter's profile, seed, backend and
+ * data, and where the record goes.
+ */
+export interface JobArgs {
+  /** The profile the submitter ran at (in full, so a job never guesses it). */
+  profile: Profile;
+  /** The run's (a search's: the search's) seed. */
+  seed: number;
+  /** The backend the submitter trained with (by name). */
+  backend: string;
+  /** The data the submitter's run is made of; the job refuses other data. */
+  dataset: DatasetRef;
+  /** The split sizes of the submitter's data; the job refuses other splits. */
+  splits: Record<string, number>;
+  /** A study's own description of where its data are (e.g. a folder of arrays), or null for its default. */
+  source: unknown;
+  /** The runs root (absolute). */
+  runsRoot: string;
 }
 
 /** How one job ended. */

@@ -25,26 +25,16 @@
  */
 import { resolve } from "node:path";
 import type { Profile } from "../profiles.ts";
-import type { DatasetRef } from "../runs/run_json.ts";
-import { isRunComplete, runBatch, type RunJob } from "./executor.ts";
+import {
+  isRunComplete,
+  type JobArgs,
+  runBatch,
+  type RunJob,
+} from "./executor.ts";
 import { executorFor } from "./search_runs.ts";
 
 /** What a model job re-creates its run from (the `args` of its {@linkcode RunJob}). */
-export interface ModelJobArgs<M = unknown> {
-  /** The profile the submitter ran at (in full, so a job never guesses it). */
-  profile: Profile;
-  /** The run's seed. */
-  seed: number;
-  /** The backend the submitter trained with (by name). */
-  backend: string;
-  /** The data the submitter's run is made of; the job refuses other data. */
-  dataset: DatasetRef;
-  /** The split sizes of the submitter's data; the job refuses other splits. */
-  splits: Record<string, number>;
-  /** A study's own description of where its data are (e.g. a folder of arrays), or null for its default. */
-  source: unknown;
-  /** The runs root (absolute). */
-  runsRoot: string;
+export interface ModelJobArgs<M = unknown> extends JobArgs {
   /** Which of the study's runs this is (the study's own JSON: a model name, a set-up, a variant). */
   model: M;
 }

@@ -15,6 +15,8 @@
  */
 import { join } from "node:path";
 import { JOB_ID_ENV } from "./executor.ts";
+import { completeRunMetrics } from "../runs/record.ts";
+import type { DatasetRef } from "../runs/run_json.ts";
 
 /** The claim file's name inside a run folder. */
 export const CLAIM_FILE = ".claim";
@@ -157,4 +159,27 @@ export async function withRunClaim<T>(
   } finally {
     claim.release();
   }
+}
+
+/**
+ * One run's record, written once whoever asks: the complete record in
+ * `dir` made from `dataset` is reused (`reused` turns its metrics into the
+ * caller's result); otherwise `train` writes it while holding the folder's
+ * claim, unless another process completed it while this one waited for the
+ * claim (reused after all). Every trainer of a single run goes through this,
+ * in a notebook's process or in a job.
+ */
+export async function reuseOrTrain<M, R>(
+  dir: string,
+  dataset: DatasetRef,
+  reused: (metrics: M) => R,
+  train: () => Promise<R>,
+): Promise<R> {
+  const reuse = async () => {
+    const metrics = await completeRunMetrics<M>(dir, dataset);
+    return metrics ? reused(metrics) : null;
+  };
+  const first = await reuse();
+  if (first) return first;
+  return await withRunClaim(dir, async () => (await reuse()) ?? await train());
 }

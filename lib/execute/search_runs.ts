@@ -70,10 +70,11 @@ import {
   readRun,
   RunRecord,
 } from "../runs/record.ts";
-import type { DatasetRef, Predictions, RunInfo } from "../runs/run_json.ts";
+import type { Predictions, RunInfo } from "../runs/run_json.ts";
 import { runId } from "../runs/run_id.ts";
 import {
   executorSettingsFromEnv,
+  type JobArgs,
   runBatch,
   type RunExecutor,
   type RunJob,
@@ -194,23 +195,9 @@ export interface SearchResult<P extends Params> {
  * What a trial job re-creates its search from (the `args` of its
  * {@linkcode RunJob}; the job's `builder` is the search's name).
  */
-export interface SearchJobArgs {
+export interface SearchJobArgs extends JobArgs {
   /** The search's name. */
   search: string;
-  /** The profile the search ran at (the driver's, in full, so a job never guesses it). */
-  profile: Profile;
-  /** The search's seed. */
-  seed: number;
-  /** The backend the driver trained with (by name). */
-  backend: string;
-  /** The data the trials are made from; the job refuses other data. */
-  dataset: DatasetRef;
-  /** The split sizes the driver's data had; the job refuses other splits. */
-  splits: Record<string, number>;
-  /** A study's own description of where its data are (e.g. a folder of arrays), or null for its default. */
-  source: unknown;
-  /** The runs root (absolute). */
-  runsRoot: string;
 }
 
 /** How the searches started in a scope run their trials. */

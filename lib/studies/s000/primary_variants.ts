@@ -62,14 +62,10 @@ import {
 } from "../../execute/classifier_run.ts";
 import type { ClassifierMetrics } from "../../runs/classifier_metrics.ts";
 import { backendRef, type LabContext } from "../../runs/lab_context.ts";
-import {
-  completeRunMetrics,
-  DEFAULT_RUNS_ROOT,
-  RunRecord,
-} from "../../runs/record.ts";
+import { DEFAULT_RUNS_ROOT, RunRecord } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
 import type { Profile } from "../../profiles.ts";
-import { withRunClaim } from "../../execute/run_claim.ts";
+import { reuseOrTrain } from "../../execute/run_claim.ts";
 import { type LevelData, levelSplits, type ShopArraysSource } from "./data.ts";
 import { PRIMARY_BEST, WIDE_DENSE_LEARNING_RATE } from "./specs.ts";
 import { specParams } from "./train.ts";
@@ -529,22 +525,11 @@ async function trainPretrainedVariant(
   const root = runsRoot ?? DEFAULT_RUNS_ROOT;
   const id = runId(name, params, context.seed);
   const dir = join(root, id);
-  const reuse = async () => {
-    const previous = await completeRunMetrics<ClassifierMetrics>(
-      dir,
-      { id: source.datasetId, fingerprint: source.fingerprint },
-    );
-    return previous
-      ? { runId: id, dir, metrics: previous, reused: true }
-      : null;
-  };
-  const reused = await reuse();
-  if (reused) return reused;
-  // Whoever writes the run holds its claim (a job of the same run waits);
-  // a run completed meanwhile is reused.
-  return await withRunClaim(
+  return await reuseOrTrain<ClassifierMetrics, ClassifierRunResult>(
     dir,
-    async () => (await reuse()) ?? await trainHead(job, name, params),
+    { id: source.datasetId, fingerprint: source.fingerprint },
+    (metrics) => ({ runId: id, dir, metrics, reused: true }),
+    () => trainHead(job, name, params),
   );
 }
 

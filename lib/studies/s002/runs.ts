@@ -91,7 +91,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join, resolve } from "node:path";
 import type { Profile } from "../../profiles.ts";
 import { dispatchModelRuns } from "../../execute/model_jobs.ts";
-import { withRunClaim } from "../../execute/run_claim.ts";
+import { reuseOrTrain } from "../../execute/run_claim.ts";
 import { augmentBatch } from "../../data/images/augment.ts";
 import {
   buildTransferModel,
@@ -417,25 +417,19 @@ async function recordRun(args: {
   const splits = splitSizes(data, images);
   const id = runId(study002RunName(spec, settings), args.params, context.seed);
   const dir = join(args.root, id);
-  // Whoever writes the run holds its claim (a job of the same run waits);
-  // a run completed meanwhile is reused.
-  return await withRunClaim(dir, async () => {
-    const metrics = await completeRunMetrics<ClassifierMetrics>(
+  return await reuseOrTrain<ClassifierMetrics, Study002Run>(
+    dir,
+    data.dataset,
+    (metrics) => ({
+      ...describe(spec, settings),
+      runId: id,
       dir,
-      data.dataset,
-    );
-    if (metrics) {
-      return {
-        ...describe(spec, settings),
-        runId: id,
-        dir,
-        metrics,
-        splits,
-        reused: true,
-      };
-    }
-    return await trainAndRecord(args, splits);
-  });
+      metrics,
+      splits,
+      reused: true,
+    }),
+    () => trainAndRecord(args, splits),
+  );
 }
 
 /** {@linkcode recordRun}'s training, under the run folder's claim. */

@@ -61,11 +61,7 @@ import {
   searchStrategy,
 } from "../../train/search.ts";
 import { runSearch, type TrialSummary } from "../../execute/search_runs.ts";
-import {
-  completeRunMetrics,
-  DEFAULT_RUNS_ROOT,
-  RunRecord,
-} from "../../runs/record.ts";
+import { DEFAULT_RUNS_ROOT, RunRecord } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
 import { recordEvaluatedRun } from "../../execute/classifier_run.ts";
 import { arrayImages } from "../../execute/gallery.ts";
@@ -75,7 +71,7 @@ import type {
   Study003DataOptions,
 } from "./data.ts";
 import { dispatchModelRuns } from "../../execute/model_jobs.ts";
-import { withRunClaim } from "../../execute/run_claim.ts";
+import { reuseOrTrain } from "../../execute/run_claim.ts";
 import {
   accuraciesOn,
   evaluateMultiOutput,
@@ -226,30 +222,17 @@ export async function runStudy003(
     source: options.dataOptions ?? null,
     runs: [{ runId: id, seed: context.seed, model: { settings } }],
   });
-  const reuse = async () => {
-    const previous = await completeRunMetrics<MultiOutputMetrics>(
-      join(root, id),
-      data.dataset,
-    );
-    return previous
-      ? {
-        runId: id,
-        dir: join(root, id),
-        metrics: previous,
-        // A run a job trained just now was trained, not reused.
-        reused: !dispatched.includes(id),
-      }
-      : null;
-  };
-  const reused = await reuse();
-  if (reused) return reused;
-  // Whoever writes the run holds its claim (a job of the same run waits);
-  // a run completed meanwhile is reused.
-  return await withRunClaim(
+  return await reuseOrTrain<MultiOutputMetrics, MultiOutputRunResult>(
     join(root, id),
-    async () =>
-      (await reuse()) ??
-        await trainStudy003Run(context, data, settings, params, root, options),
+    data.dataset,
+    (metrics) => ({
+      runId: id,
+      dir: join(root, id),
+      metrics,
+      // A run a job trained just now was trained, not reused.
+      reused: !dispatched.includes(id),
+    }),
+    () => trainStudy003Run(context, data, settings, params, root, options),
   );
 }
 
