@@ -89,7 +89,7 @@ console.log(
   `notebooks: ${chosen.length} at profile ${profile.name}${
     executor.kind === "local"
       ? ""
-      : `; search trials on ${describeSettings(executor)}`
+      : `; training runs as jobs on ${describeSettings(executor)}`
   }`,
 );
 for (const name of chosen) {

@@ -89,7 +89,11 @@ if (missing) fail(missing);
 console.log(
   `reproduce: profile ${profile.name}, ${notebooks.length} notebooks${
     values.backend ? `, backend ${values.backend}` : ""
-  }, search trials on ${describeSettings(executor)}`,
+  }, training runs ${
+    executor.kind === "local"
+      ? "in this process"
+      : `as jobs on ${describeSettings(executor)}`
+  }`,
 );
 console.log(
   `[1/3] data (${
