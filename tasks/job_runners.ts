@@ -13,7 +13,8 @@
  *   model's variants (`lib/studies/s000/primary_variant_jobs.ts`); the
  *   shoe-orientation experiment's three runs
  *   (`lib/studies/s000/shoe_orientation.ts`); study 003's network run
- *   (`lib/studies/s003/run_jobs.ts`).
+ *   (`lib/studies/s003/run_jobs.ts`); the glasses model, where the authors'
+ *   arrays allow it (`lib/studies/s000/glasses.ts`).
  *
  * `tasks/run_job.ts` looks a job's builder up here; `reproduce` and
  * `notebooks` name these builders in the executor settings they hand to the
@@ -47,6 +48,7 @@ import {
   runStudy003Job,
   STUDY_003_RUN_NAME,
 } from "../lib/studies/s003/run_jobs.ts";
+import { GLASSES_JOBS, runGlassesJob } from "../lib/studies/s000/glasses.ts";
 import {
   runStudy002Job,
   STUDY_002_JOBS,
@@ -64,6 +66,7 @@ export const JOB_RUNNERS: Readonly<
   [PRIMARY_VARIANT_JOBS]: runPrimaryVariantJob,
   [SHOE_ORIENTATION_JOBS]: runShoeOrientationJob,
   [STUDY_003_RUN_NAME]: runStudy003Job,
+  [GLASSES_JOBS]: runGlassesJob,
 };
 
 /** The builders whose runs can go to an executor (what `--executor` / `--workers` apply to). */

@@ -36,9 +36,20 @@ import { mapStyleRow } from "../../data/labels/style_rules.ts";
 import { readStylesCsv } from "../../data/labels/styles_csv.ts";
 import { buildStudyCnn, type StudyCnnOptions } from "../../models/study_cnn.ts";
 import {
+  classifierRunId,
   type ClassifierRunResult,
+  type ClassifierRunSpec,
   runClassifier,
 } from "../../execute/classifier_run.ts";
+import { selectBackend } from "../../backend.ts";
+import type { RunJob } from "../../execute/executor.ts";
+import {
+  checkJobData,
+  dispatchModelRuns,
+  type ModelJobArgs,
+  splitSizes,
+} from "../../execute/model_jobs.ts";
+import { DEFAULT_RUNS_ROOT } from "../../runs/record.ts";
 import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 import { gatherRows } from "./data.ts";
 import { existsOrFalse as exists } from "../../io/exists.ts";
@@ -239,24 +250,27 @@ function pick(
   );
 }
 
-/**
- * Trains (or reuses) the study's glasses model on the arrays a `train`
- * decision found, at the profile's size, into a run record tagged study
- * `000`.
- */
-export async function trainGlasses(
+/** The builder of the glasses model's job (`tasks/job_runners.ts`); executors name it. */
+export const GLASSES_JOBS = "Study 000 glasses model";
+
+/** What a glasses job needs beyond the common arguments (its `ModelJobArgs.model`). */
+export interface GlassesJob {
+  /** The `train` decision (the arrays' paths). */
+  decision: Extract<GlassesDecision, { kind: "train" }>;
+}
+
+/** The glasses model's run on the decision's arrays, at the context's profile and seed. */
+async function glassesRunSpec(
   context: LabContext,
   decision: Extract<GlassesDecision, { kind: "train" }>,
-  options: { runsRoot?: string; fingerprint?: string } = {},
-): Promise<ClassifierRunResult> {
+  fingerprint: string,
+): Promise<ClassifierRunSpec> {
   const [train, validation, test] = await Promise.all(
     SPLITS.map((s) => readFashionNpz(decision.files[s])),
   );
   const classNames = classNamesOf(train.labels);
   const { profile, seed } = context;
-  const fingerprint = options.fingerprint ??
-    (await readFingerprint("fashion-shop")).sha256;
-  return await runClassifier({
+  return {
     name: GLASSES_MODEL.name,
     study: "000",
     build: (s) =>
@@ -285,6 +299,60 @@ export async function trainGlasses(
     profile,
     seed,
     backend: context.backend,
-    runsRoot: options.runsRoot,
+  };
+}
+
+/**
+ * Trains (or reuses) the study's glasses model on the arrays a `train`
+ * decision found, at the profile's size, into a run record tagged study
+ * `000`. With an executor (`--workers N`, `--executor slurm`) it is a job
+ * ({@linkcode GLASSES_JOBS}) and this call reads its record.
+ */
+export async function trainGlasses(
+  context: LabContext,
+  decision: Extract<GlassesDecision, { kind: "train" }>,
+  options: { runsRoot?: string; fingerprint?: string } = {},
+): Promise<ClassifierRunResult> {
+  const fingerprint = options.fingerprint ??
+    (await readFingerprint("fashion-shop")).sha256;
+  const spec = await glassesRunSpec(context, decision, fingerprint);
+  const runId = classifierRunId(
+    spec.name,
+    spec.params,
+    spec.profile,
+    spec.seed,
+  );
+  const dispatched = await dispatchModelRuns<GlassesJob>({
+    builder: GLASSES_JOBS,
+    root: options.runsRoot ?? DEFAULT_RUNS_ROOT,
+    profile: context.profile,
+    backend: context.backend.name,
+    data: { dataset: spec.dataset, splits: splitSizes(spec.data) },
+    source: null,
+    runs: [{ runId, seed: context.seed, model: { decision } }],
   });
+  const run = await runClassifier({ ...spec, runsRoot: options.runsRoot });
+  // A run a job trained just now was trained, not reused.
+  return dispatched.includes(run.runId) ? { ...run, reused: false } : run;
+}
+
+/**
+ * The glasses model's job (`tasks/run_job.ts`): reads the decision's arrays
+ * again, checks them and the run id against the job's, and trains the run
+ * into the runs root.
+ */
+export async function runGlassesJob(job: RunJob): Promise<ClassifierRunResult> {
+  const args = job.args as ModelJobArgs<GlassesJob>;
+  const backend = await selectBackend(args.backend);
+  const spec = await glassesRunSpec(
+    { profile: args.profile, backend, seed: args.seed },
+    args.model.decision,
+    args.dataset.fingerprint,
+  );
+  checkJobData(job, {
+    dataset: spec.dataset,
+    splits: splitSizes(spec.data),
+    runId: classifierRunId(spec.name, spec.params, spec.profile, spec.seed),
+  });
+  return await runClassifier({ ...spec, runsRoot: args.runsRoot });
 }

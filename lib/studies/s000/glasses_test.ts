@@ -6,6 +6,9 @@
  * two-class arrays here use eyewear photos for one code and shoe photos for
  * the other: they test the decision and the training path, not the task.
  */
+import { LocalWorkers } from "../../execute/local_workers.ts";
+import { withSearchExecution } from "../../execute/search_runs.ts";
+import { comparableRecords } from "../../testing/comparable_records.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { selectBackend } from "../../backend.ts";
@@ -16,6 +19,7 @@ import { readRun } from "../../runs/record.ts";
 import { mainCategoryPhotos } from "../../testing/real_samples.ts";
 import {
   decideGlasses,
+  GLASSES_JOBS,
   GLASSES_MODEL,
   standInGlassesCounts,
   trainGlasses,
@@ -118,7 +122,7 @@ Deno.test("incomplete or one-class original arrays are skipped and say why", asy
 
 Deno.test({
   name:
-    "two-class original arrays: decision train, and the study's model trains into a complete record",
+    "two-class original arrays: decision train, and the study's model trains into a complete record, the same as a job",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -138,8 +142,9 @@ Deno.test({
       join(dir, "Glasses & Sunglasses - Test.npz"),
     );
     const runsRoot = await Deno.makeTempDir({ prefix: "runs_" });
+    const backend = await selectBackend();
     const result = await trainGlasses(
-      { profile: getProfile("smoke"), backend: await selectBackend(), seed: 3 },
+      { profile: getProfile("smoke"), backend, seed: 3 },
       decision,
       { runsRoot, fingerprint: "test arrays" },
     );
@@ -152,6 +157,27 @@ Deno.test({
     assert.deepEqual(run!.splits, { train: 6, validation: 6, test: 6 });
     assert.deepEqual(result.metrics.classNames, ["0", "1"]);
     assert.equal(result.metrics.n, 6);
+    // The same run as a job of a local worker process: the same record.
+    const jobsRoot = await Deno.makeTempDir({ prefix: "runs_jobs_" });
+    const viaJob = await withSearchExecution(
+      {
+        executor: new LocalWorkers(1, () => {}),
+        searches: [GLASSES_JOBS],
+      },
+      () =>
+        trainGlasses(
+          { profile: getProfile("smoke"), backend, seed: 3 },
+          decision,
+          { runsRoot: jobsRoot, fingerprint: "test arrays" },
+        ),
+    );
+    assert.equal(viaJob.reused, false);
+    assert.equal(viaJob.runId, result.runId);
+    assert.deepEqual(
+      await comparableRecords(jobsRoot),
+      await comparableRecords(runsRoot),
+    );
+    await Deno.remove(jobsRoot, { recursive: true });
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(runsRoot, { recursive: true });
   },
