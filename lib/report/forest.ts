@@ -106,7 +106,7 @@ interface Line {
  * A published accuracy as the study states it: one decimal, or two where
  * it has two (`99.75%`, not `99.8%`).
  */
-const publishedPercent = (value: number) => {
+export const publishedPercent = (value: number): string => {
   const one = percent(value);
   return Math.abs(parseFloat(one) - 100 * value) < 1e-9
     ? one
