@@ -29,6 +29,7 @@ import {
 import {
   type LevelData,
   loadLevel,
+  portableSource,
   shopArrays,
   type ShopArraysSource,
 } from "./data.ts";
@@ -114,7 +115,7 @@ export async function trainCategoryModels(
       profile: context.profile,
       backend: context.backend.name,
       data: runs[0].data!,
-      source,
+      source: portableSource(source),
       runs,
     }),
   );

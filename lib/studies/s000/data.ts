@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { MAIN_CATEGORIES, TAXONOMY } from "../../data/labels/label_tree.ts";
 import type { Profile } from "../../profiles.ts";
 import { createRng, shuffleInPlace } from "../../random.ts";
@@ -38,6 +38,14 @@ export interface ShopArraysSource {
   datasetId: "fashion-shop" | "fashion-product-images";
   fingerprint: string;
   standIn: string | null;
+}
+
+/**
+ * `source` with its folder as an absolute path: what a job, started in
+ * another process (on another node), is told to read.
+ */
+export function portableSource(source: ShopArraysSource): ShopArraysSource {
+  return { ...source, dir: resolve(source.dir) };
 }
 
 /**

@@ -22,6 +22,7 @@ import { DEFAULT_RUNS_ROOT } from "../../runs/record.ts";
 import {
   type LevelData,
   loadPrimary,
+  portableSource,
   shopArrays,
   type ShopArraysSource,
 } from "./data.ts";
@@ -63,7 +64,7 @@ export async function trainPrimaryVariants(
         dataset: { id: source.datasetId, fingerprint: source.fingerprint },
         splits: splitSizes(data),
       },
-      source,
+      source: portableSource(source),
       runs: variants.map((variant) => ({
         runId: primaryVariantRunId(variant, context.profile, context.seed),
         seed: context.seed,

@@ -72,6 +72,7 @@ import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 import {
   type LevelData,
   loadLevel,
+  portableSource,
   shopArrays,
   type ShopArraysSource,
 } from "./data.ts";
@@ -339,7 +340,7 @@ export async function runShoeOrientationExperiment(
         dataset: { id: source.datasetId, fingerprint: source.fingerprint },
         splits: splitSizes(data),
       },
-      source,
+      source: portableSource(source),
       runs: specs.map((spec, i) => ({
         runId: classifierRunId(
           spec.name,
