@@ -1,8 +1,9 @@
 /**
  * Model runs as jobs: the training runs that are not search trials (a
- * category's models and their seed replicates, study 004's runs, study
- * 002's set-ups, the primary model's variants) handed to an executor as one
- * batch, the way a search hands it its trials (`search_runs.ts`).
+ * category's models and their seed replicates, the shoe-orientation runs,
+ * the primary model's variants, the glasses model, study 004's runs, study
+ * 002's set-ups, study 003's network) handed to an executor as one batch,
+ * the way a search hands it its trials (`search_runs.ts`).
  *
  * A study that trains several independent runs first lists them
  * ({@linkcode ModelRunJob}: the run id, known before training through
