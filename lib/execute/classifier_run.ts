@@ -293,6 +293,21 @@ export function classifierRunId(
   return runId(name, runParams(params, profile), seed);
 }
 
+/** The split sizes of a run's arrays, as its record states them. */
+export function splitSizes(
+  data: {
+    train: { labels: ArrayLike<unknown> };
+    validation: { labels: ArrayLike<unknown> };
+    test: { labels: ArrayLike<unknown> };
+  },
+): { train: number; validation: number; test: number } {
+  return {
+    train: data.train.labels.length,
+    validation: data.validation.labels.length,
+    test: data.test.labels.length,
+  };
+}
+
 /** Trains, evaluates and records a run that has no complete record (the caller holds its claim). */
 async function trainClassifier(
   spec: ClassifierRunSpec,
@@ -301,17 +316,12 @@ async function trainClassifier(
 ): Promise<ClassifierRunResult> {
   const { data, profile } = spec;
   const classes = data.classNames.length;
-  const id = runId(spec.name, params, spec.seed);
   const run = await RunRecord.start({
     name: spec.name,
     params,
     seed: spec.seed,
     dataset: spec.dataset,
-    splits: {
-      train: data.train.labels.length,
-      validation: data.validation.labels.length,
-      test: data.test.labels.length,
-    },
+    splits: splitSizes(data),
     backend: backendRef(spec.backend),
     tags: {
       ...spec.tags,
@@ -353,7 +363,7 @@ async function trainClassifier(
         testImages: arrayImages(data.test),
       };
     });
-    return { runId: id, dir: run.dir, metrics, reused: false };
+    return { runId: run.id, dir: run.dir, metrics, reused: false };
   } finally {
     tf.dispose([train.x, train.y, test.x, test.y]);
     if (validation) tf.dispose([validation.x, validation.y]);

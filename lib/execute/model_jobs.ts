@@ -74,22 +74,22 @@ export interface ModelBatch<M = unknown> {
  * Hands the runs of `batch` that have no complete record to the executor
  * that applies to `batch.builder`, as one batch of jobs, and waits for
  * them; does nothing when no executor applies (the caller trains them
- * itself) or every run is complete. Returns the ids it dispatched.
+ * itself) or every run is complete. Says which runs it handed over.
  *
  * @throws {JobsFailed} (from `executor.ts`) when jobs did not complete
  * their runs, listing job id, run id, state and log of each.
  */
 export async function dispatchModelRuns<M>(
   batch: ModelBatch<M>,
-): Promise<string[]> {
+): Promise<DispatchedRuns> {
   const executor = executorFor(batch.builder);
-  if (!executor) return [];
+  if (!executor) return new DispatchedRuns([]);
   const root = resolve(batch.root);
   const pending: ModelRunJob<M>[] = [];
   for (const run of batch.runs) {
     if (!(await isRunComplete(root, run.runId))) pending.push(run);
   }
-  if (!pending.length) return [];
+  if (!pending.length) return new DispatchedRuns([]);
   const jobs: RunJob[] = pending.map((run) => {
     const { dataset, splits } = run.data ?? batch.data;
     const args: ModelJobArgs<M> = {
@@ -105,7 +105,26 @@ export async function dispatchModelRuns<M>(
     return { builder: batch.builder, args, runId: run.runId };
   });
   await runBatch(executor, { name: batch.builder, root, jobs });
-  return pending.map((run) => run.runId);
+  return new DispatchedRuns(pending.map((run) => run.runId));
+}
+
+/** The runs a batch handed to jobs ({@linkcode dispatchModelRuns}). */
+export class DispatchedRuns {
+  /** The ids of the runs handed over. */
+  readonly ids: ReadonlySet<string>;
+
+  /** @param ids the ids of the runs handed over. */
+  constructor(ids: Iterable<string>) {
+    this.ids = new Set(ids);
+  }
+
+  /**
+   * `run` as the study then reads it back: a run a job of this batch
+   * trained just now was trained, not reused.
+   */
+  settle<R extends { runId: string; reused: boolean }>(run: R): R {
+    return this.ids.has(run.runId) ? { ...run, reused: false } : run;
+  }
 }
 
 /**
@@ -145,19 +164,4 @@ export function checkJobData(
       `Job for run ${job.runId} would train run ${found.runId}; were the jobs made with another profile, seed or code version?`,
     );
   }
-}
-
-/** The split sizes of a study's arrays, as a run records them. */
-export function splitSizes(
-  data: {
-    train: { labels: ArrayLike<unknown> };
-    validation: { labels: ArrayLike<unknown> };
-    test: { labels: ArrayLike<unknown> };
-  },
-): Record<string, number> {
-  return {
-    train: data.train.labels.length,
-    validation: data.validation.labels.length,
-    test: data.test.labels.length,
-  };
 }

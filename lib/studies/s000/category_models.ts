@@ -18,8 +18,8 @@ import {
   dispatchModelRuns,
   type ModelJobArgs,
   type ModelRunJob,
-  splitSizes,
 } from "../../execute/model_jobs.ts";
+import { splitSizes } from "../../execute/classifier_run.ts";
 import {
   type CategoryLevel,
   GENDERED_CATEGORIES,
@@ -30,7 +30,6 @@ import {
   type LevelData,
   loadLevel,
   portableSource,
-  shopArrays,
   type ShopArraysSource,
 } from "./data.ts";
 import { studyModelRunId, trainStudyModel } from "./train.ts";
@@ -108,17 +107,15 @@ export async function trainCategoryModels(
       data: { dataset, splits: splitSizes(data.get(level)!) },
     }))
   );
-  const dispatched = new Set(
-    await dispatchModelRuns({
-      builder: CATEGORY_MODEL_JOBS,
-      root: runsRoot ?? DEFAULT_RUNS_ROOT,
-      profile: context.profile,
-      backend: context.backend.name,
-      data: runs[0].data!,
-      source: portableSource(source),
-      runs,
-    }),
-  );
+  const dispatched = await dispatchModelRuns({
+    builder: CATEGORY_MODEL_JOBS,
+    root: runsRoot ?? DEFAULT_RUNS_ROOT,
+    profile: context.profile,
+    backend: context.backend.name,
+    data: runs[0].data!,
+    source: portableSource(source),
+    runs,
+  });
   const out: CategoryModelRun[] = [];
   for (const { level, spec } of models) {
     const seedRuns: ClassifierRunResult[] = [];
@@ -131,10 +128,7 @@ export async function trainCategoryModels(
         category: GENDERED_CATEGORIES[category],
         runsRoot,
       });
-      // A run a job trained just now was trained, not reused.
-      seedRuns.push(
-        dispatched.has(run.runId) ? { ...run, reused: false } : run,
-      );
+      seedRuns.push(dispatched.settle(run));
     }
     out.push({
       level,
@@ -165,8 +159,8 @@ export async function runCategoryModelJob(
       `Job for run ${job.runId}: ${category} has no ${level} model ${name}`,
     );
   }
-  const source = (args.source as ShopArraysSource | null) ??
-    await shopArrays();
+  // The submitter always names its arrays (`portableSource`).
+  const source = args.source as ShopArraysSource;
   const data = await loadLevel(
     source,
     category,

@@ -298,14 +298,3 @@ function concatArrays(parts: FashionArrays[]): FashionArrays {
     genders: parts.flatMap((p) => p.genders),
   };
 }
-
-/** Images per split of one model's task, as its run record states them. */
-export function levelSplits(
-  data: Pick<LevelData, "train" | "validation" | "test">,
-): { train: number; validation: number; test: number } {
-  return {
-    train: data.train.labels.length,
-    validation: data.validation.labels.length,
-    test: data.test.labels.length,
-  };
-}

@@ -47,8 +47,8 @@ import {
   checkJobData,
   dispatchModelRuns,
   type ModelJobArgs,
-  splitSizes,
 } from "../../execute/model_jobs.ts";
+import { splitSizes } from "../../execute/classifier_run.ts";
 import { DEFAULT_RUNS_ROOT } from "../../runs/record.ts";
 import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 import { gatherRows } from "./data.ts";
@@ -332,8 +332,7 @@ export async function trainGlasses(
     runs: [{ runId, seed: context.seed, model: { decision } }],
   });
   const run = await runClassifier({ ...spec, runsRoot: options.runsRoot });
-  // A run a job trained just now was trained, not reused.
-  return dispatched.includes(run.runId) ? { ...run, reused: false } : run;
+  return dispatched.settle(run);
 }
 
 /**

@@ -15,15 +15,14 @@ import {
   checkJobData,
   dispatchModelRuns,
   type ModelJobArgs,
-  splitSizes,
 } from "../../execute/model_jobs.ts";
+import { splitSizes } from "../../execute/classifier_run.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
 import { DEFAULT_RUNS_ROOT } from "../../runs/record.ts";
 import {
   type LevelData,
   loadPrimary,
   portableSource,
-  shopArrays,
   type ShopArraysSource,
 } from "./data.ts";
 import {
@@ -54,24 +53,22 @@ export async function trainPrimaryVariants(
   variants: readonly PrimaryVariant[],
   runsRoot?: string,
 ): Promise<ClassifierRunResult[]> {
-  const dispatched = new Set(
-    await dispatchModelRuns<PrimaryVariantJob>({
-      builder: PRIMARY_VARIANT_JOBS,
-      root: runsRoot ?? DEFAULT_RUNS_ROOT,
-      profile: context.profile,
-      backend: context.backend.name,
-      data: {
-        dataset: { id: source.datasetId, fingerprint: source.fingerprint },
-        splits: splitSizes(data),
-      },
-      source: portableSource(source),
-      runs: variants.map((variant) => ({
-        runId: primaryVariantRunId(variant, context.profile, context.seed),
-        seed: context.seed,
-        model: { variant: variant.id },
-      })),
-    }),
-  );
+  const dispatched = await dispatchModelRuns<PrimaryVariantJob>({
+    builder: PRIMARY_VARIANT_JOBS,
+    root: runsRoot ?? DEFAULT_RUNS_ROOT,
+    profile: context.profile,
+    backend: context.backend.name,
+    data: {
+      dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+      splits: splitSizes(data),
+    },
+    source: portableSource(source),
+    runs: variants.map((variant) => ({
+      runId: primaryVariantRunId(variant, context.profile, context.seed),
+      seed: context.seed,
+      model: { variant: variant.id },
+    })),
+  });
   const out: ClassifierRunResult[] = [];
   for (const variant of variants) {
     const run = await trainPrimaryVariant(
@@ -82,7 +79,7 @@ export async function trainPrimaryVariants(
       runsRoot,
     );
     // A run a job trained just now was trained, not reused.
-    out.push(dispatched.has(run.runId) ? { ...run, reused: false } : run);
+    out.push(dispatched.settle(run));
   }
   return out;
 }
@@ -97,8 +94,8 @@ export async function runPrimaryVariantJob(
 ): Promise<ClassifierRunResult> {
   const args = job.args as ModelJobArgs<PrimaryVariantJob>;
   const variant = primaryVariant(args.model.variant);
-  const source = (args.source as ShopArraysSource | null) ??
-    await shopArrays();
+  // The submitter always names its arrays (`portableSource`).
+  const source = args.source as ShopArraysSource;
   const data = await loadPrimary(source, args.profile, args.seed);
   checkJobData(job, {
     dataset: { id: source.datasetId, fingerprint: source.fingerprint },

@@ -58,6 +58,7 @@ import {
   profileFitOptions,
   recordEvaluatedRun,
   runClassifier,
+  splitSizes,
   toTensors,
 } from "../../execute/classifier_run.ts";
 import type { ClassifierMetrics } from "../../runs/classifier_metrics.ts";
@@ -66,7 +67,7 @@ import { DEFAULT_RUNS_ROOT, RunRecord } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
 import type { Profile } from "../../profiles.ts";
 import { reuseOrTrain } from "../../execute/run_claim.ts";
-import { type LevelData, levelSplits, type ShopArraysSource } from "./data.ts";
+import { type LevelData, type ShopArraysSource } from "./data.ts";
 import { PRIMARY_BEST, WIDE_DENSE_LEARNING_RATE } from "./specs.ts";
 import { specParams } from "./train.ts";
 
@@ -548,7 +549,7 @@ async function trainHead(
     params,
     seed,
     dataset: { id: source.datasetId, fingerprint: source.fingerprint },
-    splits: levelSplits(data),
+    splits: splitSizes(data),
     backend: backendRef(context.backend),
     tags: {
       study: "000",

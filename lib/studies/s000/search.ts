@@ -41,14 +41,13 @@ import {
   type ClassifierMetrics,
   classifierMetrics,
 } from "../../runs/classifier_metrics.ts";
-import { profileFitOptions, toTensors } from "../../execute/classifier_run.ts";
-import { arrayImages } from "../../execute/gallery.ts";
 import {
-  type LevelData,
-  levelSplits,
-  loadPrimary,
-  type ShopArraysSource,
-} from "./data.ts";
+  profileFitOptions,
+  splitSizes,
+  toTensors,
+} from "../../execute/classifier_run.ts";
+import { arrayImages } from "../../execute/gallery.ts";
+import { type LevelData, loadPrimary, type ShopArraysSource } from "./data.ts";
 import {
   type ModelLevel,
   PRIMARY_BEST,
@@ -170,7 +169,7 @@ export async function runStudyCnnSearch(
         id: search.source.datasetId,
         fingerprint: search.source.fingerprint,
       },
-      splits: levelSplits(data),
+      splits: splitSizes(data),
       backend: backendRef(context.backend),
       tags: {
         study: search.study,

@@ -66,8 +66,8 @@ import {
   checkJobData,
   dispatchModelRuns,
   type ModelJobArgs,
-  splitSizes,
 } from "../../execute/model_jobs.ts";
+import { splitSizes } from "../../execute/classifier_run.ts";
 import type { LabelledArrays } from "../../data/labelled_arrays.ts";
 import {
   type LevelData,
@@ -294,8 +294,8 @@ export async function runShoeOrientationJob(
   job: RunJob,
 ): Promise<ClassifierRunResult> {
   const args = job.args as ModelJobArgs<ShoeOrientationJob>;
-  const source = (args.source as ShopArraysSource | null) ??
-    await shopArrays();
+  // The submitter always names its arrays (`portableSource`).
+  const source = args.source as ShopArraysSource;
   const data = await loadLevel(source, "Shoes", "All", args.profile, args.seed);
   const backend = await selectBackend(args.backend);
   const spec = orientationRunSpec(
@@ -330,39 +330,32 @@ export async function runShoeOrientationExperiment(
   const specs = SHOE_ORIENTATION_VARIANTS.map((variant) =>
     orientationRunSpec(context, source, data, canonical.data, variant)
   );
-  const dispatched = new Set(
-    await dispatchModelRuns<ShoeOrientationJob>({
-      builder: SHOE_ORIENTATION_JOBS,
-      root: options.runsRoot ?? DEFAULT_RUNS_ROOT,
-      profile: context.profile,
-      backend: context.backend.name,
-      data: {
-        dataset: { id: source.datasetId, fingerprint: source.fingerprint },
-        splits: splitSizes(data),
-      },
-      source: portableSource(source),
-      runs: specs.map((spec, i) => ({
-        runId: classifierRunId(
-          spec.name,
-          spec.params,
-          spec.profile,
-          spec.seed,
-        ),
-        seed: context.seed,
-        model: { variant: SHOE_ORIENTATION_VARIANTS[i] },
-      })),
-    }),
-  );
+  const dispatched = await dispatchModelRuns<ShoeOrientationJob>({
+    builder: SHOE_ORIENTATION_JOBS,
+    root: options.runsRoot ?? DEFAULT_RUNS_ROOT,
+    profile: context.profile,
+    backend: context.backend.name,
+    data: {
+      dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+      splits: splitSizes(data),
+    },
+    source: portableSource(source),
+    runs: specs.map((spec, i) => ({
+      runId: classifierRunId(
+        spec.name,
+        spec.params,
+        spec.profile,
+        spec.seed,
+      ),
+      seed: context.seed,
+      model: { variant: SHOE_ORIENTATION_VARIANTS[i] },
+    })),
+  });
   const variants: VariantResult[] = [];
   for (const [i, variant] of SHOE_ORIENTATION_VARIANTS.entries()) {
-    const trained = await runClassifier({
-      ...specs[i],
-      runsRoot: options.runsRoot,
-    });
-    // A run a job trained just now was trained, not reused.
-    const run = dispatched.has(trained.runId)
-      ? { ...trained, reused: false }
-      : trained;
+    const run = dispatched.settle(
+      await runClassifier({ ...specs[i], runsRoot: options.runsRoot }),
+    );
     const correct = await readTestCorrectness(run.dir);
     const mirrored = await mirroredAccuracy(
       run.dir,

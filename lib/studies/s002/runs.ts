@@ -90,7 +90,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { join, resolve } from "node:path";
 import type { Profile } from "../../profiles.ts";
-import { dispatchModelRuns } from "../../execute/model_jobs.ts";
+import {
+  type DispatchedRuns,
+  dispatchModelRuns,
+} from "../../execute/model_jobs.ts";
 import { reuseOrTrain } from "../../execute/run_claim.ts";
 import { augmentBatch } from "../../data/images/augment.ts";
 import {
@@ -264,20 +267,20 @@ export function study002RunParams(
   };
 }
 
-/** The run id of a run (from its name, parameters and the seed). */
+/** The run id of a run (from its name, parameters and the seed); `images` when the caller has them already. */
 function idOf(
   context: LabContext,
   data: Pick<Study002Data, "plan">,
   spec: Study002RunSpec,
   settings: Study002Settings,
-): string {
-  const images = study002RunImages(
+  images: RunImages = study002RunImages(
     data,
     spec,
     context.profile,
     context.seed,
     settings,
-  );
+  ),
+): string {
   return runId(
     study002RunName(spec, settings),
     study002RunParams(context.profile, spec, settings, images.target),
@@ -668,8 +671,12 @@ export async function runStudy002(
     await loadStudy002Data(context.profile, context.seed, options);
   const settings = study002Settings(context.profile, options.settings);
   const specs = study002RunSpecs(settings);
-  const dispatched = new Set(
-    await dispatchStudy002Runs(context, data, settings, specs, options),
+  const dispatched = await dispatchStudy002Runs(
+    context,
+    data,
+    settings,
+    specs,
+    options,
   );
   const features = lazyStudy002Features(context, data, settings, options);
   const runs: Study002Run[] = [];
@@ -677,8 +684,7 @@ export async function runStudy002(
     const run = settings.setups[spec.setup].model === "baseline"
       ? await runStudy002Baseline(context, data, spec, options)
       : await runStudy002Transfer(context, data, spec, features, options);
-    // A run a job trained just now was trained, not reused.
-    runs.push(dispatched.has(run.runId) ? { ...run, reused: false } : run);
+    runs.push(dispatched.settle(run));
   }
   return {
     data,
@@ -751,7 +757,7 @@ export function study002RunIdentity(
     settings,
   );
   return {
-    runId: idOf(context, data, spec, settings),
+    runId: idOf(context, data, spec, settings, images),
     splits: splitSizes(data, images),
   };
 }
@@ -763,7 +769,7 @@ function dispatchStudy002Runs(
   settings: Study002Settings,
   specs: Study002RunSpec[],
   options: Study002RunOptions & Pick<Study002DataOptions, "dataset">,
-): Promise<string[]> {
+): Promise<DispatchedRuns> {
   const source: Study002JobSource = {
     dir: resolve(data.dir),
     ...(options.dataset ? { dataset: options.dataset } : {}),

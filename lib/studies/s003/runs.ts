@@ -222,17 +222,13 @@ export async function runStudy003(
     source: options.dataOptions ?? null,
     runs: [{ runId: id, seed: context.seed, model: { settings } }],
   });
-  return await reuseOrTrain<MultiOutputMetrics, MultiOutputRunResult>(
-    join(root, id),
-    data.dataset,
-    (metrics) => ({
-      runId: id,
-      dir: join(root, id),
-      metrics,
-      // A run a job trained just now was trained, not reused.
-      reused: !dispatched.includes(id),
-    }),
-    () => trainStudy003Run(context, data, settings, params, root, options),
+  return dispatched.settle(
+    await reuseOrTrain<MultiOutputMetrics, MultiOutputRunResult>(
+      join(root, id),
+      data.dataset,
+      (metrics) => ({ runId: id, dir: join(root, id), metrics, reused: true }),
+      () => trainStudy003Run(context, data, settings, params, root, options),
+    ),
   );
 }
 

@@ -38,8 +38,8 @@ import {
   checkJobData,
   dispatchModelRuns,
   type ModelJobArgs,
-  splitSizes,
 } from "../../execute/model_jobs.ts";
+import { splitSizes } from "../../execute/classifier_run.ts";
 import { DEFAULT_RUNS_ROOT } from "../../runs/record.ts";
 import type { EpochLogs } from "../../train/epoch_logs.ts";
 import type { LabelledArrays } from "../../data/labelled_arrays.ts";
@@ -252,19 +252,27 @@ export interface Study004Job {
   splitSeed: number;
 }
 
-/** Study 004's data for a context: the splits, the dataset and its split sizes. */
-async function study004Data(
+/** The installed Fashion-MNIST and its reference for run records, read once per study run. */
+async function installedFashionMnist() {
+  const [mnist, fingerprint] = await Promise.all([
+    loadFashionMnist(),
+    readFingerprint("fashion-mnist"),
+  ]);
+  return {
+    mnist,
+    dataset: { id: "fashion-mnist", fingerprint: fingerprint.sha256 },
+  };
+}
+
+/** One of study 004's splittings of the installed data: the arrays, the dataset and their split sizes. */
+function study004Data(
+  installed: Awaited<ReturnType<typeof installedFashionMnist>>,
   profile: Profile,
   seed: number,
   split: Study004Split = "held-out",
 ) {
-  const data = await fashionMnistSplits(profile, seed, split);
-  const fingerprint = await readFingerprint("fashion-mnist");
-  return {
-    data,
-    dataset: { id: "fashion-mnist", fingerprint: fingerprint.sha256 },
-    splits: splitSizes(data),
-  };
+  const data = study004Splits(installed.mnist, profile, seed, split);
+  return { data, dataset: installed.dataset, splits: splitSizes(data) };
 }
 
 /** The held-out run's name and parameters: the profile's run, or at `full` the epoch selection. */
@@ -316,7 +324,8 @@ export async function runStudy004(
   runsRoot?: string,
 ): Promise<Study004Result> {
   const { profile, seed, backend } = context;
-  const heldOut = await study004Data(profile, seed);
+  const installed = await installedFashionMnist();
+  const heldOut = study004Data(installed, profile, seed);
   if (!followsStudyOnAllTraining(profile)) {
     const result = await heldOutRun(context, heldOut, runsRoot);
     return {
@@ -355,27 +364,25 @@ export async function runStudy004(
   });
   const selection = await heldOutRun(context, heldOut, runsRoot);
   const epochs = await chosenEpochsOf(selection);
-  const all = await study004Data(profile, seed, "all training");
+  const all = study004Data(installed, profile, seed, "all training");
   // The study's configuration with every seed of the profile (the run seed
   // first); the epoch count is the one chosen above.
   const seeds = replicateSeeds(seed, profile.seedReplicates);
   const allTraining = allTrainingRunSpec(all, epochs, selection, profile);
-  const dispatched = new Set(
-    await dispatchModelRuns<Study004Job>({
-      ...batch,
-      data: all,
-      runs: seeds.map((s) => ({
-        runId: classifierRunId(
-          STUDY_004_NAME,
-          allTraining.params,
-          allTraining.profile,
-          s,
-        ),
-        seed: s,
-        model: { stage: "all training", splitSeed: seed },
-      })),
-    }),
-  );
+  const dispatched = await dispatchModelRuns<Study004Job>({
+    ...batch,
+    data: all,
+    runs: seeds.map((s) => ({
+      runId: classifierRunId(
+        STUDY_004_NAME,
+        allTraining.params,
+        allTraining.profile,
+        s,
+      ),
+      seed: s,
+      model: { stage: "all training", splitSeed: seed },
+    })),
+  });
   const runs: ClassifierRunResult[] = [];
   for (const s of seeds) {
     const run = await runOnAllTraining({
@@ -386,7 +393,7 @@ export async function runStudy004(
       context: { ...context, seed: s },
       runsRoot,
     });
-    runs.push(dispatched.has(run.runId) ? { ...run, reused: false } : run);
+    runs.push(dispatched.settle(run));
   }
   const [result] = runs;
   return {
@@ -402,8 +409,11 @@ export async function runStudy004(
   };
 }
 
+/** The epoch-selection run, as the runs on all training images refer to it. */
+type SelectionRef = Pick<ClassifierRunResult, "runId" | "dir">;
+
 /** The epoch count the epoch-selection run chose ({@linkcode chosenEpochCount} of its history). */
-async function chosenEpochsOf(selection: ClassifierRunResult) {
+async function chosenEpochsOf(selection: SelectionRef) {
   const history = JSON.parse(
     await Deno.readTextFile(join(selection.dir, "history.json")),
   ) as EpochLogs[];
@@ -414,7 +424,7 @@ async function chosenEpochsOf(selection: ClassifierRunResult) {
 function allTrainingRunSpec(
   all: { splits: Record<string, number> },
   epochs: number,
-  selection: ClassifierRunResult,
+  selection: SelectionRef,
   profile: Profile,
 ) {
   return {
@@ -443,7 +453,7 @@ export async function runStudy004Job(
   const backend = await selectBackend(args.backend);
   const context = { profile: args.profile, backend, seed: splitSeed };
   const root = args.runsRoot;
-  const heldOut = await study004Data(args.profile, splitSeed);
+  const installed = await installedFashionMnist();
   const selectionSpec = heldOutRunSpec(args.profile);
   const selectionId = classifierRunId(
     selectionSpec.name,
@@ -452,6 +462,7 @@ export async function runStudy004Job(
     splitSeed,
   );
   if (stage === "epoch selection") {
+    const heldOut = study004Data(installed, args.profile, splitSeed);
     checkJobData(job, { ...heldOut, runId: selectionId });
     return await heldOutRun(context, heldOut, root);
   }
@@ -460,9 +471,10 @@ export async function runStudy004Job(
       `Job for run ${job.runId}: its epoch-selection run ${selectionId} is not complete; it runs first (resubmit the same command)`,
     );
   }
-  const selection = await heldOutRun(context, heldOut, root);
+  // Its record is all a seed's run needs of it: the chosen epochs and its id.
+  const selection = { runId: selectionId, dir: join(root, selectionId) };
   const epochs = await chosenEpochsOf(selection);
-  const all = await study004Data(args.profile, splitSeed, "all training");
+  const all = study004Data(installed, args.profile, splitSeed, "all training");
   const spec = allTrainingRunSpec(all, epochs, selection, args.profile);
   checkJobData(job, {
     ...all,
@@ -492,7 +504,7 @@ async function runOnAllTraining(options: {
   data: Awaited<ReturnType<typeof fashionMnistSplits>>;
   dataset: { id: string; fingerprint: string };
   epochs: number;
-  selection: ClassifierRunResult;
+  selection: SelectionRef;
   context: LabContext;
   runsRoot?: string;
 }): Promise<ClassifierRunResult> {
