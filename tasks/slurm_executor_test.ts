@@ -37,6 +37,7 @@ import {
   slurmMissing,
   startSlurmCluster,
 } from "../lib/testing/slurm_cluster.ts";
+import { temporaryDir } from "../lib/testing/temp_dir.ts";
 
 const missing = slurmMissing();
 const SEARCH = "Shoes_Combined_001";
@@ -83,7 +84,8 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const source = await smallShopSource();
-    const base = await Deno.makeTempDir({ prefix: "executors_" });
+    await using baseDir = await temporaryDir("executors_");
+    const base = baseDir.path;
     const roots = {
       local: join(base, "local"),
       workers: join(base, "workers"),

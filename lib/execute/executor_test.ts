@@ -42,6 +42,7 @@ import {
   type SearchOptions,
   withSearchExecution,
 } from "./search_runs.ts";
+import { temporaryDir } from "../testing/temp_dir.ts";
 
 const backend = await selectBackend("cpu");
 
@@ -227,9 +228,11 @@ Deno.test({
         { kind: "halving" as const, eta: 2, minEpochs: 1, maxEpochs: 2 },
       ]
     ) {
-      const here = await tinySearch(await Deno.makeTempDir());
+      await using hereDir = await temporaryDir("test_");
+      const here = await tinySearch(hereDir.path);
       const plain = await runSearch({ ...here.options, strategy });
-      const jobsRoot = await Deno.makeTempDir();
+      await using jobsRootDir = await temporaryDir("test_");
+      const jobsRoot = jobsRootDir.path;
       const jobs = await tinySearch(jobsRoot);
       const options = { ...jobs.options, strategy };
       const executor = new InProcessJobs(options);
@@ -277,7 +280,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const root = await Deno.makeTempDir();
+    await using rootDir = await temporaryDir("test_");
+    const root = rootDir.path;
     const { options } = await tinySearch(root);
     const probe = new InProcessJobs(options);
     // The second trial's job fails.

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../backend.ts";
 import { loadModel, saveModel } from "./model_files.ts";
 import { SquareFrame } from "./square_frame.ts";
+import { temporaryDir } from "../testing/temp_dir.ts";
 
 await selectBackend("cpu");
 
@@ -68,7 +69,8 @@ Deno.test("a model with SquareFrame saves and loads with its settings", async ()
       input,
     ) as tf.SymbolicTensor,
   });
-  const dir = await Deno.makeTempDir();
+  await using dirDir = await temporaryDir("test_");
+  const dir = dirDir.path;
   await saveModel(model, dir);
   const loaded = await loadModel(dir);
   const config = loaded.layers[1].getConfig();

@@ -8,6 +8,7 @@ import { modelSize } from "./model_cost.ts";
 import { calibrate } from "./calibrate.ts";
 import { estimatePlan, observedStopShare } from "./estimate.ts";
 import type { ModelProbe, PlannedRun } from "./planned_work.ts";
+import { temporaryDir } from "../testing/temp_dir.ts";
 
 Deno.test("modelSize counts the convolutions' and dense layers' multiply-adds", () => {
   const model = buildStudyCnn({
@@ -121,7 +122,8 @@ Deno.test("estimatePlan: passes, seconds and the total from the costs", () => {
 });
 
 Deno.test("observedStopShare: the median share of maximum epochs of finished runs", async () => {
-  const root = await Deno.makeTempDir();
+  await using rootDir = await temporaryDir("test_");
+  const root = rootDir.path;
   const write = async (id: string, epochs: number, ran: number) => {
     await Deno.mkdir(join(root, id));
     await Deno.writeTextFile(

@@ -12,9 +12,11 @@ import { PUBLISHED } from "../published/published.ts";
 import { writeSampleRecords } from "../testing/sample_records.ts";
 import { readCompleteRuns } from "./build.ts";
 import { publishedTable } from "./published_table.ts";
+import { temporaryDir } from "../testing/temp_dir.ts";
 
 Deno.test("published table: a row per published number, ours per profile with n and interval", async () => {
-  const root = await Deno.makeTempDir({ prefix: "published_" });
+  await using rootDir = await temporaryDir("published_");
+  const root = rootDir.path;
   await writeSampleRecords(root);
   const runs = await readCompleteRuns(root);
   const lines = publishedTable(runs, ["course", "smoke"]).split("\n");

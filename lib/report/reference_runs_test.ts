@@ -7,10 +7,13 @@ import { writeSampleRecords } from "../testing/sample_records.ts";
 import { saveReference } from "../runs/reference.ts";
 import { buildReportHtml } from "./build.ts";
 import { readRunsWithReference } from "./report_runs.ts";
+import { temporaryDir } from "../testing/temp_dir.ts";
 
 Deno.test("the report shows reference records where no local run has their id, marked as such", async () => {
-  const runsRoot = await Deno.makeTempDir();
-  const referenceRoot = await Deno.makeTempDir();
+  await using runsRootDir = await temporaryDir("test_");
+  const runsRoot = runsRootDir.path;
+  await using referenceRootDir = await temporaryDir("test_");
+  const referenceRoot = referenceRootDir.path;
   const ids = await writeSampleRecords(runsRoot);
   await saveReference({ runsRoot, referenceRoot, profile: "smoke" });
   // Locally only the classifier is left: every other run comes from the reference.

@@ -7,9 +7,11 @@ import { writeSampleRecords } from "../testing/sample_records.ts";
 import { PUBLISHED } from "../published/published.ts";
 import { oursFor } from "./published_beside.ts";
 import { readRunRecords } from "./report_runs.ts";
+import { temporaryDir } from "../testing/temp_dir.ts";
 
 Deno.test("a run made with several seeds is one number beside the published one, with the seeds' spread", async () => {
-  const root = await Deno.makeTempDir();
+  await using rootDir = await temporaryDir("test_");
+  const root = rootDir.path;
   const ids = await writeSampleRecords(root);
   // The same run with seed 2: another folder, another accuracy.
   const twin = ids.classifier.replace(/-s\d+$/, "-s2");
@@ -44,7 +46,8 @@ Deno.test("a run made with several seeds is one number beside the published one,
 });
 
 Deno.test("two runs that name each other as a pair get one more number: their mean, without an interval", async () => {
-  const root = await Deno.makeTempDir();
+  await using rootDir = await temporaryDir("test_");
+  const root = rootDir.path;
   const ids = await writeSampleRecords(root);
   const run = JSON.parse(
     await Deno.readTextFile(join(root, ids.classifier, "run.json")),

@@ -4,9 +4,11 @@ import {
   rejects as assertRejects,
 } from "node:assert/strict";
 import { completeRunMetrics, RunRecord } from "./record.ts";
+import { temporaryDir } from "../testing/temp_dir.ts";
 
 Deno.test("completeRunMetrics reuses a run of the same data and refuses one made from other data", async () => {
-  const root = await Deno.makeTempDir();
+  await using rootDir = await temporaryDir("test_");
+  const root = rootDir.path;
   const dataset = { id: "fashion-product-images", fingerprint: "a".repeat(64) };
   const run = await RunRecord.start({
     name: "reuse",

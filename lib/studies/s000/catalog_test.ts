@@ -22,6 +22,7 @@ import {
 import { categoryModels, STUDY_000_CATALOG } from "./catalog.ts";
 import { resultsTable, testAllModels } from "./test_all.ts";
 import { smallShopSource, tinyProfile } from "../../testing/s000_fixture.ts";
+import { temporaryDir } from "../../testing/temp_dir.ts";
 
 const backend = await selectBackend();
 
@@ -65,7 +66,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const root = await Deno.makeTempDir({ prefix: "runs_" });
+    await using rootDir = await temporaryDir("runs_");
+    const root = rootDir.path;
     const source = await smallShopSource();
     const profile = tinyProfile();
     const context = { profile, backend, seed: 9 };

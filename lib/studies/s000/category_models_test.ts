@@ -16,6 +16,7 @@ import { LocalWorkers } from "../../execute/local_workers.ts";
 import { withSearchExecution } from "../../execute/search_runs.ts";
 import { comparableRecords } from "../../testing/comparable_records.ts";
 import { CATEGORY_MODEL_JOBS, trainCategoryModels } from "./category_models.ts";
+import { temporaryDir } from "../../testing/temp_dir.ts";
 
 const backend = await selectBackend();
 
@@ -24,7 +25,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const root = await Deno.makeTempDir({ prefix: "runs_" });
+    await using rootDir = await temporaryDir("runs_");
+    const root = rootDir.path;
     const source = await smallShopSource();
     const context = {
       profile: tinyProfile({ seedReplicates: 2 }),
@@ -61,8 +63,10 @@ Deno.test({
   fn: async () => {
     const source = await smallShopSource();
     const context = { profile: tinyProfile(), backend, seed: 7 };
-    const here = await Deno.makeTempDir({ prefix: "runs_here_" });
-    const jobs = await Deno.makeTempDir({ prefix: "runs_jobs_" });
+    await using hereDir = await temporaryDir("runs_here_");
+    const here = hereDir.path;
+    await using jobsDir = await temporaryDir("runs_jobs_");
+    const jobs = jobsDir.path;
     const trained = await trainCategoryModels(context, source, "Shoes", here);
     const lines: string[] = [];
     const viaJobs = await withSearchExecution(

@@ -41,6 +41,7 @@ import { comparableRecords } from "../../testing/comparable_records.ts";
 import { smallShopSource, tinyProfile } from "../../testing/s000_fixture.ts";
 import type { LevelData, ShopArraysSource } from "./data.ts";
 import * as tf from "@tensorflow/tfjs";
+import { temporaryDir } from "../../testing/temp_dir.ts";
 
 const backend = await selectBackend("wasm");
 const context = { profile: getProfile("smoke"), backend, seed: 3 };
@@ -113,7 +114,8 @@ Deno.test("variantCopyCount: none without augmentation, else the profile's copie
 
 Deno.test("a CNN and a pretrained variant train into complete records whose models take the arrays", async () => {
   const data = await smallData();
-  const runsRoot = await Deno.makeTempDir();
+  await using runsRootDir = await temporaryDir("test_");
+  const runsRoot = runsRootDir.path;
   for (
     const id of [
       "placement",
@@ -192,8 +194,10 @@ Deno.test({
       "placement",
       "mobilenetv2-placement-stretch-backdrop-photometric",
     ].map(primaryVariant);
-    const here = await Deno.makeTempDir({ prefix: "variants_here_" });
-    const jobs = await Deno.makeTempDir({ prefix: "variants_jobs_" });
+    await using hereDir = await temporaryDir("variants_here_");
+    const here = hereDir.path;
+    await using jobsDir = await temporaryDir("variants_jobs_");
+    const jobs = jobsDir.path;
     const trained = await trainPrimaryVariants(
       tiny,
       shop,

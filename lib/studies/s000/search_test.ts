@@ -24,6 +24,7 @@ import {
 } from "./search.ts";
 import { runShoesGrid001 } from "../s001/shoes_grid.ts";
 import { smallShopSource, tinyProfile } from "../../testing/s000_fixture.ts";
+import { temporaryDir } from "../../testing/temp_dir.ts";
 
 const backend = await selectBackend();
 
@@ -96,7 +97,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const root = await Deno.makeTempDir({ prefix: "runs_" });
+    await using rootDir = await temporaryDir("runs_");
+    const root = rootDir.path;
     const source = await smallShopSource();
     const context = {
       profile: tinyProfile({ grid: "subset", maxTrials: 2 }),
@@ -144,7 +146,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const root = await Deno.makeTempDir({ prefix: "runs_" });
+    await using rootDir = await temporaryDir("runs_");
+    const root = rootDir.path;
     const source = await smallShopSource();
     const result = await runShoesGrid001(
       { profile: tinyProfile(), backend, seed: 5 },

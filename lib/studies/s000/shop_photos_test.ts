@@ -27,6 +27,7 @@ import {
   shopPhotoCategory,
   shopPhotos,
 } from "./shop_photos.ts";
+import { temporaryDir } from "../../testing/temp_dir.ts";
 
 const backend = await selectBackend("wasm");
 const context = { profile: getProfile("smoke"), backend, seed: 5 };
@@ -62,7 +63,8 @@ Deno.test("the 164 shop photos: 17 Glasses&Sunglasses, 93 Shoes, 54 Trousers&Jea
 });
 
 Deno.test("a trained primary model is checked on the shop photos into a complete, reusable record", async () => {
-  const runsRoot = await Deno.makeTempDir();
+  await using runsRootDir = await temporaryDir("test_");
+  const runsRoot = runsRootDir.path;
   const train = await mainCategoryPhotos(6);
   const test = await mainCategoryPhotos(2, 6);
   const trained = await runClassifier({
