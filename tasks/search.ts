@@ -17,7 +17,8 @@
  * `exhaustive` (each to the profile's epochs, the studies' plain grid) or
  * `halving` (successive halving). Its trials and test are records of their
  * own (a halving trial's parameters name the schedule), so both can be kept
- * and the report compares their winners and costs.
+ * and the report compares their winners and costs; such a comparison
+ * tests its winner with the search's seed only (no `seedReplicates`).
  */
 import { join, resolve } from "node:path";
 import { describeBackend, selectBackend } from "../lib/backend.ts";
@@ -63,8 +64,10 @@ const strategy = cli.oneOf("strategy", values.strategy, [
   "exhaustive",
   "halving",
 ]);
+// Another strategy than the profile's is a comparison: the winner trains
+// with the search's seed only.
 const profile = strategy
-  ? { ...cli.profile(values.profile), search: strategy }
+  ? { ...cli.profile(values.profile), search: strategy, seedReplicates: 1 }
   : cli.profile(values.profile);
 const seed = cli.integer("seed", values.seed, { min: 0 });
 cli.directory("arrays", values.arrays);

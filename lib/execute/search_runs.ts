@@ -33,6 +33,15 @@
  *   `search.json` holds the strategy, the rungs (epochs, trials, kept), the
  *   seed and every trial's rung and per-rung validation accuracy.
  *
+ * **The winner's seeds** ({@linkcode SearchOptions.winnerSeeds}): once the
+ * winner is chosen and tested, its configuration is trained again from
+ * scratch with each further seed (`seed + 1`, …; the full budget, under
+ * halving the last rung's epochs) and tested, each into a `<name> test`
+ * record with the winner's test parameters and its own seed, tagged
+ * `seedReplicateOf` (the winner's test record). They measure how much the
+ * chosen configuration's result moves with the seed; nothing is chosen by
+ * them. As jobs they are one more batch.
+ *
  * **Trials as jobs.** Within {@linkcode withSearchExecution} (or with
  * `FASHION_EXECUTOR` set, for the searches it names) a search hands the
  * trials it still has to train to an executor (`lib/execute/executor.ts`)
@@ -173,6 +182,23 @@ export interface SearchOptions<P extends Params> {
   }>;
   /** Called after each trial (progress); under halving once per trial, when it stops (`index`: its candidate index). */
   onTrial?(trial: TrialSummary<P>, index: number, total: number): void;
+  /**
+   * Seeds the chosen configuration is trained and tested with in all
+   * (default 1: the search's own); see the module doc.
+   */
+  winnerSeeds?: number;
+}
+
+/** One seed's test of the chosen configuration. */
+export interface SeedTest {
+  /** Its test record's id. */
+  runId: string;
+  /** Its seed (the search's for the winner's own test). */
+  seed: number;
+  /** Its test metrics (with `valAccuracy`). */
+  testMetrics: Record<string, unknown>;
+  /** Whether a complete earlier record was reused. */
+  reused: boolean;
 }
 
 /** What {@linkcode runSearch} returns. */
@@ -187,6 +213,8 @@ export interface SearchResult<P extends Params> {
   testMetrics: Record<string, unknown>;
   /** Halving only: the schedule and every trial's rungs (as in `search.json`). */
   halving?: HalvingRecord<P>;
+  /** The chosen configuration's test with each seed ({@linkcode SearchOptions.winnerSeeds}), the search's own first; empty in trial mode. */
+  seedTests: SeedTest[];
   /** Set in trial mode (a job, {@linkcode SearchExecution.only}): `trials` is the one trial trained, nothing was tested (`testRunId` empty). */
   trialJob?: true;
 }
@@ -331,6 +359,7 @@ function trialModeResult<P extends Params>(
     best: trial,
     testRunId: "",
     testMetrics: {},
+    seedTests: [],
     trialJob: true,
   };
 }
@@ -365,6 +394,18 @@ export async function runSearch<P extends Params>(
   const execution = currentExecution();
   const only = execution?.only;
   if (only) checkExpected(options, only);
+  if (only) {
+    const replicate = findSeedReplicate(options, strategy, only.runId);
+    if (replicate) {
+      const test = await seedReplicate(options, root, strategy, replicate);
+      return trialModeResult({
+        params: replicate.params,
+        runId: test.runId,
+        valAccuracy: test.testMetrics.valAccuracy as number,
+        reused: test.reused,
+      });
+    }
+  }
   if (strategy.kind === "halving") {
     if (only) {
       return trialModeResult(
@@ -380,12 +421,19 @@ export async function runSearch<P extends Params>(
     const result = await testChosen(
       options,
       root,
+      strategy,
       halving.trials,
       halving.selected,
       halving,
-      { search: "halving" },
     );
-    return { ...result, halving };
+    const seedTests = await testWinnerSeeds(
+      options,
+      root,
+      strategy,
+      result,
+      dispatcherFor(execution, options.name),
+    );
+    return { ...result, halving, seedTests };
   }
   const trialName = `${options.name} trial`;
   const ids = options.candidates.map((p) => runId(trialName, p, options.seed));
@@ -430,10 +478,217 @@ export async function runSearch<P extends Params>(
   }
 
   const best = trials.reduce((a, b) => b.valAccuracy > a.valAccuracy ? b : a);
-  return await testChosen(options, root, trials, best, {
+  const result = await testChosen(options, root, strategy, trials, best, {
     selected: best,
     trials,
-  }, {});
+  });
+  const seedTests = await testWinnerSeeds(
+    options,
+    root,
+    strategy,
+    result,
+    dispatcher,
+  );
+  return { ...result, seedTests };
+}
+
+/** The run id of the trial of `params` (exhaustive or halving). */
+function trialIdOf<P extends Params>(
+  options: SearchOptions<P>,
+  strategy: SearchStrategy,
+  params: P,
+): string {
+  const trialName = `${options.name} trial`;
+  return strategy.kind === "halving"
+    ? runId(trialName, halvingParams(params, strategy), options.seed)
+    : runId(trialName, params, options.seed);
+}
+
+/** The parameters of the test record of the configuration `params` when chosen. */
+function testParamsOf<P extends Params>(
+  options: SearchOptions<P>,
+  strategy: SearchStrategy,
+  params: P,
+): Params {
+  return {
+    ...params,
+    selectedFrom: trialIdOf(options, strategy, params),
+    candidates: options.candidates.length,
+    ...(strategy.kind === "halving" ? { search: "halving" } : {}),
+  };
+}
+
+/** The further seeds of the chosen configuration ({@linkcode SearchOptions.winnerSeeds}). */
+function furtherSeeds<P extends Params>(options: SearchOptions<P>): number[] {
+  const count = Math.max(1, options.winnerSeeds ?? 1);
+  return Array.from({ length: count - 1 }, (_, i) => options.seed + 1 + i);
+}
+
+/** A seed replicate of a configuration: what it trains and the record it writes. */
+interface SeedReplicate<P extends Params> {
+  params: P;
+  seed: number;
+  testParams: Params;
+  runId: string;
+}
+
+function seedReplicateOf<P extends Params>(
+  options: SearchOptions<P>,
+  strategy: SearchStrategy,
+  params: P,
+  seed: number,
+): SeedReplicate<P> {
+  const testParams = testParamsOf(options, strategy, params);
+  return {
+    params,
+    seed,
+    testParams,
+    runId: runId(`${options.name} test`, testParams, seed),
+  };
+}
+
+/** Trial mode: the seed replicate whose record is `id`, if any candidate has one. */
+function findSeedReplicate<P extends Params>(
+  options: SearchOptions<P>,
+  strategy: SearchStrategy,
+  id: string,
+): SeedReplicate<P> | undefined {
+  for (const params of options.candidates) {
+    for (const seed of furtherSeeds(options)) {
+      const replicate = seedReplicateOf(options, strategy, params, seed);
+      if (replicate.runId === id) return replicate;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The chosen configuration's test with each seed: the winner's own, then
+ * each further seed's (reused, else trained and tested here or, with a
+ * dispatcher, as one batch of jobs first).
+ */
+async function testWinnerSeeds<P extends Params>(
+  options: SearchOptions<P>,
+  root: string,
+  strategy: SearchStrategy,
+  result: Omit<SearchResult<P>, "seedTests">,
+  dispatcher?: SearchExecution,
+): Promise<SeedTest[]> {
+  const replicates = furtherSeeds(options).map((seed) =>
+    seedReplicateOf(options, strategy, result.best.params, seed)
+  );
+  const dispatched = new Set<string>();
+  if (dispatcher) {
+    const pending: string[] = [];
+    for (const r of replicates) {
+      const previous = await readRun(join(root, r.runId));
+      if (previous?.status !== "complete") pending.push(r.runId);
+    }
+    if (pending.length) {
+      await runBatch(dispatcher.executor!, {
+        name: `${options.name} winner's seeds`,
+        root,
+        jobs: pending.map((id) => trialJob(options, root, dispatcher, id)),
+      });
+      pending.forEach((id) => dispatched.add(id));
+    }
+  }
+  const tests: SeedTest[] = [{
+    runId: result.testRunId,
+    seed: options.seed,
+    testMetrics: result.testMetrics,
+    reused: false,
+  }];
+  for (const r of replicates) {
+    const test = await seedReplicate(options, root, strategy, r);
+    if (dispatched.has(test.runId)) test.reused = false;
+    tests.push(test);
+  }
+  return tests;
+}
+
+/**
+ * One seed replicate: its complete record reused, else, under the run
+ * folder's claim, the configuration trained from scratch with the
+ * replicate's seed (the full budget) and tested into one record (history,
+ * predictions, metrics with `valAccuracy`, the model).
+ */
+async function seedReplicate<P extends Params>(
+  options: SearchOptions<P>,
+  root: string,
+  strategy: SearchStrategy,
+  replicate: SeedReplicate<P>,
+): Promise<SeedTest> {
+  const dir = join(root, replicate.runId);
+  const reuse = async (): Promise<SeedTest | null> => {
+    const previous = await readRun(dir);
+    if (previous?.status !== "complete") return null;
+    assertSameData(previous, dir, options.info.dataset);
+    return {
+      runId: replicate.runId,
+      seed: replicate.seed,
+      testMetrics: JSON.parse(
+        await Deno.readTextFile(join(dir, "metrics.json")),
+      ),
+      reused: true,
+    };
+  };
+  const reused = await reuse();
+  if (reused) return reused;
+  return await withRunClaim(dir, async () => {
+    const meanwhile = await reuse();
+    if (meanwhile) return meanwhile;
+    const name = `${options.name} test`;
+    const run = await RunRecord.start({
+      ...options.info,
+      name,
+      params: replicate.testParams,
+      seed: replicate.seed,
+      tags: {
+        ...options.info.tags,
+        seedReplicateOf: runId(name, replicate.testParams, options.seed),
+      },
+    }, { root });
+    try {
+      const trained = await options.train(replicate.params, {
+        seed: replicate.seed,
+        checkpointPath: run.checkpointPath,
+        epochs: strategy.kind === "halving" ? strategy.maxEpochs : undefined,
+      });
+      if (!Number.isFinite(trained.valAccuracy)) {
+        trained.model.dispose();
+        throw new Error(
+          `Seed replicate ${replicate.runId} returned validation accuracy ${trained.valAccuracy}`,
+        );
+      }
+      const { predictions, metrics, testImages } = await options.test(
+        trained.model,
+        replicate.params,
+      );
+      const testMetrics = { ...metrics, valAccuracy: trained.valAccuracy };
+      await run.writeHistory(trained.history);
+      await run.writePredictions(predictions);
+      if (testImages) {
+        await run.writeJson(
+          "misclassified.json",
+          await testGallery(testImages, predictions),
+        );
+      }
+      await run.writeMetrics(testMetrics);
+      await run.saveModel(trained.model);
+      await run.complete();
+      trained.model.dispose();
+      return {
+        runId: replicate.runId,
+        seed: replicate.seed,
+        testMetrics,
+        reused: false,
+      };
+    } catch (error) {
+      await run.fail(error);
+      throw error;
+    }
+  });
 }
 
 /**
@@ -504,27 +759,29 @@ async function exhaustiveTrial<P extends Params>(
 
 /**
  * Tests the chosen trial once into the `<name> test` record (reused when
- * complete), writing `searchRecord` as its `search.json`; `extraParams` go
- * into the test record's params after the usual ones.
+ * complete; its params {@linkcode testParamsOf} the chosen one), writing
+ * `searchRecord` as its `search.json`.
  */
 async function testChosen<P extends Params>(
   options: SearchOptions<P>,
   root: string,
+  strategy: SearchStrategy,
   trials: TrialSummary<P>[],
   best: TrialSummary<P>,
   searchRecord: unknown,
-  extraParams: Params,
-): Promise<SearchResult<P>> {
-  const testParams = {
-    ...best.params,
-    selectedFrom: best.runId,
-    candidates: trials.length,
-    ...extraParams,
-  };
+): Promise<Omit<SearchResult<P>, "seedTests">> {
+  const testParams = testParamsOf(options, strategy, best.params);
+  if (testParams.selectedFrom !== best.runId) {
+    throw new Error(
+      `Search "${options.name}": the chosen trial's id ${best.runId} is not ${testParams.selectedFrom} (a bug)`,
+    );
+  }
   const testName = `${options.name} test`;
   const testId = runId(testName, testParams, options.seed);
   const testDir = join(root, testId);
-  const reuse = async (): Promise<SearchResult<P> | null> => {
+  const reuse = async (): Promise<
+    Omit<SearchResult<P>, "seedTests"> | null
+  > => {
     const previousTest = await readRun(testDir);
     if (previousTest?.status !== "complete") return null;
     assertSameData(previousTest, testDir, options.info.dataset);

@@ -17,7 +17,7 @@ import {
   type Params,
   validationAccuracy,
 } from "../train/search.ts";
-import { runSearch } from "./search_runs.ts";
+import { runSearch, withSearchExecution } from "./search_runs.ts";
 import { readRunRecords } from "../report/report_runs.ts";
 import { groupSearches } from "../report/searches.ts";
 
@@ -342,5 +342,113 @@ Deno.test("halving: rungs of growing epochs, the best half kept, the last rung's
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(plainRoot, { recursive: true });
+  }
+});
+
+Deno.test("winner's seeds: the chosen configuration trained from scratch with each further seed and tested, as jobs or here, reused on a rerun", async () => {
+  const root = await Deno.makeTempDir();
+  const jobRoot = await Deno.makeTempDir();
+  const strategy = {
+    kind: "halving" as const,
+    eta: 2,
+    minEpochs: 1,
+    maxEpochs: 2,
+  };
+  try {
+    const { options, calls } = await tinySearch(root, 99);
+    const seeded = { ...options, strategy, winnerSeeds: 3 };
+    const result = await runSearch(seeded);
+    const trainedBySearch = 4 + 2;
+    // Two more trainings, each with the full budget (the last rung's epochs).
+    assertEquals(
+      calls.train.slice(trainedBySearch).map((c) => [c.params, c.epochs]),
+      [[result.best.params, 2], [result.best.params, 2]],
+    );
+    assertEquals(calls.test, [
+      result.best.params,
+      result.best.params,
+      result.best.params,
+    ]);
+    assertEquals(result.seedTests.map((t) => t.seed), [5, 6, 7]);
+    assertEquals(result.seedTests[0].runId, result.testRunId);
+    const winnerTest = await readRun(join(root, result.testRunId));
+    for (const t of result.seedTests.slice(1)) {
+      const record = await readRun(join(root, t.runId));
+      assertEquals(record?.status, "complete");
+      assertEquals(record?.seed, t.seed);
+      // Same name and parameters as the winner's test: only the seed differs.
+      assertEquals(record?.name, winnerTest?.name);
+      assertEquals(record?.params, winnerTest?.params);
+      assertEquals(
+        t.runId.replace(/-s\d+$/, ""),
+        result.testRunId.replace(/-s\d+$/, ""),
+      );
+      assertEquals(record?.tags?.seedReplicateOf, result.testRunId);
+      const metrics = JSON.parse(
+        await Deno.readTextFile(join(root, t.runId, "metrics.json")),
+      );
+      assertEquals(metrics, t.testMetrics);
+      assert(typeof metrics.valAccuracy === "number");
+      const history = JSON.parse(
+        await Deno.readTextFile(join(root, t.runId, "history.json")),
+      );
+      assertEquals(history.length, 2);
+    }
+    // The seeds differ from each other (initialisation and batch order follow the seed).
+    const predictionsOf = async (id: string) =>
+      JSON.parse(await Deno.readTextFile(join(root, id, "predictions.json")))
+        .probabilities;
+    assert(
+      JSON.stringify(await predictionsOf(result.seedTests[1].runId)) !==
+        JSON.stringify(await predictionsOf(result.seedTests[2].runId)),
+    );
+
+    // The report keeps the winner's own test as the search's and lists the others.
+    const [group] = groupSearches((await readRunRecords(root)).runs);
+    assertEquals(group.test?.run.id, result.testRunId);
+    assertEquals(
+      group.seedTests.map((r) => r.run.id),
+      result.seedTests.slice(1).map((t) => t.runId),
+    );
+
+    // A rerun reuses everything.
+    const before = calls.train.length;
+    const again = await runSearch(seeded);
+    assertEquals(calls.train.length, before);
+    assertEquals(calls.test.length, 3);
+    assert(again.seedTests.slice(1).every((t) => t.reused));
+    assertEquals(
+      again.seedTests.map((t) => t.testMetrics),
+      result.seedTests.map((t) => t.testMetrics),
+    );
+
+    // A job (trial mode) trains one replicate by its run id, with the same result.
+    const jobOptions = { ...seeded, root: jobRoot };
+    const replicateId = result.seedTests[2].runId;
+    const job = await withSearchExecution(
+      { only: { runId: replicateId } },
+      () => runSearch(jobOptions),
+    );
+    assertEquals(job.trialJob, true);
+    assertEquals(job.trials[0].runId, replicateId);
+    assertEquals(
+      untimed(JSON.parse(
+        await Deno.readTextFile(join(jobRoot, replicateId, "history.json")),
+      )),
+      untimed(JSON.parse(
+        await Deno.readTextFile(join(root, replicateId, "history.json")),
+      )),
+    );
+    assertEquals(
+      JSON.parse(
+        await Deno.readTextFile(join(jobRoot, replicateId, "predictions.json")),
+      ),
+      JSON.parse(
+        await Deno.readTextFile(join(root, replicateId, "predictions.json")),
+      ),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(jobRoot, { recursive: true });
   }
 });

@@ -212,7 +212,10 @@ function trialRuns(
   return out;
 }
 
-/** A study CNN search over `candidates`: its trials, then the winner's test predictions. */
+/**
+ * A study CNN search over `candidates`: its trials, then the winner's test
+ * predictions, and with `winnerSeeds` the winner's further seeds.
+ */
 function searchRuns(
   notebook: string,
   name: string,
@@ -220,6 +223,7 @@ function searchRuns(
   base: Partial<StudyCnnOptions>,
   s: Sizes,
   profile: Profile,
+  winnerSeeds = 1,
 ): PlannedRun[] {
   const out: PlannedRun[] = [];
   const n = candidates.length;
@@ -233,7 +237,35 @@ function searchRuns(
       predictRun(notebook, `${name} test`, probe, s.test, s.imageBytes, 1 / n),
     );
   }
+  out.push(...winnerSeedRuns(notebook, name, probes, s, profile, winnerSeeds));
   return out;
+}
+
+/**
+ * A search winner's further seeds (`seeds` - 1 of them, each trained with
+ * the full budget and early stopping, then tested), at an average
+ * candidate's cost: the winner is not known before the search.
+ */
+function winnerSeedRuns(
+  notebook: string,
+  name: string,
+  probes: ModelProbe[],
+  s: Sizes,
+  profile: Profile,
+  seeds: number,
+): PlannedRun[] {
+  const further = seeds - 1;
+  if (further <= 0) return [];
+  return probes.map((probe) =>
+    fitRun(
+      notebook,
+      `${name} winner's seeds`,
+      probe,
+      s,
+      profile,
+      further / probes.length,
+    )
+  );
 }
 
 /** How many seeds a study 000 category model trains with (`trainCategoryModels`). */
@@ -415,7 +447,15 @@ export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
       s.classes,
     );
     return [
-      ...searchRuns("03", PRIMARY_BEST.name, candidates, base, s, profile),
+      ...searchRuns(
+        "03",
+        PRIMARY_BEST.name,
+        candidates,
+        base,
+        s,
+        profile,
+        profile.seedReplicates,
+      ),
       // The shop and street photo checks, and the framing interventions
       // (four framings of the shop photos).
       predictRun(
@@ -463,6 +503,7 @@ export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
         { architecture: "dense" },
         shoes001,
         profile,
+        profile.seedReplicates,
       ),
     ];
   },
@@ -579,6 +620,7 @@ function study002Runs(context: PlanContext): Promise<PlannedRun[]> {
           },
           sizes,
           profile,
+          profile.seedReplicates,
         ),
       );
       continue;
@@ -595,7 +637,7 @@ function study002Runs(context: PlanContext): Promise<PlannedRun[]> {
         },
         { ...sizes, imageBytes: 7 * 7 * 1280 * FLOAT },
         profile,
-        1,
+        profile.seedReplicates,
         settings.transferEpochs,
       ),
     );
@@ -665,6 +707,7 @@ async function study003Runs(context: PlanContext): Promise<PlannedRun[]> {
       probe({ batchNorm: "none", dropout: 0 }),
       s,
       profile,
+      profile.seedReplicates,
     ),
   ];
   const candidates = tuningCandidates(profile, seed);

@@ -15,7 +15,8 @@ import {
   vegaLiteSvg,
 } from "./vega_charts.ts";
 import type { SearchGroup } from "./searches.ts";
-import { heads, runKind } from "./report_runs.ts";
+import { formatSeedSpread, seedSpread } from "../eval/seed_spread.ts";
+import { heads, type ReportRun, runKind } from "./report_runs.ts";
 import {
   dataText,
   escape,
@@ -91,7 +92,7 @@ export async function searchSection(
         : "evaluated";
       return `<p>Chosen by validation accuracy alone, then tested once: ${result}; see ${
         runLink(test)
-      }.</p>`;
+      }.</p>${seedsLine(test, group.seedTests)}`;
     })()
     : `<p>No test record yet: the search has not finished. The best trial so far is marked.</p>`;
   const halvingLine = halving
@@ -172,4 +173,24 @@ ${oursLine}${halvingLine}${
   }
 <p class="note">Click a column header to sort (the table reads the same without script).</p>
 <div class="charts">${charts}</div></section>`;
+}
+
+/**
+ * The chosen configuration's further seeds (a classifier's): each seed's
+ * test accuracy and the spread over all of them; empty without any.
+ */
+function seedsLine(test: ReportRun, seedTests: ReportRun[]): string {
+  const all = [test, ...seedTests];
+  if (!seedTests.length || !all.every((r) => runKind(r) === "classifier")) {
+    return "";
+  }
+  const accuracy = (r: ReportRun) =>
+    (r.metrics as unknown as ClassifierMetrics).accuracy;
+  return `\n<p>The chosen configuration trained again from scratch with seed${
+    seedTests.length === 1 ? "" : "s"
+  } ${seedTests.map((r) => r.run.seed).join(", ")} and tested: ${
+    seedTests.map((r) => `${percent(accuracy(r))} (${runLink(r)})`).join(", ")
+  }; over the ${all.length} seeds ${
+    escape(formatSeedSpread(seedSpread(all.map(accuracy))))
+  }. Nothing was chosen by them.</p>`;
 }

@@ -16,6 +16,7 @@
  */
 import { isTrialRun, type ReportRun, TRIAL } from "./report_runs.ts";
 import type { HyperValue } from "./vega_charts.ts";
+import { seedGroup } from "../runs/run_id.ts";
 
 /** One trial of a search. */
 export interface SearchTrial {
@@ -57,6 +58,8 @@ export interface SearchGroup {
   constant: Record<string, HyperValue>;
   /** The test record of the chosen trial, if the search got that far. */
   test: ReportRun | null;
+  /** The chosen configuration trained and tested again with further seeds (`winnerSeeds`), by seed. */
+  seedTests: ReportRun[];
   /** Run id of the chosen trial (from the test record, else the best trial). */
   chosenId: string;
   /** How the candidates were trained (from the trials' `search` parameter). */
@@ -113,6 +116,7 @@ export function groupSearches(runs: ReportRun[]): SearchGroup[] {
         varying: [],
         constant: {},
         test: null,
+        seedTests: [],
         chosenId: "",
         strategy: strategyOf(r),
       };
@@ -157,13 +161,23 @@ export function groupSearches(runs: ReportRun[]): SearchGroup[] {
       else group.constant[k] = group.trials[0].params[k];
     }
     const ids = new Set(group.trials.map((t) => t.run.run.id));
+    // The search's own seed: a winner's further seeds are tests of their own.
     group.test = tests.find((t) =>
-      t.run.name === `${group.name} test` &&
+      t.run.name === `${group.name} test` && t.run.seed === group.seed &&
       ids.has(t.run.params.selectedFrom as string)
     ) ?? null;
     group.chosenId = group.test
       ? group.test.run.params.selectedFrom as string
       : group.trials[0].run.run.id;
+    const chosenTest = group.test;
+    group.seedTests = chosenTest
+      ? tests.filter((t) =>
+        t.run.seed !== group.seed &&
+        seedGroup(t.run.id) === seedGroup(chosenTest.run.id)
+      ).sort((a, b) =>
+        a.run.seed - b.run.seed
+      )
+      : [];
   }
   return [...groups.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
     .map(([, g]) => g);

@@ -47,6 +47,7 @@ import {
   toTensors,
 } from "../../execute/classifier_run.ts";
 import { arrayImages } from "../../execute/gallery.ts";
+import { type SeedSpread, seedSpread } from "../../eval/seed_spread.ts";
 import { type LevelData, loadPrimary, type ShopArraysSource } from "./data.ts";
 import {
   type ModelLevel,
@@ -127,7 +128,21 @@ export interface StudyCnnSearch {
   augmentation?: StudyAugmentation;
   /** More tags for every record of the search (e.g. `grid: "ours"`). */
   tags?: Record<string, string>;
+  /**
+   * Seeds the winner is trained and tested with in all (default 1); a
+   * search whose winner stands beside a published number passes the
+   * profile's `seedReplicates`.
+   */
+  winnerSeeds?: number;
 }
+
+/** What {@linkcode runStudyCnnSearch} returns. */
+export type StudyCnnSearchResult = SearchResult<Params> & {
+  /** The winner's test metrics (its own seed's), with its validation accuracy. */
+  metrics: ClassifierMetrics;
+  /** The test accuracy's spread over the winner's seeds (`winnerSeeds`); absent in a trial job. */
+  seeds?: SeedSpread;
+};
 
 /**
  * Runs a search of study CNNs: each candidate trained at the profile's
@@ -141,7 +156,7 @@ export interface StudyCnnSearch {
 export async function runStudyCnnSearch(
   context: LabContext,
   search: StudyCnnSearch,
-): Promise<SearchResult<Params> & { metrics: ClassifierMetrics }> {
+): Promise<StudyCnnSearchResult> {
   const { data, profile } = { data: search.data, profile: context.profile };
   const classes = data.classNames.length;
   const result = await runSearch<Params>({
@@ -163,6 +178,7 @@ export async function runStudyCnnSearch(
       profile: profile.name,
     })),
     strategy: search.strategy ?? searchStrategy(profile),
+    winnerSeeds: search.winnerSeeds,
     root: search.runsRoot,
     info: {
       dataset: {
@@ -239,7 +255,11 @@ export async function runStudyCnnSearch(
     ...(result.testMetrics as unknown as ClassifierMetrics),
     validationAccuracy: result.best.valAccuracy,
   };
-  return { ...result, metrics };
+  // A trial job tests nothing.
+  const seeds = result.seedTests.length
+    ? seedSpread(result.seedTests.map((t) => t.testMetrics.accuracy as number))
+    : undefined;
+  return { ...result, metrics, seeds };
 }
 
 /** The study CNN options of a candidate (only the keys the builder knows). */
@@ -284,8 +304,7 @@ export const PRIMARY_PREFERRED: Params = {
 };
 
 /** A study CNN search's result with the arrays it ran on. */
-export type LevelSearchResult = SearchResult<Params> & {
-  metrics: ClassifierMetrics;
+export type LevelSearchResult = StudyCnnSearchResult & {
   data: LevelData;
 };
 
@@ -331,7 +350,8 @@ export function levelSearch(
 /**
  * Study 000's primary 3-class model (main categories) with its
  * hyperparameter search: loads the task at the profile, runs the profile's
- * candidates of {@link PRIMARY_SPACE}, tests the winner once.
+ * candidates of {@link PRIMARY_SPACE}, tests the winner once, then trains
+ * and tests it with each of the profile's further seeds (`seedReplicates`).
  */
 export const runPrimarySearch: LevelSearch = levelSearch(
   (source, context) => loadPrimary(source, context.profile, context.seed),
@@ -347,5 +367,6 @@ export const runPrimarySearch: LevelSearch = levelSearch(
     ),
     base: { architecture: PRIMARY_BEST.options.architecture },
     learningRate: WIDE_DENSE_LEARNING_RATE,
+    winnerSeeds: context.profile.seedReplicates,
   }),
 );

@@ -16,6 +16,7 @@ import { formatPercent as percent } from "../../eval/format.ts";
 import { DEFAULT_RUNS_ROOT, readHeadPredictions } from "../../runs/record.ts";
 import type { RunJson } from "../../runs/run_json.ts";
 import { readRunFolders } from "../../runs/run_index.ts";
+import { seedGroup } from "../../runs/run_id.ts";
 import {
   type ClassifierMetrics,
   classifierMetrics,
@@ -43,19 +44,27 @@ export async function completeRuns(
 /**
  * The run holding a catalog model's final weights at a profile: tagged with
  * its study, model and profile, with a saved model (a search's `test` run,
- * not its trials); the latest when there are several.
+ * not its trials); of a run made with several seeds the first seed's (the
+ * one its splits were made with; a search winner's further seeds are
+ * tagged `seedReplicateOf`); the latest when there are several.
  */
 export function findModelRun(
   runs: { dir: string; run: RunJson }[],
   entry: CatalogEntry,
   profile: string,
 ): { dir: string; run: RunJson } | undefined {
-  const matching = runs.filter(({ run }) =>
+  const candidates = runs.filter(({ run }) =>
     run.tags?.study === entry.study &&
     run.tags?.model === entry.model &&
     run.tags?.profile === profile &&
     run.files.includes("model/model.json") &&
-    (entry.search ? run.name === `${entry.model} test` : true)
+    (entry.search ? run.name === `${entry.model} test` : true) &&
+    run.tags?.seedReplicateOf === undefined
+  );
+  const matching = candidates.filter(({ run }) =>
+    !candidates.some((other) =>
+      seedGroup(other.run.id) === seedGroup(run.id) && other.run.seed < run.seed
+    )
   );
   return matching.sort((a, b) =>
     (a.run.finishedAt ?? "") < (b.run.finishedAt ?? "") ? -1 : 1

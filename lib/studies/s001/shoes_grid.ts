@@ -43,8 +43,9 @@ export const STUDY_001_SHOES_MODEL = "Shoes_Combined_001";
 /**
  * Study 001's grid on the Shoes combined labels (`Shoes-Female-High heels`,
  * ...): the profile's candidates of `STUDY_001_GRID`, the winner by
- * validation accuracy, tested once; every candidate trains with the shoe
- * augmentation.
+ * validation accuracy, tested once, then trained and tested with each of
+ * the profile's further seeds (`seedReplicates`); every candidate trains
+ * with the shoe augmentation.
  */
 export const runShoesGrid001: LevelSearch = levelSearch(
   (source, context) => loadShoes001(source, context),
@@ -60,6 +61,7 @@ export const runShoesGrid001: LevelSearch = levelSearch(
     ),
     base: { architecture: "dense" },
     augmentation: SHOE_AUGMENTATION,
+    winnerSeeds: context.profile.seedReplicates,
   }),
 );
 

@@ -1,7 +1,8 @@
 /**
  * A job of study 002 (`tasks/run_job.ts`, builder
- * {@linkcode STUDY_002_JOBS}): one set-up's run, re-created in a fresh
- * process from the submitter's profile, seed, dataset folder and settings.
+ * {@linkcode STUDY_002_JOBS}): one set-up's run with one training seed,
+ * re-created in a fresh process from the submitter's profile, data seed,
+ * dataset folder and settings.
  * It reloads the photos, checks the data, split sizes and run id against
  * the job's, and trains that run; a transfer run computes the frozen-base
  * features itself (every job of a batch does: the price of running the
@@ -34,19 +35,27 @@ export async function runStudy002Job(job: RunJob): Promise<Study002Run> {
   const args = job.args as ModelJobArgs<Study002RunSpec>;
   const source = args.source as Study002JobSource;
   const backend = await selectBackend(args.backend);
-  const context = { profile: args.profile, backend, seed: args.seed };
-  const data = await loadStudy002Data(args.profile, args.seed, {
+  // The data is the submitter's seed's; the job's seed is the run's training seed.
+  const context = { profile: args.profile, backend, seed: source.dataSeed };
+  const data = await loadStudy002Data(args.profile, source.dataSeed, {
     dir: source.dir,
     dataset: source.dataset,
   });
   const settings = study002Settings(args.profile, source.settings);
   const spec = args.model;
-  const identity = study002RunIdentity(context, data, spec, settings);
+  const identity = study002RunIdentity(
+    context,
+    data,
+    spec,
+    settings,
+    args.seed,
+  );
   checkJobData(job, { dataset: data.dataset, ...identity });
   const options = {
     runsRoot: args.runsRoot,
     settings: source.settings,
     baseDir: source.baseDir,
+    trainSeed: args.seed,
   };
   return settings.setups[spec.setup].model === "baseline"
     ? await runStudy002Baseline(context, data, spec, options)

@@ -154,6 +154,11 @@ import {
   STUDY_002_TRANSFER_STAND_IN,
 } from "./settings.ts";
 import { backendRef, type LabContext } from "../../runs/lab_context.ts";
+import {
+  replicateSeeds,
+  type SeedSpread,
+  seedSpread,
+} from "../../eval/seed_spread.ts";
 
 /** The set-up's name as a run name starts: `basic CNN`, `VGG16 v2 set-up on MobileNetV2`. */
 function setupName(setup: Study002SetupId): string {
@@ -267,12 +272,21 @@ export function study002RunParams(
   };
 }
 
-/** The run id of a run (from its name, parameters and the seed); `images` when the caller has them already. */
+/** The seed a run trains with: `trainSeed` for a seed replicate, else the context's. */
+function trainSeedOf(
+  context: LabContext,
+  options: Pick<Study002RunOptions, "trainSeed">,
+): number {
+  return options.trainSeed ?? context.seed;
+}
+
+/** The run id of a run (from its name, parameters and its training seed); `images` when the caller has them already. */
 function idOf(
   context: LabContext,
   data: Pick<Study002Data, "plan">,
   spec: Study002RunSpec,
   settings: Study002Settings,
+  trainSeed: number,
   images: RunImages = study002RunImages(
     data,
     spec,
@@ -284,16 +298,21 @@ function idOf(
   return runId(
     study002RunName(spec, settings),
     study002RunParams(context.profile, spec, settings, images.target),
-    context.seed,
+    trainSeed,
   );
 }
 
-/** A run's tags: study, profile, model, split, set-up, balancing, and v3's half with the other half's run id. */
+/**
+ * A run's tags: study, profile, model, split, set-up, balancing, v3's half
+ * with the other half's run id (of the same training seed), and for a seed
+ * replicate the seed that made its data (`splitSeed`).
+ */
 function runTags(
   context: LabContext,
   data: Pick<Study002Data, "plan">,
   spec: Study002RunSpec,
   settings: Study002Settings,
+  trainSeed: number,
 ): Record<string, string> {
   const setup = settings.setups[spec.setup];
   const tags: Record<string, string> = {
@@ -309,11 +328,18 @@ function runTags(
   };
   if (spec.half) {
     tags.half = spec.half;
-    tags.pairedRun = idOf(context, data, {
-      ...spec,
-      half: spec.half === "A" ? "B" : "A",
-    }, settings);
+    tags.pairedRun = idOf(
+      context,
+      data,
+      {
+        ...spec,
+        half: spec.half === "A" ? "B" : "A",
+      },
+      settings,
+      trainSeed,
+    );
   }
+  if (trainSeed !== context.seed) tags.splitSeed = String(context.seed);
   return tags;
 }
 
@@ -349,7 +375,11 @@ async function prepareRun(
     images.target,
   );
   const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const id = runId(study002RunName(spec, settings), params, context.seed);
+  const id = runId(
+    study002RunName(spec, settings),
+    params,
+    trainSeedOf(context, options),
+  );
   const metrics = await completeRunMetrics<ClassifierMetrics>(
     join(root, id),
     data.dataset,
@@ -400,6 +430,8 @@ function study002TestImages(data: Study002Data): GalleryImages {
 /** Trains, evaluates and records one model on prepared tensors. */
 async function recordRun(args: {
   context: LabContext;
+  /** The seed of initialisation and batch order (the context's, or a replicate's). */
+  trainSeed: number;
   spec: Study002RunSpec;
   settings: Study002Settings;
   params: Record<string, string | number | boolean>;
@@ -416,9 +448,13 @@ async function recordRun(args: {
   /** The model saved with the run (default `network`). */
   saved?: tf.LayersModel;
 }): Promise<Study002Run> {
-  const { context, data, images, spec, settings } = args;
+  const { data, images, spec, settings } = args;
   const splits = splitSizes(data, images);
-  const id = runId(study002RunName(spec, settings), args.params, context.seed);
+  const id = runId(
+    study002RunName(spec, settings),
+    args.params,
+    args.trainSeed,
+  );
   const dir = join(args.root, id);
   return await reuseOrTrain<ClassifierMetrics, Study002Run>(
     dir,
@@ -444,16 +480,16 @@ async function trainAndRecord(
   const run = await RunRecord.start({
     name: study002RunName(spec, settings),
     params: args.params,
-    seed: context.seed,
+    seed: args.trainSeed,
     dataset: data.dataset,
     splits,
     backend: backendRef(context.backend),
-    tags: runTags(context, data, spec, settings),
+    tags: runTags(context, data, spec, settings, args.trainSeed),
   }, { root: args.root });
   const metrics = await recordEvaluatedRun(run, async () => {
     compileClassifier(args.network, args.compile);
     const result = await fit(args.network, args.train, {
-      ...profileFitOptions(context.profile, context.seed),
+      ...profileFitOptions(context.profile, args.trainSeed),
       epochs: args.epochs,
       validation: args.validation,
       checkpointPath: run.checkpointPath,
@@ -542,10 +578,12 @@ export async function runStudy002Baseline(
     classes,
   );
   const test = toTensors(study002Arrays(data, data.plan.test), classes);
-  const network = buildBaselineCnn({ seed: context.seed, classes });
+  const trainSeed = trainSeedOf(context, options);
+  const network = buildBaselineCnn({ seed: trainSeed, classes });
   try {
     return await recordRun({
       context,
+      trainSeed,
       spec,
       settings,
       params,
@@ -612,16 +650,18 @@ export async function runStudy002Transfer(
   const test = featureTensors(computed, data.plan.test, classes, false);
   // A fresh base per run: fine-tuning changes the shared top blocks' weights.
   const base = await loadMobileNetV2Base(options.baseDir ?? mobileNetBaseDir());
+  const trainSeed = trainSeedOf(context, options);
   const { trainable, full } = buildTransferModel({
     base,
     classes,
-    seed: context.seed,
+    seed: trainSeed,
     dropout: setup.dropout,
     fineTuneBlocks: settings.fineTuneBlocks,
   });
   try {
     return await recordRun({
       context,
+      trainSeed,
       spec,
       settings,
       params,
@@ -648,8 +688,12 @@ export interface Study002Result {
   data: Study002Data;
   /** The settings used. */
   settings: Study002Settings;
-  /** The runs in {@linkcode study002RunSpecs} order. */
+  /** The runs in {@linkcode study002RunSpecs} order (the context's seed). */
   runs: Study002Run[];
+  /** Each run with every seed of the profile's `seedReplicates` (the context's first), in the same order. */
+  seedRuns: Study002Run[][];
+  /** The spread of each run's test accuracy over its seeds, in the same order. */
+  seeds: SeedSpread[];
   /** Seconds spent on frozen-base features (0 when every transfer run was reused). */
   featureSeconds: number;
 }
@@ -659,7 +703,10 @@ export interface Study002Result {
  * every run of {@linkcode study002RunSpecs} (the basic CNN; VGG16 v1, v2
  * and v3's two swapped halves on MobileNetV2; v2 without class balancing),
  * computing the frozen features once (only when a transfer run is not
- * already complete). Every run is a complete run record.
+ * already complete). Every run is a complete run record. Each run trains
+ * with the profile's `seedReplicates` seeds (the context's first): the
+ * further seeds change initialisation and batch order only; the data
+ * (splits, balancing copies, features) stays the context seed's.
  */
 export async function runStudy002(
   context: LabContext,
@@ -671,25 +718,39 @@ export async function runStudy002(
     await loadStudy002Data(context.profile, context.seed, options);
   const settings = study002Settings(context.profile, options.settings);
   const specs = study002RunSpecs(settings);
+  const trainSeeds = replicateSeeds(
+    context.seed,
+    context.profile.seedReplicates,
+  );
   const dispatched = await dispatchStudy002Runs(
     context,
     data,
     settings,
     specs,
+    trainSeeds,
     options,
   );
   const features = lazyStudy002Features(context, data, settings, options);
-  const runs: Study002Run[] = [];
+  const seedRuns: Study002Run[][] = [];
   for (const spec of specs) {
-    const run = settings.setups[spec.setup].model === "baseline"
-      ? await runStudy002Baseline(context, data, spec, options)
-      : await runStudy002Transfer(context, data, spec, features, options);
-    runs.push(dispatched.settle(run));
+    const runs: Study002Run[] = [];
+    for (const trainSeed of trainSeeds) {
+      const seeded = { ...options, trainSeed };
+      const run = settings.setups[spec.setup].model === "baseline"
+        ? await runStudy002Baseline(context, data, spec, seeded)
+        : await runStudy002Transfer(context, data, spec, features, seeded);
+      runs.push(dispatched.settle(run));
+    }
+    seedRuns.push(runs);
   }
   return {
     data,
     settings,
-    runs,
+    runs: seedRuns.map((runs) => runs[0]),
+    seedRuns,
+    seeds: seedRuns.map((runs) =>
+      seedSpread(runs.map((r) => r.metrics.accuracy))
+    ),
     featureSeconds: features.seconds(),
   };
 }
@@ -732,6 +793,8 @@ export const STUDY_002_JOBS = "Study 002 set-ups";
 
 /** Where a study 002 job finds what the submitter used (its {@linkcode ModelJobArgs.source}). */
 export interface Study002JobSource {
+  /** The seed that made the submitter's data (the job's own seed is the run's training seed). */
+  dataSeed: number;
   /** The dataset folder (absolute). */
   dir: string;
   /** The dataset reference the submitter was given instead of the install's fingerprint (tests), if any. */
@@ -742,12 +805,13 @@ export interface Study002JobSource {
   baseDir?: string;
 }
 
-/** The run id and split sizes a set-up's run has (what a job checks before training). */
+/** The run id and split sizes a set-up's run has with `trainSeed` (what a job checks before training). */
 export function study002RunIdentity(
   context: LabContext,
   data: Study002Data,
   spec: Study002RunSpec,
   settings: Study002Settings,
+  trainSeed = context.seed,
 ): { runId: string; splits: Record<string, number> } {
   const images = study002RunImages(
     data,
@@ -757,39 +821,44 @@ export function study002RunIdentity(
     settings,
   );
   return {
-    runId: idOf(context, data, spec, settings, images),
+    runId: idOf(context, data, spec, settings, trainSeed, images),
     splits: splitSizes(data, images),
   };
 }
 
-/** Hands the set-ups' runs without a complete record to the executor for {@linkcode STUDY_002_JOBS}, if one applies. */
+/** Hands the set-ups' runs (each with each training seed) without a complete record to the executor for {@linkcode STUDY_002_JOBS}, if one applies. */
 function dispatchStudy002Runs(
   context: LabContext,
   data: Study002Data,
   settings: Study002Settings,
   specs: Study002RunSpec[],
+  trainSeeds: number[],
   options: Study002RunOptions & Pick<Study002DataOptions, "dataset">,
 ): Promise<DispatchedRuns> {
   const source: Study002JobSource = {
+    dataSeed: context.seed,
     dir: resolve(data.dir),
     ...(options.dataset ? { dataset: options.dataset } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.baseDir ? { baseDir: resolve(options.baseDir) } : {}),
   };
-  const runs = specs.map((spec) => {
-    const { runId, splits } = study002RunIdentity(
-      context,
-      data,
-      spec,
-      settings,
-    );
-    return {
-      runId,
-      seed: context.seed,
-      model: spec,
-      data: { dataset: data.dataset, splits },
-    };
-  });
+  const runs = specs.flatMap((spec) =>
+    trainSeeds.map((trainSeed) => {
+      const { runId, splits } = study002RunIdentity(
+        context,
+        data,
+        spec,
+        settings,
+        trainSeed,
+      );
+      return {
+        runId,
+        seed: trainSeed,
+        model: spec,
+        data: { dataset: data.dataset, splits },
+      };
+    })
+  );
   return dispatchModelRuns<Study002RunSpec>({
     builder: STUDY_002_JOBS,
     root: options.runsRoot ?? DEFAULT_RUNS_ROOT,

@@ -599,8 +599,39 @@ Deno.test({
     tf.dispose([x, probabilities]);
     saved.dispose();
 
-    // The same set-ups as jobs of two local worker processes (each reloads
-    // the photos and computes its own features): the same records.
+    // Two seeds: the first seed's runs reused, each set-up trained again
+    // with seed 8 on the same data (splits, balancing copies, features).
+    const seeded: LabContext = {
+      ...context,
+      profile: { ...TINY, seedReplicates: 2 },
+    };
+    const twoSeeds = await runStudy002(seeded, {
+      data,
+      runsRoot: root,
+      baseDir: BASE_DIR,
+    });
+    assertEquals(
+      twoSeeds.seedRuns.map((runs) => runs.map((r) => r.reused)),
+      result.runs.map(() => [true, false]),
+    );
+    for (const [i, runs] of twoSeeds.seedRuns.entries()) {
+      const replicate = await readRun(runs[1].dir);
+      assertEquals(replicate?.seed, 8);
+      assertEquals(replicate?.tags?.splitSeed, "7");
+      assertEquals(replicate?.params, (await readRun(runs[0].dir))?.params);
+      const split = (run: { dir: string }) =>
+        Deno.readTextFile(join(run.dir, "split.json"));
+      assertEquals(await split(runs[1]), await split(runs[0]), "same data");
+      assertEquals(twoSeeds.seeds[i].n, 2);
+    }
+    // v3's halves name the other half of the same seed.
+    assertEquals(
+      (await readRun(twoSeeds.seedRuns[3][1].dir))?.tags?.pairedRun,
+      twoSeeds.seedRuns[4][1].runId,
+    );
+
+    // The same set-ups with both seeds as jobs of two local worker processes
+    // (each reloads the photos and computes its own features): the same records.
     const jobsRoot = await Deno.makeTempDir({ prefix: "study002_jobs_" });
     const lines: string[] = [];
     const viaJobs = await withSearchExecution(
@@ -609,20 +640,21 @@ Deno.test({
         searches: [STUDY_002_JOBS],
       },
       () =>
-        runStudy002(context, {
+        runStudy002(seeded, {
           data,
           dataset: DATASET,
           runsRoot: jobsRoot,
           baseDir: BASE_DIR,
         }),
     );
-    assert(lines.some((l) => /6 job\(s\)/.test(l)), lines.join("\n"));
-    assert(viaJobs.runs.every((r) => !r.reused));
+    assert(lines.some((l) => /12 job\(s\)/.test(l)), lines.join("\n"));
+    assert(viaJobs.seedRuns.flat().every((r) => !r.reused));
     assertEquals(viaJobs.featureSeconds, 0, "the submitter computed nothing");
     assertEquals(
       await comparableRecords(jobsRoot),
       await comparableRecords(root),
     );
+    await Deno.remove(jobsRoot, { recursive: true });
 
     const rerun = await runStudy002(context, {
       data,

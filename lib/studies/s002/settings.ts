@@ -220,4 +220,11 @@ export interface Study002RunOptions {
   settings?: Partial<Study002Settings>;
   /** MobileNetV2 folder; default the installed copy, else the mirror's. */
   baseDir?: string;
+  /**
+   * The seed of the network's initialisation and the batch order, when it
+   * is not the context's: a seed replicate. The context's seed still makes
+   * the data (splits, balancing copies, augmented features); the record
+   * carries this seed and tags the other as `splitSeed`.
+   */
+  trainSeed?: number;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { formatAccuracy, formatInterval } from "../../eval/format.ts";
+import { formatSeedSpread, type SeedSpread } from "../../eval/seed_spread.ts";
 import {
   SPLIT_SCHEMES,
   type Study002SetupId,
@@ -96,11 +97,14 @@ export function study002SetupTable(
  * The results table of the notebook: one row per run, then a row with the
  * mean of v3's two halves, with the study's published result of the same
  * set-up beside each (header and rows for `markdownTable`); published rows
- * no run follows (ResNet50) get a row saying so.
+ * no run follows (ResNet50) get a row saying so. With `seeds` (one spread
+ * per run, from several seeds) a column gives each run's spread.
  */
 export function study002ResultsTable(
   runs: readonly Study002Run[],
+  seeds?: readonly SeedSpread[],
 ): { header: string[]; rows: string[][] } {
+  const withSeeds = seeds?.some((s) => s.n > 1) ?? false;
   const header = [
     "run",
     "split",
@@ -109,15 +113,17 @@ export function study002ResultsTable(
     "test accuracy (95% t)",
     "95% Wilson",
     "best val. acc.",
+    ...(withSeeds ? ["seeds (test accuracy)"] : []),
     "study: model, test acc. (its 95% range)",
   ];
+  const dash = withSeeds ? ["–"] : [];
   const published = (setup: Study002SetupId) =>
     STUDY_002_PUBLISHED.filter((p) => p.setup === setup).map((p) =>
       `${p.model}: ${
         p.testAccuracy === null ? "n/a" : formatAccuracy(p.testAccuracy)
       } (${formatInterval(p.interval)})`
     ).join("; ") || "not in the study";
-  const rows = runs.map((run) => {
+  const rows = runs.map((run, i) => {
     const m = run.metrics;
     return [
       run.label,
@@ -129,6 +135,7 @@ export function study002ResultsTable(
       m.validationAccuracy === null
         ? "–"
         : formatAccuracy(m.validationAccuracy),
+      ...(withSeeds ? [formatSeedSpread(seeds![i])] : []),
       published(run.setup),
     ];
   });
@@ -142,6 +149,7 @@ export function study002ResultsTable(
       `${formatAccuracy(mean.accuracy)} (${mean.correct} of ${mean.n})`,
       "–",
       "–",
+      ...dash,
       published("v3"),
     ]);
   }
@@ -154,6 +162,7 @@ export function study002ResultsTable(
       "–",
       "–",
       "–",
+      ...dash,
       `${p.model}: ${
         p.testAccuracy === null ? "n/a" : formatAccuracy(p.testAccuracy)
       } (${formatInterval(p.interval)}); needs a larger pretrained base`,

@@ -1,9 +1,10 @@
 /**
  * A job of study 003's network run ({@linkcode STUDY_003_RUN_NAME},
- * `tasks/run_job.ts`): loads the study's data at the job's profile and seed
- * (with the submitter's data options, else the installed dataset through the
- * decoded-image cache the submitter filled), checks data and run id against
- * the job's and trains the run.
+ * `tasks/run_job.ts`): loads the study's data at the job's profile and the
+ * submitter's split seed (with the submitter's data options, else the
+ * installed dataset through the decoded-image cache the submitter filled),
+ * checks data and run id against the job's and trains the run with the
+ * job's seed.
  *
  * @module
  */
@@ -13,7 +14,7 @@ import { checkJobData, type ModelJobArgs } from "../../execute/model_jobs.ts";
 import { loadStudy003Data, type Study003DataOptions } from "./data.ts";
 import {
   type MultiOutputRunResult,
-  runStudy003,
+  runStudy003Seed,
   study003RunId,
   type Study003RunJob,
   study003SplitSizes,
@@ -33,15 +34,18 @@ export async function runStudy003Job(
     seed: args.seed,
   };
   const dataOptions = (args.source as Study003DataOptions | null) ?? {};
-  const data = await loadStudy003Data(context, dataOptions);
+  const data = await loadStudy003Data(
+    { ...context, seed: args.model.splitSeed },
+    dataOptions,
+  );
   checkJobData(job, {
     dataset: data.dataset,
     splits: study003SplitSizes(data),
     runId: study003RunId(context, data, args.model.settings),
   });
-  return await runStudy003(context, data, {
-    settings: args.model.settings,
+  return await runStudy003Seed(context, data, args.model.settings, {
     runsRoot: args.runsRoot,
     dataOptions,
+    splitSeed: args.model.splitSeed,
   });
 }

@@ -81,6 +81,11 @@ import {
   trainMultiOutput,
 } from "./train.ts";
 import { backendRef, type LabContext } from "../../runs/lab_context.ts";
+import {
+  replicateSeeds,
+  type SeedSpread,
+  seedSpread,
+} from "../../eval/seed_spread.ts";
 
 /**
  * Study 003's published test accuracies of its final model (fractions), as
@@ -169,6 +174,16 @@ export const STUDY_003_RUN_NAME = "Study 003 multi-output network";
 export interface Study003RunJob {
   /** The network's settings. */
   settings: MultiOutputSettings;
+  /** The seed of the data's splits (the submitter's, whatever the run's seed). */
+  splitSeed: number;
+}
+
+/** The network trained with each of the profile's seeds. */
+export interface Study003Runs extends MultiOutputRunResult {
+  /** Every seed's run, the context's first (whose fields this object repeats). */
+  seedRuns: MultiOutputRunResult[];
+  /** The spread over the seeds of the average accuracy and of each head's. */
+  seeds: { average: SeedSpread } & Record<keyof HeadAccuracies, SeedSpread>;
 }
 
 /** Options of {@linkcode runStudy003}. */
@@ -181,6 +196,8 @@ export interface Study003RunOptions {
   progress?: ProgressReporter;
   /** How `data` was loaded, for a job that loads it again (default: the installed dataset). */
   dataOptions?: Study003DataOptions;
+  /** The seed that made `data`'s splits, when it is not the run's: tagged `splitSeed` in the record. */
+  splitSeed?: number;
 }
 
 /** The run id {@linkcode runStudy003} gives `settings` on `data`. */
@@ -198,21 +215,22 @@ export function study003RunId(
 
 /**
  * Trains the multi-output network with `settings` (default: no BatchNorm,
- * no dropout) and evaluates it on the test split into a complete run
- * record; a complete run with the same id is reused, an interrupted one
- * resumes from its last epoch. With an executor (`--workers N`,
- * `--executor slurm`) the run is a job ({@linkcode STUDY_003_RUN_NAME},
- * `run_jobs.ts`), and this call reads its record.
+ * no dropout) with each of the profile's `seedReplicates` seeds (the
+ * context's first; `data`'s splits, made with the context's seed, stay)
+ * and evaluates each on the test split into a complete run record; a
+ * complete run with the same id is reused, an interrupted one resumes from
+ * its last epoch. With an executor (`--workers N`, `--executor slurm`) the
+ * runs are one batch of jobs ({@linkcode STUDY_003_RUN_NAME},
+ * `run_jobs.ts`), and this call reads their records.
  */
 export async function runStudy003(
   context: LabContext,
   data: Study003Data,
   options: Study003RunOptions = {},
-): Promise<MultiOutputRunResult> {
+): Promise<Study003Runs> {
   const settings = options.settings ?? STUDY_003_BASE_SETTINGS;
-  const params = runParams(settings, context.profile, data);
   const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const id = study003RunId(context, data, settings);
+  const seeds = replicateSeeds(context.seed, context.profile.seedReplicates);
   const dispatched = await dispatchModelRuns<Study003RunJob>({
     builder: STUDY_003_RUN_NAME,
     root,
@@ -220,15 +238,56 @@ export async function runStudy003(
     backend: context.backend.name,
     data: { dataset: data.dataset, splits: study003SplitSizes(data) },
     source: options.dataOptions ?? null,
-    runs: [{ runId: id, seed: context.seed, model: { settings } }],
+    runs: seeds.map((seed) => ({
+      runId: study003RunId({ ...context, seed }, data, settings),
+      seed,
+      model: { settings, splitSeed: context.seed },
+    })),
   });
-  return dispatched.settle(
-    await reuseOrTrain<MultiOutputMetrics, MultiOutputRunResult>(
-      join(root, id),
-      data.dataset,
-      (metrics) => ({ runId: id, dir: join(root, id), metrics, reused: true }),
-      () => trainStudy003Run(context, data, settings, params, root, options),
-    ),
+  const seedRuns: MultiOutputRunResult[] = [];
+  for (const seed of seeds) {
+    seedRuns.push(
+      dispatched.settle(
+        await runStudy003Seed({ ...context, seed }, data, settings, {
+          ...options,
+          splitSeed: context.seed,
+        }),
+      ),
+    );
+  }
+  const spread = (of: (m: MultiOutputMetrics) => number) =>
+    seedSpread(seedRuns.map((r) => of(r.metrics)));
+  return {
+    ...seedRuns[0],
+    seedRuns,
+    seeds: {
+      average: spread((m) => m.averageAccuracy),
+      masterCategory: spread((m) => m.heads.masterCategory.accuracy),
+      subCategory: spread((m) => m.heads.subCategory.accuracy),
+      gender: spread((m) => m.heads.gender.accuracy),
+    },
+  };
+}
+
+/**
+ * The network with `settings` trained with the context's seed on `data`
+ * (whatever seed made its splits) and tested, into its run record (reused
+ * when complete): one run of {@linkcode runStudy003}, and what its job does.
+ */
+export async function runStudy003Seed(
+  context: LabContext,
+  data: Study003Data,
+  settings: MultiOutputSettings,
+  options: Omit<Study003RunOptions, "settings"> = {},
+): Promise<MultiOutputRunResult> {
+  const params = runParams(settings, context.profile, data);
+  const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
+  const id = study003RunId(context, data, settings);
+  return await reuseOrTrain<MultiOutputMetrics, MultiOutputRunResult>(
+    join(root, id),
+    data.dataset,
+    (metrics) => ({ runId: id, dir: join(root, id), metrics, reused: true }),
+    () => trainStudy003Run(context, data, settings, params, root, options),
   );
 }
 
@@ -248,7 +307,12 @@ async function trainStudy003Run(
     dataset: data.dataset,
     splits: study003SplitSizes(data),
     backend: backendRef(context.backend),
-    tags: runTags(context.profile),
+    tags: {
+      ...runTags(context.profile),
+      ...(options.splitSeed === undefined || options.splitSeed === context.seed
+        ? {}
+        : { splitSeed: String(options.splitSeed) }),
+    },
   }, { root });
   // Set inside the callback; `as` keeps TypeScript from narrowing it to null.
   let model = null as tf.LayersModel | null;

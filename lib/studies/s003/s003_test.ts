@@ -288,6 +288,7 @@ Deno.test({
     const backend = await selectBackend();
     const cacheDir = await Deno.makeTempDir({ prefix: "study003_cache_" });
     const root = await Deno.makeTempDir({ prefix: "study003_runs_" });
+    const jobsRoot = await Deno.makeTempDir({ prefix: "study003_jobs_" });
     try {
       const context = { profile: tiny, backend, seed: 42 };
       const data = await loadStudy003Data(context, {
@@ -395,25 +396,49 @@ Deno.test({
       );
       const rerun = await runStudy003(context, data, { runsRoot: root });
       assert(rerun.reused, "a complete run is reused");
-      // The same run as a job of a local worker process: the same record.
-      const jobsRoot = await Deno.makeTempDir({ prefix: "study003_jobs_" });
+      assertEquals(rerun.seedRuns.length, 1, "one seed at this profile");
+
+      // With two seeds: the first run reused, the second trained on the same splits.
+      const seeded = { ...context, profile: { ...tiny, seedReplicates: 2 } };
+      const twoSeeds = await runStudy003(seeded, data, { runsRoot: root });
+      assertEquals(
+        twoSeeds.seedRuns.map((r) => [r.reused, r.runId.replace(/-s\d+$/, "")]),
+        [[true, run.runId.replace(/-s\d+$/, "")], [
+          false,
+          run.runId.replace(/-s\d+$/, ""),
+        ]],
+        "seed 42 reused, seed 43 trained, the same run otherwise",
+      );
+      const second = await readRun(twoSeeds.seedRuns[1].dir);
+      assertEquals(second?.seed, 43, "second seed");
+      assertEquals(second?.tags?.splitSeed, "42", "its splits' seed");
+      assertEquals(twoSeeds.seeds.average.n, 2, "spread over two seeds");
+      assert(
+        close(
+          twoSeeds.seeds.gender.mean,
+          (twoSeeds.seedRuns[0].metrics.heads.gender.accuracy +
+            twoSeeds.seedRuns[1].metrics.heads.gender.accuracy) / 2,
+        ),
+        "gender head's mean over the seeds",
+      );
+      // The same runs as jobs of a local worker process (one batch): the same records.
       const viaJob = await withSearchExecution(
         {
           executor: new LocalWorkers(1, () => {}),
           searches: [STUDY_003_RUN_NAME],
         },
         () =>
-          runStudy003(context, data, {
+          runStudy003(seeded, data, {
             runsRoot: jobsRoot,
             dataOptions: { dir: DIR, fingerprint: "test", cacheDir },
           }),
       );
-      assert(!viaJob.reused, "the job trained it");
+      assert(viaJob.seedRuns.every((r) => !r.reused), "the jobs trained them");
       assertEquals(viaJob.runId, run.runId, "the same run id");
       assertEquals(
         await comparableRecords(jobsRoot),
         await comparableRecords(root),
-        "the job's record equals the one trained here",
+        "the jobs' records equal the ones trained here",
       );
 
       // Search: two candidates differing in all five tuned values, winner by
@@ -544,6 +569,7 @@ Deno.test({
     } finally {
       await Deno.remove(cacheDir, { recursive: true });
       await Deno.remove(root, { recursive: true });
+      await Deno.remove(jobsRoot, { recursive: true });
     }
   },
 });
