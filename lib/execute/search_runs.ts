@@ -89,7 +89,7 @@ import {
   type RunJob,
 } from "./executor.ts";
 import { makeExecutor } from "./executors.ts";
-import { withRunClaim } from "./run_claim.ts";
+import { reuseOrTrain, withRunClaim } from "./run_claim.ts";
 import { type GalleryImages, testGallery } from "./gallery.ts";
 
 /** What a trial's training returns. */
@@ -619,76 +619,90 @@ async function seedReplicate<P extends Params>(
   strategy: SearchStrategy,
   replicate: SeedReplicate<P>,
 ): Promise<SeedTest> {
-  const dir = join(root, replicate.runId);
-  const reuse = async (): Promise<SeedTest | null> => {
-    const previous = await readRun(dir);
-    if (previous?.status !== "complete") return null;
-    assertSameData(previous, dir, options.info.dataset);
-    return {
+  return await reuseOrTrain<Record<string, unknown>, SeedTest>(
+    join(root, replicate.runId),
+    options.info.dataset,
+    (testMetrics) => ({
       runId: replicate.runId,
       seed: replicate.seed,
-      testMetrics: JSON.parse(
-        await Deno.readTextFile(join(dir, "metrics.json")),
-      ),
+      testMetrics,
       reused: true,
-    };
-  };
-  const reused = await reuse();
-  if (reused) return reused;
-  return await withRunClaim(dir, async () => {
-    const meanwhile = await reuse();
-    if (meanwhile) return meanwhile;
-    const name = `${options.name} test`;
-    const run = await RunRecord.start({
-      ...options.info,
-      name,
-      params: replicate.testParams,
-      seed: replicate.seed,
-      tags: {
-        ...options.info.tags,
-        seedReplicateOf: runId(name, replicate.testParams, options.seed),
-      },
-    }, { root });
-    try {
-      const trained = await options.train(replicate.params, {
+    }),
+    async () => {
+      const name = `${options.name} test`;
+      const run = await RunRecord.start({
+        ...options.info,
+        name,
+        params: replicate.testParams,
         seed: replicate.seed,
-        checkpointPath: run.checkpointPath,
-        epochs: strategy.kind === "halving" ? strategy.maxEpochs : undefined,
-      });
-      if (!Number.isFinite(trained.valAccuracy)) {
+        tags: {
+          ...options.info.tags,
+          seedReplicateOf: runId(name, replicate.testParams, options.seed),
+        },
+      }, { root });
+      try {
+        const trained = await options.train(replicate.params, {
+          seed: replicate.seed,
+          checkpointPath: run.checkpointPath,
+          epochs: strategy.kind === "halving" ? strategy.maxEpochs : undefined,
+        });
+        if (!Number.isFinite(trained.valAccuracy)) {
+          trained.model.dispose();
+          throw new Error(
+            `Seed replicate ${replicate.runId} returned validation accuracy ${trained.valAccuracy}`,
+          );
+        }
+        await run.writeHistory(trained.history);
+        const testMetrics = await testInto(
+          run,
+          options,
+          trained.model,
+          replicate.params,
+          trained.valAccuracy,
+        );
         trained.model.dispose();
-        throw new Error(
-          `Seed replicate ${replicate.runId} returned validation accuracy ${trained.valAccuracy}`,
-        );
+        return {
+          runId: replicate.runId,
+          seed: replicate.seed,
+          testMetrics,
+          reused: false,
+        };
+      } catch (error) {
+        await run.fail(error);
+        throw error;
       }
-      const { predictions, metrics, testImages } = await options.test(
-        trained.model,
-        replicate.params,
-      );
-      const testMetrics = { ...metrics, valAccuracy: trained.valAccuracy };
-      await run.writeHistory(trained.history);
-      await run.writePredictions(predictions);
-      if (testImages) {
-        await run.writeJson(
-          "misclassified.json",
-          await testGallery(testImages, predictions),
-        );
-      }
-      await run.writeMetrics(testMetrics);
-      await run.saveModel(trained.model);
-      await run.complete();
-      trained.model.dispose();
-      return {
-        runId: replicate.runId,
-        seed: replicate.seed,
-        testMetrics,
-        reused: false,
-      };
-    } catch (error) {
-      await run.fail(error);
-      throw error;
-    }
-  });
+    },
+  );
+}
+
+/**
+ * Tests `model` (the configuration `params`) once into `run`: predictions,
+ * the gallery of mistakes when the test gives images, the metrics with
+ * `valAccuracy`, the model; completes the record and returns the metrics.
+ */
+async function testInto<P extends Params>(
+  run: RunRecord,
+  options: SearchOptions<P>,
+  model: tf.LayersModel,
+  params: P,
+  valAccuracy: number,
+): Promise<Record<string, unknown>> {
+  const { predictions, metrics, testImages } = await options.test(
+    model,
+    params,
+  );
+  const testMetrics = { ...metrics, valAccuracy };
+  await run.writePredictions(predictions);
+  if (testImages) {
+    await run.writeJson(
+      "misclassified.json",
+      await testGallery(testImages, predictions),
+    );
+  }
+  await run.writeMetrics(testMetrics);
+  await run.saveModel(model);
+  await run.complete();
+  return testMetrics;
 }
 
 /**
@@ -703,58 +717,49 @@ async function exhaustiveTrial<P extends Params>(
 ): Promise<TrialSummary<P>> {
   const trialName = `${options.name} trial`;
   const id = runId(trialName, params, options.seed);
-  const dir = join(root, id);
-  const reuse = async (): Promise<TrialSummary<P> | null> => {
-    const previous = await readRun(dir);
-    if (previous?.status !== "complete") return null;
-    assertSameData(previous, dir, options.info.dataset);
-    const metrics = JSON.parse(
-      await Deno.readTextFile(join(dir, "metrics.json")),
-    );
-    return {
+  return await reuseOrTrain<{ valAccuracy: number }, TrialSummary<P>>(
+    join(root, id),
+    options.info.dataset,
+    (metrics) => ({
       params,
       runId: id,
       valAccuracy: metrics.valAccuracy,
       reused: true,
-    };
-  };
-  const reused = await reuse();
-  if (reused) return reused;
-  return await withRunClaim(dir, async () => {
-    const meanwhile = await reuse();
-    if (meanwhile) return meanwhile;
-    const run = await RunRecord.start({
-      ...options.info,
-      name: trialName,
-      params,
-      seed: options.seed,
-    }, { root });
-    try {
-      const result = await options.train(params, {
-        seed: options.seed,
-        checkpointPath: run.checkpointPath,
-      });
-      if (!Number.isFinite(result.valAccuracy)) {
-        throw new Error(
-          `Trial ${id} returned validation accuracy ${result.valAccuracy}`,
-        );
-      }
-      await run.writeHistory(result.history);
-      await run.writeMetrics({ valAccuracy: result.valAccuracy });
-      await run.saveModel(result.model);
-      await run.complete();
-      result.model.dispose();
-      return {
+    }),
+    async () => {
+      const run = await RunRecord.start({
+        ...options.info,
+        name: trialName,
         params,
-        runId: id,
-        valAccuracy: result.valAccuracy,
-        reused: false,
-      };
-    } catch (error) {
-      await run.fail(error);
-      throw error;
-    }
-  });
+        seed: options.seed,
+      }, { root });
+      try {
+        const result = await options.train(params, {
+          seed: options.seed,
+          checkpointPath: run.checkpointPath,
+        });
+        if (!Number.isFinite(result.valAccuracy)) {
+          throw new Error(
+            `Trial ${id} returned validation accuracy ${result.valAccuracy}`,
+          );
+        }
+        await run.writeHistory(result.history);
+        await run.writeMetrics({ valAccuracy: result.valAccuracy });
+        await run.saveModel(result.model);
+        await run.complete();
+        result.model.dispose();
+        return {
+          params,
+          runId: id,
+          valAccuracy: result.valAccuracy,
+          reused: false,
+        };
+      } catch (error) {
+        await run.fail(error);
+        throw error;
+      }
+    },
+  );
 }
 
 /**
@@ -778,58 +783,38 @@ async function testChosen<P extends Params>(
   }
   const testName = `${options.name} test`;
   const testId = runId(testName, testParams, options.seed);
-  const testDir = join(root, testId);
-  const reuse = async (): Promise<
-    Omit<SearchResult<P>, "seedTests"> | null
-  > => {
-    const previousTest = await readRun(testDir);
-    if (previousTest?.status !== "complete") return null;
-    assertSameData(previousTest, testDir, options.info.dataset);
-    return {
-      trials,
-      best,
-      testRunId: testId,
-      testMetrics: JSON.parse(
-        await Deno.readTextFile(join(testDir, "metrics.json")),
-      ),
-    };
-  };
-  const reused = await reuse();
-  if (reused) return reused;
-  return await withRunClaim(testDir, async () => {
-    const meanwhile = await reuse();
-    if (meanwhile) return meanwhile;
-    const run = await RunRecord.start({
-      ...options.info,
-      name: testName,
-      params: testParams,
-      seed: options.seed,
-    }, { root });
-    try {
-      const model = await loadModel(join(root, best.runId, "model"));
-      const { predictions, metrics, testImages } = await options.test(
-        model,
-        best.params,
-      );
-      const testMetrics = { ...metrics, valAccuracy: best.valAccuracy };
-      await run.writeJson("search.json", searchRecord);
-      await run.writePredictions(predictions);
-      if (testImages) {
-        await run.writeJson(
-          "misclassified.json",
-          await testGallery(testImages, predictions),
+  return await reuseOrTrain<
+    Record<string, unknown>,
+    Omit<SearchResult<P>, "seedTests">
+  >(
+    join(root, testId),
+    options.info.dataset,
+    (testMetrics) => ({ trials, best, testRunId: testId, testMetrics }),
+    async () => {
+      const run = await RunRecord.start({
+        ...options.info,
+        name: testName,
+        params: testParams,
+        seed: options.seed,
+      }, { root });
+      try {
+        const model = await loadModel(join(root, best.runId, "model"));
+        await run.writeJson("search.json", searchRecord);
+        const testMetrics = await testInto(
+          run,
+          options,
+          model,
+          best.params,
+          best.valAccuracy,
         );
+        model.dispose();
+        return { trials, best, testRunId: testId, testMetrics };
+      } catch (error) {
+        await run.fail(error);
+        throw error;
       }
-      await run.writeMetrics(testMetrics);
-      await run.saveModel(model);
-      await run.complete();
-      model.dispose();
-      return { trials, best, testRunId: testId, testMetrics };
-    } catch (error) {
-      await run.fail(error);
-      throw error;
-    }
-  });
+    },
+  );
 }
 
 /** A halving trial as the search goes: what its record holds so far. */
