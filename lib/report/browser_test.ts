@@ -158,10 +158,25 @@ class Browser {
   }
 
   /** Closes the connection and ends Chromium. */
+  /**
+   * Asks Chromium to close (it ends its helper processes and stops writing
+   * to its profile), killing it if it has not exited within 5 s.
+   */
   async close(): Promise<void> {
-    this.#socket.close();
-    this.#process.kill();
+    const exited = this.#process.status.then(() => true);
+    try {
+      this.#socket.send(JSON.stringify({ id: -1, method: "Browser.close" }));
+    } catch {
+      // The socket is gone: the kill below ends it.
+    }
+    let timer = 0;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), 5_000);
+    });
+    if (!await Promise.race([exited, timeout])) this.#process.kill();
+    clearTimeout(timer);
     await this.#process.status;
+    this.#socket.close();
   }
 }
 
