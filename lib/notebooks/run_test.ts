@@ -14,8 +14,9 @@ Deno.test({
     await Deno.writeTextFile(
       join(dir, "ok.ipynb"),
       notebookJson([
-        'await Deno.jupyter.display({ "text/plain": "profile " + Deno.env.get("PROFILE") }, { raw: true });',
-        'const answer = 6 * 7;\nawait Deno.jupyter.display({ "text/plain": String(answer) }, { raw: true });',
+        // Each display waits as the workspace's display helpers do (showCell).
+        'await Deno.jupyter.display({ "text/plain": "profile " + Deno.env.get("PROFILE") }, { raw: true });\nawait new Promise((r) => setTimeout(r, 50));',
+        'const answer = 6 * 7;\nawait Deno.jupyter.display({ "text/plain": String(answer) }, { raw: true });\nawait new Promise((r) => setTimeout(r, 50));',
       ]),
     );
     const result = await executeNotebook(join(dir, "ok.ipynb"), {
