@@ -169,7 +169,7 @@ class Browser {
     } catch {
       // The socket is gone: the kill below ends it.
     }
-    let timer = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), 5_000);
     });
