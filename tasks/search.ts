@@ -133,6 +133,13 @@ try {
       }`,
     );
   }
+  for (const t of result.seedTests.slice(1)) {
+    console.log(
+      `  winner with seed ${t.seed}: test ${
+        formatAccuracy(Number(t.testMetrics.accuracy))
+      } (record ${t.runId}${t.reused ? ", reused" : ""})`,
+    );
+  }
   console.log(
     `search ${name}: winner ${result.best.runId}, test ${
       formatAccuracy(Number(result.testMetrics.accuracy))
