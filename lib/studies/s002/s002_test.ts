@@ -63,6 +63,7 @@ import { LocalWorkers } from "../../execute/local_workers.ts";
 import { withSearchExecution } from "../../execute/search_runs.ts";
 import { comparableRecords } from "../../testing/comparable_records.ts";
 import { STUDY_002_JOBS } from "./run_jobs.ts";
+import { formatSeedSpread, seedSpread } from "../../eval/seed_spread.ts";
 
 const DIR = datasetDir(STUDY_002_DATASET);
 const BASE_DIR = join(mirrorDir(), MOBILENET_V2_FOLDER);
@@ -624,6 +625,19 @@ Deno.test({
       assertEquals(await split(runs[1]), await split(runs[0]), "same data");
       assertEquals(twoSeeds.seeds[i].n, 2);
     }
+    // The results table: each run's spread, and the spread of v3's mean of
+    // halves taken seed by seed.
+    const seededTable = study002ResultsTable(twoSeeds.runs, twoSeeds.seedRuns);
+    assertEquals(seededTable.header[7], "seeds (test accuracy)");
+    assertEquals(seededTable.rows[0][7], formatSeedSpread(twoSeeds.seeds[0]));
+    const halfMeans = [0, 1].map((k) =>
+      study002SwapMean(twoSeeds.seedRuns.map((runs) => runs[k]))!.accuracy
+    );
+    assertEquals(
+      seededTable.rows[6][7],
+      formatSeedSpread(seedSpread(halfMeans)),
+    );
+    assertEquals(seededTable.rows[7][7], "–");
     // v3's halves name the other half of the same seed.
     assertEquals(
       (await readRun(twoSeeds.seedRuns[3][1].dir))?.tags?.pairedRun,

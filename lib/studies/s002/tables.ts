@@ -6,7 +6,11 @@
  * @module
  */
 import { formatAccuracy, formatInterval } from "../../eval/format.ts";
-import { formatSeedSpread, type SeedSpread } from "../../eval/seed_spread.ts";
+import {
+  formatSeedSpread,
+  type SeedSpread,
+  seedSpread,
+} from "../../eval/seed_spread.ts";
 import {
   SPLIT_SCHEMES,
   type Study002SetupId,
@@ -50,6 +54,20 @@ export function study002SwapMean(
     correct: a.metrics.correct + b.metrics.correct,
     n: a.metrics.n + b.metrics.n,
   };
+}
+
+/** The spread over seeds of v3's mean of halves (seed by seed), or null without both halves at every seed. */
+function swapMeanSpread(
+  seedRuns: readonly (readonly Study002Run[])[],
+): SeedSpread | null {
+  const count = Math.min(...seedRuns.map((r) => r.length));
+  const means: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const mean = study002SwapMean(seedRuns.map((r) => r[k]));
+    if (!mean) return null;
+    means.push(mean.accuracy);
+  }
+  return seedSpread(means);
 }
 
 const rate = (x: number | undefined) => x === undefined ? "default" : String(x);
@@ -97,13 +115,18 @@ export function study002SetupTable(
  * The results table of the notebook: one row per run, then a row with the
  * mean of v3's two halves, with the study's published result of the same
  * set-up beside each (header and rows for `markdownTable`); published rows
- * no run follows (ResNet50) get a row saying so. With `seeds` (one spread
- * per run, from several seeds) a column gives each run's spread.
+ * no run follows (ResNet50) get a row saying so. With `seedRuns` (each
+ * run with every seed, in the same order, as `runStudy002` returns them) a
+ * column gives each run's spread over its seeds, and the mean of v3's
+ * halves the spread of that mean over the seeds.
  */
 export function study002ResultsTable(
   runs: readonly Study002Run[],
-  seeds?: readonly SeedSpread[],
+  seedRuns?: readonly (readonly Study002Run[])[],
 ): { header: string[]; rows: string[][] } {
+  const seeds = seedRuns?.map((r) =>
+    seedSpread(r.map((run) => run.metrics.accuracy))
+  );
   const withSeeds = seeds?.some((s) => s.n > 1) ?? false;
   const header = [
     "run",
@@ -140,6 +163,7 @@ export function study002ResultsTable(
     ];
   });
   const mean = study002SwapMean(runs);
+  const meanSeeds = withSeeds ? swapMeanSpread(seedRuns!) : null;
   if (mean) {
     rows.push([
       "v3 mean of halves A and B",
@@ -149,7 +173,7 @@ export function study002ResultsTable(
       `${formatAccuracy(mean.accuracy)} (${mean.correct} of ${mean.n})`,
       "–",
       "–",
-      ...dash,
+      ...(withSeeds ? [meanSeeds ? formatSeedSpread(meanSeeds) : "–"] : []),
       published("v3"),
     ]);
   }
