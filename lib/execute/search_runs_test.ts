@@ -201,6 +201,14 @@ async function tinySearch(root: string, defaultEpochs: number) {
   return { options, calls, crash };
 }
 
+/** Halving over the tiny search's four candidates: two rungs, of 1 and 2 epochs. */
+const TINY_HALVING = {
+  kind: "halving" as const,
+  eta: 2,
+  minEpochs: 1,
+  maxEpochs: 2,
+};
+
 /** A history without its timings (those differ between runs). */
 function untimed(history: Record<string, number>[]) {
   return history.map(({ seconds: _, ...rest }) => rest);
@@ -209,12 +217,7 @@ function untimed(history: Record<string, number>[]) {
 Deno.test("halving: rungs of growing epochs, the best half kept, the last rung's best tested once, resumable", async () => {
   const root = await Deno.makeTempDir();
   const plainRoot = await Deno.makeTempDir();
-  const strategy = {
-    kind: "halving" as const,
-    eta: 2,
-    minEpochs: 1,
-    maxEpochs: 2,
-  };
+  const strategy = TINY_HALVING;
   try {
     const { options, calls, crash } = await tinySearch(root, 99);
     // A crash in the last rung, after the first survivor finished it.
@@ -348,12 +351,7 @@ Deno.test("halving: rungs of growing epochs, the best half kept, the last rung's
 Deno.test("winner's seeds: the chosen configuration trained from scratch with each further seed and tested, as jobs or here, reused on a rerun", async () => {
   const root = await Deno.makeTempDir();
   const jobRoot = await Deno.makeTempDir();
-  const strategy = {
-    kind: "halving" as const,
-    eta: 2,
-    minEpochs: 1,
-    maxEpochs: 2,
-  };
+  const strategy = TINY_HALVING;
   try {
     const { options, calls } = await tinySearch(root, 99);
     const seeded = { ...options, strategy, winnerSeeds: 3 };
