@@ -25,58 +25,8 @@ const backend = await selectBackend("cpu");
 
 Deno.test("search picks the best validation trial and evaluates the test set once", async () => {
   const root = await Deno.makeTempDir();
-  const train = await fashionMnistSample({ perClass: 6, seed: 31 });
-  const val = await fashionMnistSample({ perClass: 4, offset: 6, seed: 32 });
-  const test = await fashionMnistSample({ perClass: 3, offset: 10, seed: 33 });
-  const testCalls: Params[] = [];
-  const options = {
-    name: "Fashion-MNIST grid",
-    seed: 5,
-    root,
-    candidates: gridSearch({ kernelSize: [3, 5], filters: [2, 6] }),
-    info: {
-      dataset: { id: "fashion-mnist", fingerprint: "mirror-sample" },
-      splits: { train: 60, validation: 40, test: 30 },
-      backend: { name: backend.name, device: backend.device },
-    },
-    train: async (p: Params, ctx: { seed: number; checkpointPath: string }) => {
-      const model = buildStudyCnn({
-        classes: 10,
-        seed: ctx.seed,
-        inputShape: [28, 28, 1],
-        kernelSize: p.kernelSize as number,
-        filters: p.filters as number,
-      });
-      compileClassifier(model, { learningRate: 1e-2 });
-      const fitted = await fit(model, train, {
-        epochs: 1,
-        batchSize: 20,
-        seed: ctx.seed,
-        validation: val,
-        checkpointPath: ctx.checkpointPath,
-      });
-      return {
-        model,
-        history: fitted.history,
-        valAccuracy: validationAccuracy(fitted),
-      };
-    },
-    test: async (model: tf.LayersModel, p: Params) => {
-      testCalls.push(p);
-      const [pred] = await predictClasses(model, test.x);
-      const trueLabels = await labelsOf(test.y);
-      const correct =
-        pred.predicted.filter((c, i) => c === trueLabels[i]).length;
-      return {
-        predictions: {
-          trueLabels,
-          predictedLabels: pred.predicted,
-          probabilities: pred.probabilities,
-        },
-        metrics: { testAccuracy: correct / trueLabels.length },
-      };
-    },
-  };
+  // Exhaustive (the default strategy): every candidate one epoch.
+  const { options, calls } = await tinySearch(root, 1);
   try {
     const result = await runSearch(options);
     assertEquals(result.trials.length, 4);
@@ -90,7 +40,7 @@ Deno.test("search picks the best validation trial and evaluates the test set onc
       assertEquals(saved.valAccuracy, t.valAccuracy);
       assertEquals((await readRun(join(root, t.runId)))?.status, "complete");
     }
-    assertEquals(testCalls, [result.best.params]);
+    assertEquals(calls.test, [result.best.params]);
     const testRun = await readRun(join(root, result.testRunId));
     assertEquals(testRun?.status, "complete");
     assertEquals(testRun?.params.selectedFrom, result.best.runId);
@@ -126,13 +76,13 @@ Deno.test("search picks the best validation trial and evaluates the test set onc
     assert(again.trials.every((t) => t.reused));
     assertEquals(again.best, { ...result.best, reused: true });
     assertEquals(again.testMetrics, result.testMetrics);
-    assertEquals(testCalls.length, 1);
+    assertEquals(calls.test.length, 1);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
 });
 
-/** A tiny CNN search over four candidates whose `train` honours a halving rung's epochs; counts training and test calls. */
+/** A tiny CNN search over four candidates whose `train` honours a halving rung's epochs (else trains `defaultEpochs`); counts training and test calls. */
 async function tinySearch(root: string, defaultEpochs: number) {
   const train = await fashionMnistSample({ perClass: 6, seed: 31 });
   const val = await fashionMnistSample({ perClass: 4, offset: 6, seed: 32 });
@@ -144,7 +94,7 @@ async function tinySearch(root: string, defaultEpochs: number) {
   /** When set, `train` throws for this candidate at this rung's epochs (a crash mid-search). */
   const crash: { filters?: number; epochs?: number } = {};
   const options = {
-    name: "Fashion-MNIST halving",
+    name: "Fashion-MNIST search",
     seed: 5,
     root,
     candidates: gridSearch({ kernelSize: [3, 5], filters: [2, 6] }),
