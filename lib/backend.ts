@@ -87,6 +87,10 @@ async function prepareTensorflow(): Promise<Preparation> {
   }
   const loaded = await loader.loadTfjsNode();
   if (!loaded.ok) return { ok: false, reason: loaded.reason };
+  // The workspace's own ops (Adam in one pass); without them the backend
+  // runs TensorFlow.js' Adam, with the same numbers.
+  const ops = await import("./native/fashion_ops.ts");
+  await ops.loadFashionOps();
   return {
     ok: true,
     device: `${cpuDescription()}, TensorFlow ${loaded.version}`,

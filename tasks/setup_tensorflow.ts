@@ -8,6 +8,7 @@
  * wheel is fetched from PyPI with pip and verified. Run by `deno task setup`.
  */
 import { buildTfjsNodeAddon } from "../lib/native/libtensorflow.ts";
+import { buildFashionOps } from "../lib/native/fashion_ops.ts";
 import { TaskArgs } from "./args.ts";
 
 const cli = new TaskArgs(
@@ -29,12 +30,23 @@ try {
     force: values.force,
     log: (line) => console.log(`tensorflow: ${line}`),
   });
-  // Load it in a fresh process: proves the addon, its libraries and the shim work.
+  // The workspace's own ops, against the same wheel (Adam in one pass).
+  const ops = await buildFashionOps({
+    force: values.force,
+    log: (line) => console.log(`tensorflow: ${line}`),
+  });
+  // Load both in a fresh process: proves the addon, its libraries, the shim
+  // and the ops work.
   const probe = await new Deno.Command(Deno.execPath(), {
     args: [
       "eval",
       `import { loadTfjsNode } from "./lib/native/tfjs_node.ts";
-       const r = await loadTfjsNode(); console.log(JSON.stringify(r)); if (!r.ok) Deno.exit(1);`,
+       import { loadFashionOps } from "./lib/native/fashion_ops.ts";
+       const r = await loadTfjsNode();
+       if (!r.ok) { console.log(JSON.stringify(r)); Deno.exit(1); }
+       const ops = await loadFashionOps();
+       if (!ops.loaded) { console.log(JSON.stringify({ ok: false, reason: ops.reason })); Deno.exit(1); }
+       console.log(JSON.stringify(r));`,
     ],
     stdout: "piped",
     stderr: "piped",
@@ -53,7 +65,9 @@ try {
       result.built ? "built" : "already built"
     } in ${
       ((performance.now() - started) / 1000).toFixed(1)
-    } s): ${result.addon}`,
+    } s): ${result.addon}; ops ${
+      ops.built ? "built" : "already built"
+    }: ${ops.library}`,
   );
 } catch (error) {
   console.error(

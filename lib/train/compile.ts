@@ -1,16 +1,19 @@
 /**
  * Compiling classifiers the way the studies did: categorical cross-entropy
  * on softmax outputs, accuracy as the metric, Adam (studies 000, 003, 004)
- * or RMSprop (study 002's tuned transfer model). On the `webgpu` backend Adam
- * is the fused {@linkcode FusedAdamOptimizer} (lib/kernels/webgpu/adam.ts).
+ * or RMSprop (study 002's tuned transfer model). On the `webgpu` and
+ * `tensorflow` backends Adam is the fused {@linkcode FusedAdamOptimizer}
+ * (lib/kernels/webgpu/adam.ts), with `tf.train.adam`'s numbers.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import {
+  fusedAdamAvailable,
   FusedAdamOptimizer,
   webgpuAdamSetting,
 } from "../kernels/webgpu/adam.ts";
+import { tensorflowAdamSetting } from "../kernels/tensorflow/adam_step.ts";
 
 /** Optimizers the studies used. */
 export type OptimizerName = "adam" | "rmsprop" | "sgd";
@@ -24,10 +27,13 @@ export interface CompileOptions {
 }
 
 /**
- * A fresh optimizer by name. On the `webgpu` backend Adam is
- * {@linkcode FusedAdamOptimizer} (the same update in three GPU dispatches
- * per variable instead of about ten; `FASHION_WEBGPU_ADAM=generic` keeps
- * `tf.train.adam`); every other backend gets `tf.train.adam`.
+ * A fresh optimizer by name. Adam is {@linkcode FusedAdamOptimizer} where
+ * its fused path is in place: on `webgpu` (three GPU dispatches per
+ * variable instead of about ten; `FASHION_WEBGPU_ADAM=generic` keeps
+ * `tf.train.adam`) and on `tensorflow` with the workspace's
+ * `FashionAdamStep` op loaded (one pass per variable instead of about
+ * thirteen; `FASHION_TENSORFLOW_ADAM=generic` keeps `tf.train.adam`). The
+ * numbers are `tf.train.adam`'s either way; other backends get it.
  */
 export function createOptimizer(
   name: OptimizerName,
@@ -35,7 +41,7 @@ export function createOptimizer(
 ): tf.Optimizer {
   switch (name) {
     case "adam":
-      return tf.getBackend() === "webgpu" && webgpuAdamSetting() === "fused"
+      return fusedAdam()
         ? new FusedAdamOptimizer(learningRate)
         : tf.train.adam(learningRate);
     case "rmsprop":
@@ -44,6 +50,23 @@ export function createOptimizer(
       return tf.train.sgd(learningRate);
     default:
       throw new Error(`Unknown optimizer "${name}"; use adam, rmsprop or sgd`);
+  }
+}
+
+/**
+ * Whether Adam takes the fused path on the active backend: `webgpu` (its
+ * kernels are registered by the optimizer) unless `FASHION_WEBGPU_ADAM`
+ * says `generic`; `tensorflow` when `FashionAdamStep` is registered, unless
+ * `FASHION_TENSORFLOW_ADAM` says `generic`.
+ */
+function fusedAdam(): boolean {
+  switch (tf.getBackend()) {
+    case "webgpu":
+      return webgpuAdamSetting() === "fused";
+    case "tensorflow":
+      return tensorflowAdamSetting() === "fused" && fusedAdamAvailable();
+    default:
+      return false;
   }
 }
 

@@ -9,10 +9,14 @@
  * | `MaxPoolGrad` (TensorFlow's generic CPU loop)  | oneDNN's `_MklNativeMaxPoolGrad`     | `max_pool_grad.ts` |
  * | `MaxPool`                                      | oneDNN's `_MklNativeMaxPool`         | `max_pool.ts`      |
  * | `FusedConv2D` (convolution, `Add`, activation) | oneDNN's `_MklNativeConv2DWithBias`, `Relu` | `fused_conv2d.ts` |
+ * | Adam's update (about thirteen element-wise ops) | the workspace's `FashionAdamStep` op | `adam_step.ts` |
  *
  * oneDNN's kernels are in the TensorFlow library tfjs-node links against
  * (they are what Keras' graphs run); each replacement is probed once at
  * registration and left out where this TensorFlow build lacks it.
+ * `FashionAdamStep` is the workspace's own op (`lib/native/ops/`), built by
+ * `deno task setup` and loaded before registration; `FusedAdamOptimizer`
+ * calls it.
  *
  * @module
  */
@@ -21,11 +25,24 @@ import { reluGradConfig, reluGradKernelConfig } from "./relu_grad.ts";
 import { makeMaxPoolGradConfig, oneDnnMaxPoolGrad } from "./max_pool_grad.ts";
 import { makeMaxPoolConfig, oneDnnMaxPool } from "./max_pool.ts";
 import { makeFusedConv2DConfig, oneDnnConvWithBias } from "./fused_conv2d.ts";
+import {
+  ADAM_STEP_KERNEL,
+  adamStepFormula,
+  adamStepKernelConfig,
+  adamStepNativeAttrs,
+} from "./adam_step.ts";
+import { runNativeOpOutputs } from "./native_op.ts";
 
 export { reluGrad, reluGradFormula } from "./relu_grad.ts";
 export { oneDnnMaxPoolGrad, oneDnnPoolingApplies } from "./max_pool_grad.ts";
 export { oneDnnMaxPool } from "./max_pool.ts";
 export { oneDnnConvApplies, oneDnnConvWithBias } from "./fused_conv2d.ts";
+export {
+  ADAM_STEP_KERNEL,
+  adamStep,
+  type AdamStepAttrs,
+  adamStepFormula,
+} from "./adam_step.ts";
 
 /** What {@linkcode registerTensorflowTrainingKernels} put in place. */
 export interface TensorflowTrainingKernels {
@@ -37,6 +54,8 @@ export interface TensorflowTrainingKernels {
   oneDnnMaxPool: boolean;
   /** `FusedConv2D` runs oneDNN's convolution with bias. */
   oneDnnConvWithBias: boolean;
+  /** `FashionAdamStep` is in place: the workspace's op is loaded and gives `tf.train.adam`'s numbers. */
+  adamStep: boolean;
 }
 
 /** A tfjs-node kernel replaced where a probe shows the replacement runs. */
@@ -58,7 +77,7 @@ function probed(run: () => string, expected: string): () => boolean {
 }
 
 const REPLACEMENTS: Record<
-  Exclude<keyof TensorflowTrainingKernels, "reluGrad">,
+  Exclude<keyof TensorflowTrainingKernels, "reluGrad" | "adamStep">,
   Replacement
 > = {
   oneDnnMaxPoolGrad: {
@@ -94,6 +113,46 @@ const REPLACEMENTS: Record<
   },
 };
 
+/**
+ * Registers `FashionAdamStep` for `tensorflow` when the workspace's op
+ * (`loadFashionOps`) runs and equals TensorFlow.js' formula bit for bit on
+ * a probe; false otherwise (the op library was not built or not loaded).
+ */
+function registerAdamStep(): boolean {
+  if (tf.getKernel(ADAM_STEP_KERNEL, "tensorflow")) return true;
+  const same = probed(() => {
+    const t = (values: number[]) => tf.tensor1d(values);
+    const inputs = [
+      t([1, -2, 3e-3, 0.5]),
+      t([0, 0.1, -0.2, 3]),
+      t([0, 0.01, 0.04, 9]),
+      t([2, -1e-3, 0.7, -4]),
+    ] as const;
+    const attrs = {
+      beta1: 0.9,
+      beta2: 0.999,
+      learningRate: 0.01,
+      epsilon: 1e-7,
+      oneMinusAccBeta1: Math.fround(1 - Math.fround(0.9) ** 3),
+      oneMinusAccBeta2: Math.fround(1 - Math.fround(0.999) ** 3),
+    };
+    const native = runNativeOpOutputs(
+      "FashionAdamStep",
+      adamStepNativeAttrs(attrs),
+      [...inputs],
+      3,
+    );
+    const formula = adamStepFormula(...inputs, attrs);
+    return JSON.stringify(native.map((x) => Array.from(x.dataSync()))) ===
+        JSON.stringify(formula.map((x) => Array.from(x.dataSync())))
+      ? "same"
+      : "different";
+  }, "same");
+  if (!same()) return false;
+  tf.registerKernel(adamStepKernelConfig);
+  return true;
+}
+
 let registered: TensorflowTrainingKernels | undefined;
 /** tfjs-node's own kernels that a replacement took the place of, by kernel name. */
 const originals = new Map<string, tf.KernelConfig>();
@@ -120,6 +179,7 @@ export function registerTensorflowTrainingKernels(): TensorflowTrainingKernels {
     oneDnnMaxPoolGrad: false,
     oneDnnMaxPool: false,
     oneDnnConvWithBias: false,
+    adamStep: registerAdamStep(),
   };
   for (const [key, replacement] of Object.entries(REPLACEMENTS)) {
     const original = tf.getKernel(replacement.kernelName, "tensorflow");

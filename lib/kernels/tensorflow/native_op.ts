@@ -11,9 +11,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-/** An attribute value: a dtype (`{ type }`), a string, a bool, an int or a list of ints. */
+/** An attribute value: a dtype (`{ type }`), a float (`{ float }`: sent as float32), a string, a bool, an int or a list of ints. */
 export type NativeAttrValue =
   | { type: "float32" | "int32" | "uint8" }
+  | { float: number }
   | string
   | boolean
   | number
@@ -67,6 +68,9 @@ function encodeAttr(
   if (typeof value === "boolean") return { name, type: b.TF_ATTR_BOOL, value };
   if (typeof value === "number" || Array.isArray(value)) {
     return { name, type: b.TF_ATTR_INT, value };
+  }
+  if ("float" in value) {
+    return { name, type: b.TF_ATTR_FLOAT, value: value.float };
   }
   return { name, type: b.TF_ATTR_TYPE, value: dtypeCode(b, value.type) };
 }

@@ -29,6 +29,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { WebgpuProgram } from "./conv_gemm.ts";
+import { ADAM_STEP_KERNEL, adamStep } from "../tensorflow/adam_step.ts";
 
 /** Kernel name of the moment update. */
 export const ADAM_MOMENTS_KERNEL = "FashionAdamMoments";
@@ -235,9 +236,17 @@ export function registerWebgpuAdamKernels(): void {
   }
 }
 
-/** Whether the fused path can run now: `webgpu` active, kernels registered. */
+/**
+ * Whether the fused path can run now: `webgpu` active with its two kernels
+ * registered, or `tensorflow` active with the workspace's one-op step
+ * (`lib/kernels/tensorflow/adam_step.ts`).
+ */
 export function fusedAdamAvailable(): boolean {
-  return tf.getBackend() === "webgpu" &&
+  const backend = tf.getBackend();
+  if (backend === "tensorflow") {
+    return tf.getKernel(ADAM_STEP_KERNEL, "tensorflow") !== undefined;
+  }
+  return backend === "webgpu" &&
     tf.getKernel(ADAM_MOMENTS_KERNEL, "webgpu") !== undefined &&
     tf.getKernel(ADAM_APPLY_KERNEL, "webgpu") !== undefined;
 }
@@ -273,9 +282,11 @@ interface AdamState {
 
 /**
  * `tf.AdamOptimizer` whose update runs as three WebGPU dispatches per
- * variable while the `webgpu` backend is active (see the module notes), and
- * as the parent's update anywhere else. State, configuration and
- * serialisation are the parent's.
+ * variable while the `webgpu` backend is active (see the module notes), as
+ * one native op per variable (`FashionAdamStep`) while `tensorflow` is
+ * active with that op loaded, and as the parent's update anywhere else.
+ * State, configuration and serialisation are the parent's; the numbers are
+ * the parent's bit for bit.
  */
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
   /** `β₁ᵗ`, `β₂ᵗ` as float32 host numbers; `null` until read or set. */
@@ -325,6 +336,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       ? variableGradients.map((v) => v.name)
       : Object.keys(variableGradients);
     const engine = tf.engine();
+    const oneOp = tf.getBackend() === "tensorflow";
     const apply: AdamApplyAttrs = {
       learningRate: this.learningRate,
       epsilon: this.epsilon,
@@ -353,6 +365,20 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         if (gradient == null) return;
         const m = state.accumulatedFirstMoment[i].variable;
         const v = state.accumulatedSecondMoment[i].variable;
+        if (oneOp) {
+          const [newValue, newM, newV] = adamStep(value, m, v, gradient, {
+            beta1: this.beta1,
+            beta2: this.beta2,
+            learningRate: this.learningRate,
+            epsilon: this.epsilon,
+            oneMinusAccBeta1: apply.oneMinusAccBeta1,
+            oneMinusAccBeta2: apply.oneMinusAccBeta2,
+          });
+          m.assign(newM);
+          v.assign(newV);
+          value.assign(newValue);
+          return;
+        }
         const run = (
           kernel: string,
           inputs: tf.NamedTensorMap,
