@@ -32,6 +32,8 @@ try {
   });
   // The workspace's own ops, against the same wheel (Adam in one pass).
   const ops = await buildFashionOps({
+    source: result.stamp.source,
+    sha256: result.stamp.sha256,
     force: values.force,
     log: (line) => console.log(`tensorflow: ${line}`),
   });

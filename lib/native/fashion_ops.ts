@@ -64,8 +64,8 @@ export function fashionOpsPath(packageDir = tfjsNodePackageDir()): string {
 interface OpsStamp {
   /** SHA-256 of each source, in {@linkcode FASHION_OP_SOURCES} order. */
   sources: string[];
-  /** SHA-256 of the wheel whose headers it was compiled against. */
-  wheel: string;
+  /** SHA-256 of the wheel whose headers it was compiled against, or the folder they came from. */
+  tensorflow: string;
   /** The flags. */
   flags: string[];
 }
@@ -126,13 +126,21 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 }
 
 /**
- * Compiles the ops against the pinned wheel's headers into
- * {@linkcode fashionOpsPath} (idempotent: nothing to do when the stamp says
- * the same sources, wheel and flags). The addon must be built first (its
- * `deps/lib/` holds the libraries the ops link against).
+ * Compiles the ops into {@linkcode fashionOpsPath} against the C++ headers
+ * of the TensorFlow the addon was built from: `source` as the addon's build
+ * stamp names it (a wheel, with its SHA-256, or an extracted `tensorflow/`
+ * folder holding `include/`), by default the pinned wheel. Idempotent:
+ * nothing to do when the stamp says the same sources, TensorFlow and flags.
+ * The addon must be built first (its `deps/lib/` holds the libraries the
+ * ops link against).
  */
 export async function buildFashionOps(
-  options: { log?: (line: string) => void; force?: boolean } = {},
+  options: {
+    source?: string;
+    sha256?: string | null;
+    log?: (line: string) => void;
+    force?: boolean;
+  } = {},
 ): Promise<{ library: string; built: boolean }> {
   const log = options.log ?? console.log;
   const library = fashionOpsPath();
@@ -142,12 +150,19 @@ export async function buildFashionOps(
       `${depsLib} has no libtensorflow_framework.so.2: build the tfjs-node addon first (deno task setup)`,
     );
   }
-  const wheel = await fetchPinnedWheel(log);
+  const source = options.source ?? await fetchPinnedWheel(log);
+  const isWheel = source.endsWith(".whl");
+  const sha256 = isWheel
+    ? options.sha256 ??
+      (source.endsWith(PINNED_WHEEL.file)
+        ? PINNED_WHEEL.sha256
+        : await hashFile(source, "sha256"))
+    : null;
   const stamp: OpsStamp = {
     sources: await Promise.all(
       FASHION_OP_SOURCES.map((s) => hashFile(s, "sha256")),
     ),
-    wheel: PINNED_WHEEL.sha256,
+    tensorflow: sha256 ?? source,
     flags: CXX_FLAGS,
   };
   const stampPath = library.replace(/\.so$/, ".json");
@@ -159,7 +174,14 @@ export async function buildFashionOps(
       return { library, built: false };
     }
   }
-  const include = await wheelHeaders(wheel, PINNED_WHEEL.sha256, log);
+  const include = isWheel
+    ? await wheelHeaders(source, sha256!, log)
+    : join(source, "include");
+  if (!await exists(join(include, "tensorflow/core/framework/op_kernel.h"))) {
+    throw new Error(
+      `${include} lacks TensorFlow's C++ headers (tensorflow/core/framework/op_kernel.h): give the whole tensorflow/ folder of an extracted wheel, or the wheel itself`,
+    );
+  }
   log(`compiling ${FASHION_OP_SOURCES.length} op(s) with g++`);
   const partial = `${library}.partial`;
   await run("g++", [
