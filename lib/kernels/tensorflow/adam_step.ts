@@ -18,6 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { runNativeOpOutputs } from "./native_op.ts";
+import { adamSetting } from "../adam_setting.ts";
 
 /** Kernel name of the whole Adam step (registered for `tensorflow` when the op is loaded). */
 export const ADAM_STEP_KERNEL = "FashionAdamStep";
@@ -131,10 +132,5 @@ export function adamStep(
 export function tensorflowAdamSetting(
   setting = Deno.env.get("FASHION_TENSORFLOW_ADAM"),
 ): "fused" | "generic" {
-  const text = (setting ?? "").trim().toLowerCase();
-  if (text === "" || text === "fused") return "fused";
-  if (text === "generic") return "generic";
-  throw new Error(
-    `FASHION_TENSORFLOW_ADAM: unknown setting "${setting}"; use fused or generic`,
-  );
+  return adamSetting("FASHION_TENSORFLOW_ADAM", setting);
 }

@@ -30,6 +30,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { WebgpuProgram } from "./conv_gemm.ts";
 import { ADAM_STEP_KERNEL, adamStep } from "../tensorflow/adam_step.ts";
+import { adamSetting } from "../adam_setting.ts";
 
 /** Kernel name of the moment update. */
 export const ADAM_MOMENTS_KERNEL = "FashionAdamMoments";
@@ -259,12 +260,7 @@ export function fusedAdamAvailable(): boolean {
 export function webgpuAdamSetting(
   setting = Deno.env.get("FASHION_WEBGPU_ADAM"),
 ): "fused" | "generic" {
-  const text = (setting ?? "").trim().toLowerCase();
-  if (text === "" || text === "fused") return "fused";
-  if (text === "generic") return "generic";
-  throw new Error(
-    `FASHION_WEBGPU_ADAM: unknown setting "${setting}"; use fused or generic`,
-  );
+  return adamSetting("FASHION_WEBGPU_ADAM", setting);
 }
 
 /** What `applyGradients` takes: gradients by variable name, as a map or list. */
