@@ -31,6 +31,7 @@ import {
   loadLevel,
   portableSource,
   type ShopArraysSource,
+  shopDatasetRef,
 } from "./data.ts";
 import { studyModelRunId, trainStudyModel } from "./train.ts";
 import { categoryModels } from "./catalog.ts";
@@ -96,7 +97,7 @@ export async function trainCategoryModels(
     }
   }
   const seeds = replicateSeeds(context.seed, context.profile.seedReplicates);
-  const dataset = { id: source.datasetId, fingerprint: source.fingerprint };
+  const dataset = shopDatasetRef(source);
   const runs: ModelRunJob<CategoryModelJob>[] = models.flatMap((
     { level, spec },
   ) =>
@@ -169,7 +170,7 @@ export async function runCategoryModelJob(
     splitSeed,
   );
   checkJobData(job, {
-    dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+    dataset: shopDatasetRef(source),
     splits: splitSizes(data),
     runId: studyModelRunId(spec, args.profile, args.seed),
   });

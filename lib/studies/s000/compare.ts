@@ -29,7 +29,7 @@ import {
   GenderedCategory,
   STUDY_000_BEST,
 } from "./specs.ts";
-import { LevelData, loadLevel, shopArrays } from "./data.ts";
+import { LevelData, loadLevel, shopArrays, shopDatasetRef } from "./data.ts";
 import { trainStudyModel } from "./train.ts";
 import { backendRef, type LabContext } from "../../runs/lab_context.ts";
 
@@ -120,7 +120,7 @@ export async function compareCombinedAndHierarchical(
       Object.entries(runs).map(([level, r]) => [level, r.runId]),
     ),
     seed: context.seed,
-    dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+    dataset: shopDatasetRef(source),
     splits: { test: truth.length },
     backend: backendRef(context.backend),
     tags: {

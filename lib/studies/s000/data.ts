@@ -26,6 +26,7 @@ import {
 import { ensureConverted } from "../../data/images/ensure_converted.ts";
 import { existsOrFalse } from "../../io/exists.ts";
 import type { LabelledArrays } from "../../data/labelled_arrays.ts";
+import type { DatasetRef } from "../../runs/run_json.ts";
 import {
   CategoryLevel,
   GENDERED_CATEGORIES,
@@ -38,6 +39,11 @@ export interface ShopArraysSource {
   datasetId: "fashion-shop" | "fashion-product-images";
   fingerprint: string;
   standIn: string | null;
+}
+
+/** The dataset reference a run record of `source`'s arrays carries. */
+export function shopDatasetRef(source: ShopArraysSource): DatasetRef {
+  return { id: source.datasetId, fingerprint: source.fingerprint };
 }
 
 /**

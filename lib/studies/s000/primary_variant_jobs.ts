@@ -24,6 +24,7 @@ import {
   loadPrimary,
   portableSource,
   type ShopArraysSource,
+  shopDatasetRef,
 } from "./data.ts";
 import {
   type PrimaryVariant,
@@ -59,7 +60,7 @@ export async function trainPrimaryVariants(
     profile: context.profile,
     backend: context.backend.name,
     data: {
-      dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+      dataset: shopDatasetRef(source),
       splits: splitSizes(data),
     },
     source: portableSource(source),
@@ -98,7 +99,7 @@ export async function runPrimaryVariantJob(
   const source = args.source as ShopArraysSource;
   const data = await loadPrimary(source, args.profile, args.seed);
   checkJobData(job, {
-    dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+    dataset: shopDatasetRef(source),
     splits: splitSizes(data),
     runId: primaryVariantRunId(variant, args.profile, args.seed),
   });

@@ -67,7 +67,11 @@ import { DEFAULT_RUNS_ROOT, RunRecord } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
 import type { Profile } from "../../profiles.ts";
 import { reuseOrTrain } from "../../execute/run_claim.ts";
-import { type LevelData, type ShopArraysSource } from "./data.ts";
+import {
+  type LevelData,
+  type ShopArraysSource,
+  shopDatasetRef,
+} from "./data.ts";
 import { PRIMARY_BEST, WIDE_DENSE_LEARNING_RATE } from "./specs.ts";
 import { specParams } from "./train.ts";
 
@@ -422,7 +426,7 @@ async function trainCnnVariant(
       }),
     params,
     data,
-    dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+    dataset: shopDatasetRef(source),
     standIn: source.standIn,
     profile,
     seed: context.seed,
@@ -528,7 +532,7 @@ async function trainPretrainedVariant(
   const dir = join(root, id);
   return await reuseOrTrain<ClassifierMetrics, ClassifierRunResult>(
     dir,
-    { id: source.datasetId, fingerprint: source.fingerprint },
+    shopDatasetRef(source),
     (metrics) => ({ runId: id, dir, metrics, reused: true }),
     () => trainHead(job, name, params),
   );
@@ -548,7 +552,7 @@ async function trainHead(
     name,
     params,
     seed,
-    dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+    dataset: shopDatasetRef(source),
     splits: splitSizes(data),
     backend: backendRef(context.backend),
     tags: {

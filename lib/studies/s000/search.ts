@@ -48,7 +48,12 @@ import {
 } from "../../execute/classifier_run.ts";
 import { arrayImages } from "../../execute/gallery.ts";
 import { type SeedSpread, seedSpread } from "../../eval/seed_spread.ts";
-import { type LevelData, loadPrimary, type ShopArraysSource } from "./data.ts";
+import {
+  type LevelData,
+  loadPrimary,
+  type ShopArraysSource,
+  shopDatasetRef,
+} from "./data.ts";
 import {
   type ModelLevel,
   PRIMARY_BEST,
@@ -181,10 +186,7 @@ export async function runStudyCnnSearch(
     winnerSeeds: search.winnerSeeds,
     root: search.runsRoot,
     info: {
-      dataset: {
-        id: search.source.datasetId,
-        fingerprint: search.source.fingerprint,
-      },
+      dataset: shopDatasetRef(search.source),
       splits: splitSizes(data),
       backend: backendRef(context.backend),
       tags: {

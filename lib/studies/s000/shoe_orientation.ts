@@ -75,6 +75,7 @@ import {
   portableSource,
   shopArrays,
   type ShopArraysSource,
+  shopDatasetRef,
 } from "./data.ts";
 import { specParams } from "./train.ts";
 import { STUDY_000_BEST } from "./specs.ts";
@@ -273,7 +274,7 @@ function orientationRunSpec(
       ? undefined
       : { learningRate: spec.learningRate },
     data: variant === "canonical" ? canonical : data,
-    dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+    dataset: shopDatasetRef(source),
     standIn: source.standIn,
     profile: context.profile,
     seed: context.seed,
@@ -336,7 +337,7 @@ export async function runShoeOrientationExperiment(
     profile: context.profile,
     backend: context.backend.name,
     data: {
-      dataset: { id: source.datasetId, fingerprint: source.fingerprint },
+      dataset: shopDatasetRef(source),
       splits: splitSizes(data),
     },
     source: portableSource(source),

@@ -17,7 +17,7 @@ import {
 } from "../../execute/classifier_run.ts";
 import type { Profile } from "../../profiles.ts";
 import { ModelLevel, StudyModelSpec } from "./specs.ts";
-import { LevelData, ShopArraysSource } from "./data.ts";
+import { LevelData, ShopArraysSource, shopDatasetRef } from "./data.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
 import { studyAugment } from "./shoe_orientation_augment.ts";
 
@@ -85,7 +85,7 @@ export async function trainStudyModel(
     build: (seed) => buildStudyCnn({ ...spec.options, classes, seed }),
     params: specParams(spec),
     data,
-    dataset: { id: run.source.datasetId, fingerprint: run.source.fingerprint },
+    dataset: shopDatasetRef(run.source),
     standIn: run.source.standIn,
     profile: context.profile,
     seed: context.seed,
