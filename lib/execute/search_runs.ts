@@ -393,8 +393,8 @@ export async function runSearch<P extends Params>(
   const strategy = options.strategy ?? { kind: "exhaustive" };
   const execution = currentExecution();
   const only = execution?.only;
-  if (only) checkExpected(options, only);
   if (only) {
+    checkExpected(options, only);
     const replicate = findSeedReplicate(options, strategy, only.runId);
     if (replicate) {
       const test = await seedReplicate(options, root, strategy, replicate);

@@ -29,6 +29,7 @@ import {
   cacheDir,
   fetchPinnedWheel,
   PINNED_WHEEL,
+  runBuildStep,
   tfjsNodePackageDir,
 } from "./libtensorflow.ts";
 
@@ -70,28 +71,6 @@ interface OpsStamp {
   flags: string[];
 }
 
-async function run(command: string, args: string[], what: string) {
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command(command, {
-      args,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    throw new Error(`${what}: could not run ${command} (${error})`);
-  }
-  if (!output.success) {
-    const text = new TextDecoder().decode(output.stdout) +
-      new TextDecoder().decode(output.stderr);
-    throw new Error(
-      `${what} failed (${command}):\n${
-        text.trim().split("\n").slice(-25).join("\n")
-      }`,
-    );
-  }
-}
-
 /**
  * The wheel's `tensorflow/include/` (C++ headers with Eigen, Abseil and
  * protobuf), extracted once into the cache; returns the include folder.
@@ -118,7 +97,9 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     for n in names:
         z.extract(n, sys.argv[2])
 `;
-  await run("python3", ["-c", script, wheel, staging], `extracting ${wheel}`);
+  await runBuildStep("python3", ["-c", script, wheel, staging], {
+    what: `extracting ${wheel}`,
+  });
   await Deno.remove(dest, { recursive: true }).catch(() => {});
   await Deno.mkdir(dirname(dest), { recursive: true });
   await Deno.rename(staging, dest);
@@ -184,7 +165,7 @@ export async function buildFashionOps(
   }
   log(`compiling ${FASHION_OP_SOURCES.length} op(s) with g++`);
   const partial = `${library}.partial`;
-  await run("g++", [
+  await runBuildStep("g++", [
     ...CXX_FLAGS,
     `-I${include}`,
     ...FASHION_OP_SOURCES,
@@ -193,7 +174,7 @@ export async function buildFashionOps(
     `-Wl,-rpath,${depsLib}`,
     "-o",
     partial,
-  ], "compiling the workspace's TensorFlow ops");
+  ], { what: "compiling the workspace's TensorFlow ops" });
   await Deno.rename(partial, library);
   await writeJsonAtomic(stampPath, stamp);
   return { library, built: true };

