@@ -32,7 +32,7 @@ import {
   runBatch,
   type RunJob,
 } from "./executor.ts";
-import { executorFor } from "./search_runs.ts";
+import { executorFor } from "./execution_scope.ts";
 
 /** What a model job re-creates its run from (the `args` of its {@linkcode RunJob}). */
 export interface ModelJobArgs<M = unknown> extends JobArgs {
