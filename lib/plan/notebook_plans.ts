@@ -31,7 +31,7 @@ import {
   study002RunSpecs,
   study002Settings,
 } from "../studies/s002/settings.ts";
-import { study002RunImages } from "../studies/s002/runs.ts";
+import { study002RunImages } from "../studies/s002/run_identity.ts";
 import { buildMultiOutputCnn } from "../models/multi_output.ts";
 import { readStudy003Catalogue } from "../studies/s003/labels.ts";
 import { planStudy003Splits, STUDY_003_INPUT } from "../studies/s003/data.ts";

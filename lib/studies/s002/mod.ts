@@ -4,7 +4,9 @@
  * clothing photos, the 80/20 and 50/50 splits, the swapped 50/50 halves and
  * the class-balancing copies), `settings.ts` (the study's set-ups and the
  * runs' settings at a profile), `features.ts` (frozen MobileNetV2
- * features), `runs.ts` (the runs and their McNemar comparisons),
+ * features), `run_identity.ts` (a run's name, images, parameters, id and
+ * tags), `runs.ts` (training the runs, in process or as jobs),
+ * `comparisons.ts` (McNemar tests between the runs),
  * `tables.ts` (the notebook's tables beside the published results).
  *
  * @module
@@ -26,7 +28,8 @@ export {
   study002Settings,
   STUDY_002_SETUPS,
 } from "./settings.ts";
-export { compareStudy002Runs, runStudy002 } from "./runs.ts";
+export { compareStudy002Runs } from "./comparisons.ts";
+export { runStudy002 } from "./runs.ts";
 export {
   study002ResultsTable,
   study002SetupTable,

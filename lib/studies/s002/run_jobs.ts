@@ -19,9 +19,9 @@ import {
   runStudy002Baseline,
   runStudy002Transfer,
   type Study002JobSource,
-  study002RunIdentity,
   STUDY_002_JOBS,
 } from "./runs.ts";
+import { study002RunIdentity } from "./run_identity.ts";
 import {
   type Study002Run,
   type Study002RunSpec,

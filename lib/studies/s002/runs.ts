@@ -89,7 +89,6 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join, resolve } from "node:path";
-import type { Profile } from "../../profiles.ts";
 import {
   type DispatchedRuns,
   dispatchModelRuns,
@@ -99,7 +98,6 @@ import { augmentBatch } from "../../data/images/augment.ts";
 import {
   buildTransferModel,
   loadMobileNetV2Base,
-  MOBILENET_V2_FOLDER,
 } from "../../models/transfer.ts";
 import { buildBaselineCnn } from "../../models/baseline_cnn.ts";
 import { compileClassifier, type CompileOptions } from "../../train/compile.ts";
@@ -108,12 +106,10 @@ import { type BatchAugment, fit } from "../../train/fit.ts";
 import {
   completeRunMetrics,
   DEFAULT_RUNS_ROOT,
-  readTestCorrectness,
   RunRecord,
 } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
 import type { DatasetRef } from "../../runs/run_json.ts";
-import { type McNemarResult, mcnemarTest } from "../../eval/mcnemar.ts";
 import type { ClassifierMetrics } from "../../runs/classifier_metrics.ts";
 import {
   evaluateClassifier,
@@ -123,18 +119,12 @@ import {
 } from "../../execute/classifier_run.ts";
 import type { GalleryImages } from "../../execute/gallery.ts";
 import {
-  balanceTarget,
   loadStudy002Data,
-  planTopUp,
   study002Arrays,
   type Study002Data,
   type Study002DataOptions,
-  type Study002Partition,
-  study002Partition,
-  type Study002TopUp,
   STUDY_002_IMAGE_SIZE,
 } from "./data.ts";
-import type { Study002SetupId } from "../../published/published.ts";
 import {
   disposeTransferModel,
   extractStudy002Features,
@@ -150,198 +140,24 @@ import {
   study002RunSpecs,
   Study002Settings,
   study002Settings,
-  STUDY_002_STAND_IN,
-  STUDY_002_TRANSFER_STAND_IN,
 } from "./settings.ts";
 import { backendRef, type LabContext } from "../../runs/lab_context.ts";
+import {
+  describe,
+  type RunImages,
+  runTags,
+  splitSizes,
+  study002RunIdentity,
+  study002RunImages,
+  study002RunName,
+  study002RunParams,
+  trainSeedOf,
+} from "./run_identity.ts";
 import {
   replicateSeeds,
   type SeedSpread,
   seedSpread,
 } from "../../eval/seed_spread.ts";
-
-/** The set-up's name as a run name starts: `basic CNN`, `VGG16 v2 set-up on MobileNetV2`. */
-function setupName(setup: Study002SetupId): string {
-  return setup === "basic-cnn"
-    ? "basic CNN"
-    : `VGG16 ${setup} set-up on MobileNetV2`;
-}
-
-/**
- * A run's short label: `basic CNN`, `v1`, `v2`, `v3 half A`, `v3 half B`,
- * with `, no balancing` for a run without class balancing.
- */
-export function study002RunLabel(spec: Study002RunSpec): string {
-  const base = spec.setup === "basic-cnn" ? "basic CNN" : spec.setup;
-  return `${base}${spec.half ? ` half ${spec.half}` : ""}${
-    spec.balance === "none" ? ", no balancing" : ""
-  }`;
-}
-
-/**
- * A run's name in its record (and in the report): the study's set-up, the
- * split, which half trains, and whether the classes are balanced, e.g.
- * `Study 002 VGG16 v3 set-up on MobileNetV2, 50/50 half B trains (swapped)`.
- */
-export function study002RunName(
-  spec: Study002RunSpec,
-  settings: Pick<Study002Settings, "setups">,
-): string {
-  const split = settings.setups[spec.setup].split;
-  const half = spec.half === "A"
-    ? " half A trains"
-    : spec.half === "B"
-    ? " half B trains (swapped)"
-    : "";
-  return `Study 002 ${setupName(spec.setup)}, ${split}${half}${
-    spec.balance === "none" ? ", no class balancing" : ""
-  }`;
-}
-
-/** The training / validation images and balancing copies of one run. */
-interface RunImages extends Study002Partition {
-  /** Augmented copies that top the classes up (none without balancing). */
-  topUps: Study002TopUp[];
-  /** Training images per class that balancing tops up to (`null`: no balancing). */
-  target: number | null;
-}
-
-/**
- * The images of a run: its split (or v3's half) and, with class balancing,
- * the copies that top every class of the training images up to
- * {@linkcode balanceTarget}.
- */
-export function study002RunImages(
-  data: Pick<Study002Data, "plan">,
-  spec: Study002RunSpec,
-  profile: Pick<Profile, "maxTrainPerClass">,
-  seed: number,
-  settings: Pick<Study002Settings, "setups">,
-): RunImages {
-  const split = settings.setups[spec.setup].split;
-  const partition = study002Partition(data.plan, split, spec.half);
-  if (spec.balance === "none") {
-    return { ...partition, topUps: [], target: null };
-  }
-  const target = balanceTarget(profile, split);
-  return {
-    ...partition,
-    topUps: planTopUp(partition.train, target, seed),
-    target,
-  };
-}
-
-/**
- * The run record's parameters of a run: everything that makes it what it
- * is (set-up, split and half, balancing, optimizer, rate, dropout, epochs
- * and the profile), so the run id changes when any of them does.
- */
-export function study002RunParams(
-  profile: Profile,
-  spec: Study002RunSpec,
-  settings: Study002Settings,
-  target: number | null,
-): Record<string, string | number | boolean> {
-  const setup = settings.setups[spec.setup];
-  const common = {
-    model: setup.model,
-    setup: spec.setup,
-    split: setup.split,
-    ...(spec.half ? { half: spec.half } : {}),
-    balance: spec.balance,
-    balanceTarget: target ?? "none",
-    imageSize: STUDY_002_IMAGE_SIZE,
-    optimizer: setup.compile.optimizer ?? "adam",
-    learningRate: setup.compile.learningRate ?? 1e-3,
-    dropout: setup.dropout,
-    augment: JSON.stringify(settings.augment),
-    batchSize: profile.batchSize,
-    patience: profile.patience ?? "none",
-    profile: profile.name,
-  };
-  if (setup.model === "baseline") {
-    return { ...common, filters: 32, kernelSize: 3, epochs: profile.epochs };
-  }
-  return {
-    ...common,
-    base: MOBILENET_V2_FOLDER,
-    input: "RGB scaled to [-1, 1]",
-    fineTuneBlocks: settings.fineTuneBlocks,
-    augmentedCopies: settings.augmentedCopies,
-    epochs: settings.transferEpochs,
-  };
-}
-
-/** The seed a run trains with: `trainSeed` for a seed replicate, else the context's. */
-function trainSeedOf(
-  context: LabContext,
-  options: Pick<Study002RunOptions, "trainSeed">,
-): number {
-  return options.trainSeed ?? context.seed;
-}
-
-/** The run id of a run (from its name, parameters and its training seed); `images` when the caller has them already. */
-function idOf(
-  context: LabContext,
-  data: Pick<Study002Data, "plan">,
-  spec: Study002RunSpec,
-  settings: Study002Settings,
-  trainSeed: number,
-  images: RunImages = study002RunImages(
-    data,
-    spec,
-    context.profile,
-    context.seed,
-    settings,
-  ),
-): string {
-  return runId(
-    study002RunName(spec, settings),
-    study002RunParams(context.profile, spec, settings, images.target),
-    trainSeed,
-  );
-}
-
-/**
- * A run's tags: study, profile, model, split, set-up, balancing, v3's half
- * with the other half's run id (of the same training seed), and for a seed
- * replicate the seed that made its data (`splitSeed`).
- */
-function runTags(
-  context: LabContext,
-  data: Pick<Study002Data, "plan">,
-  spec: Study002RunSpec,
-  settings: Study002Settings,
-  trainSeed: number,
-): Record<string, string> {
-  const setup = settings.setups[spec.setup];
-  const tags: Record<string, string> = {
-    study: "002",
-    profile: context.profile.name,
-    split: setup.split,
-    model: setup.model,
-    setup: spec.setup,
-    balance: spec.balance,
-    standIn: setup.model === "baseline"
-      ? STUDY_002_STAND_IN
-      : STUDY_002_TRANSFER_STAND_IN,
-  };
-  if (spec.half) {
-    tags.half = spec.half;
-    tags.pairedRun = idOf(
-      context,
-      data,
-      {
-        ...spec,
-        half: spec.half === "A" ? "B" : "A",
-      },
-      settings,
-      trainSeed,
-    );
-  }
-  if (trainSeed !== context.seed) tags.splitSeed = String(context.seed);
-  return tags;
-}
 
 /**
  * The settings, images, parameters and runs root of one run, and its
@@ -393,26 +209,6 @@ async function prepareRun(
     reused: true,
   };
   return { settings, images, params, root, previous };
-}
-
-function describe(spec: Study002RunSpec, settings: Study002Settings) {
-  const setup = settings.setups[spec.setup];
-  return {
-    model: setup.model,
-    split: setup.split,
-    setup: spec.setup,
-    half: spec.half,
-    balance: spec.balance,
-    label: study002RunLabel(spec),
-  };
-}
-
-function splitSizes(data: Study002Data, images: RunImages) {
-  return {
-    train: images.train.length + images.topUps.length,
-    validation: images.validation.length,
-    test: data.plan.test.length,
-  };
 }
 
 /** The test photos in test order, as a gallery's thumbnails are taken from them. */
@@ -805,27 +601,6 @@ export interface Study002JobSource {
   baseDir?: string;
 }
 
-/** The run id and split sizes a set-up's run has with `trainSeed` (what a job checks before training). */
-export function study002RunIdentity(
-  context: LabContext,
-  data: Study002Data,
-  spec: Study002RunSpec,
-  settings: Study002Settings,
-  trainSeed = context.seed,
-): { runId: string; splits: Record<string, number> } {
-  const images = study002RunImages(
-    data,
-    spec,
-    context.profile,
-    context.seed,
-    settings,
-  );
-  return {
-    runId: idOf(context, data, spec, settings, trainSeed, images),
-    splits: splitSizes(data, images),
-  };
-}
-
 /** Hands the set-ups' runs (each with each training seed) without a complete record to the executor for {@linkcode STUDY_002_JOBS}, if one applies. */
 function dispatchStudy002Runs(
   context: LabContext,
@@ -868,56 +643,4 @@ function dispatchStudy002Runs(
     source,
     runs,
   });
-}
-
-/** McNemar's test between two of the runs, which share the test images. */
-export interface Study002Comparison {
-  /** What is compared, e.g. `v2 vs v1`. */
-  label: string;
-  /** What the comparison asks, e.g. `transfer vs from scratch`. */
-  question: string;
-  /** The first run. */
-  first: Study002Run;
-  /** The second run. */
-  second: Study002Run;
-  /** b: only the first right; c: only the second right. */
-  mcnemar: McNemarResult;
-}
-
-/**
- * The study's questions as paired tests on the shared test images, for
- * the pairs whose runs are there: v2 vs the basic CNN (pretrained vs from
- * scratch), v2 vs v1 (the study's tuning), v2 vs each v3 half (80/20 vs
- * 50/50), v3's half A vs half B (the swap), and v2 with class balancing vs
- * without.
- */
-export async function compareStudy002Runs(
-  runs: readonly Study002Run[],
-): Promise<Study002Comparison[]> {
-  const find = (label: string) => runs.find((r) => r.label === label);
-  const pairs: [string, string, string][] = [
-    ["v2", "basic CNN", "pretrained vs from scratch (80/20)"],
-    ["v2", "v1", "the study's tuning: RMSprop 2e-4, dropout 0.5 vs Adam 0.005"],
-    ["v2", "v3 half A", "80/20 vs 50/50"],
-    ["v2", "v3 half B", "80/20 vs 50/50"],
-    ["v3 half A", "v3 half B", "the two halves of the 50/50 split, swapped"],
-    ["v2", "v2, no balancing", "class balancing by augmentation vs none"],
-  ];
-  const out: Study002Comparison[] = [];
-  for (const [a, b, question] of pairs) {
-    const first = find(a);
-    const second = find(b);
-    if (!first || !second) continue;
-    out.push({
-      label: `${a} vs ${b}`,
-      question,
-      first,
-      second,
-      mcnemar: mcnemarTest(
-        await readTestCorrectness(first.dir),
-        await readTestCorrectness(second.dir),
-      ),
-    });
-  }
-  return out;
 }

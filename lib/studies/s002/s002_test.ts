@@ -38,13 +38,9 @@ import {
   TRAIN_FRACTION,
 } from "./data.ts";
 import { SPLIT_SCHEMES } from "../../published/published.ts";
-import {
-  compareStudy002Runs,
-  runStudy002,
-  runStudy002Transfer,
-  study002RunImages,
-  study002RunParams,
-} from "./runs.ts";
+import { compareStudy002Runs } from "./comparisons.ts";
+import { runStudy002, runStudy002Transfer } from "./runs.ts";
+import { study002RunImages, study002RunParams } from "./run_identity.ts";
 import {
   study002ResultsTable,
   study002SetupTable,
