@@ -10,6 +10,7 @@
  * | `MaxPool`                                      | oneDNN's `_MklNativeMaxPool`         | `max_pool.ts`      |
  * | `FusedConv2D` (convolution, `Add`, activation) | oneDNN's `_MklNativeConv2DWithBias`, `Relu` | `fused_conv2d.ts` |
  * | Adam's update (about thirteen element-wise ops) | the workspace's `FashionAdamStep` op | `adam_step.ts` |
+ * | `ClipByValue` (`Minimum`, then `Maximum`)     | TensorFlow's `ClipByValue`           | `clip_by_value.ts` |
  *
  * oneDNN's kernels are in the TensorFlow library tfjs-node links against
  * (they are what Keras' graphs run); each replacement is probed once at
@@ -31,12 +32,14 @@ import {
   adamStepKernelConfig,
   adamStepNativeAttrs,
 } from "./adam_step.ts";
+import { makeClipByValueConfig, nativeClipByValue } from "./clip_by_value.ts";
 import { runNativeOpOutputs } from "./native_op.ts";
 
 export { reluGrad, reluGradFormula } from "./relu_grad.ts";
 export { oneDnnMaxPoolGrad, oneDnnPoolingApplies } from "./max_pool_grad.ts";
 export { oneDnnMaxPool } from "./max_pool.ts";
 export { oneDnnConvApplies, oneDnnConvWithBias } from "./fused_conv2d.ts";
+export { nativeClipByValue } from "./clip_by_value.ts";
 export {
   ADAM_STEP_KERNEL,
   adamStep,
@@ -56,6 +59,8 @@ export interface TensorflowTrainingKernels {
   oneDnnConvWithBias: boolean;
   /** `FashionAdamStep` is in place: the workspace's op is loaded and gives `tf.train.adam`'s numbers. */
   adamStep: boolean;
+  /** `ClipByValue` runs TensorFlow's op in one pass. */
+  nativeClipByValue: boolean;
 }
 
 /** A tfjs-node kernel replaced where a probe shows the replacement runs. */
@@ -110,6 +115,17 @@ const REPLACEMENTS: Record<
         tf.tensor1d([0.5]),
         { strides: 1, pad: "valid", activation: "linear" },
       ).dataSync().join(","), "-1.5"),
+  },
+  nativeClipByValue: {
+    kernelName: tf.ClipByValue,
+    make: makeClipByValueConfig,
+    probe: probed(
+      () =>
+        nativeClipByValue(tf.tensor1d([-1, 3, 7, 6]), 0, 6).dataSync().join(
+          ",",
+        ),
+      "0,3,6,6",
+    ),
   },
 };
 
@@ -180,6 +196,7 @@ export function registerTensorflowTrainingKernels(): TensorflowTrainingKernels {
     oneDnnMaxPool: false,
     oneDnnConvWithBias: false,
     adamStep: registerAdamStep(),
+    nativeClipByValue: false,
   };
   for (const [key, replacement] of Object.entries(REPLACEMENTS)) {
     const original = tf.getKernel(replacement.kernelName, "tensorflow");

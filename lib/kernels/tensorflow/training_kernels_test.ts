@@ -4,14 +4,15 @@
  * oneDNN's pooling gradient against tfjs-node's `MaxPoolGrad` and the `cpu`
  * backend's, with ties (equal maxima in a window) on purpose; oneDNN's
  * pooling and convolution with bias against tfjs-node's `MaxPool` and
- * `FusedConv2D`. Skipped, saying why, where the tfjs-node addon is not
- * built.
+ * `FusedConv2D`; TensorFlow's `ClipByValue` against tfjs-node's. Skipped,
+ * saying why, where the tfjs-node addon is not built.
  */
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../backend.ts";
 import { loadTfjsNode } from "../../native/tfjs_node.ts";
 import { createRng } from "../../random.ts";
 import {
+  nativeClipByValue,
   oneDnnConvApplies,
   oneDnnMaxPoolGrad,
   oneDnnPoolingApplies,
@@ -309,6 +310,65 @@ Deno.test({
             );
           }
         }
+      });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "tensorflow kernels: TensorFlow's ClipByValue equals tfjs-node's Minimum and Maximum, bounds and infinities included",
+  ignore,
+  fn: async () => {
+    await selectBackend("tensorflow");
+    if (!registerTensorflowTrainingKernels().nativeClipByValue) {
+      throw new Error("ClipByValue is not replaced");
+    }
+    const bounds: [number, number][] = [[0, 6], [1e-7, 1 - 1e-7], [-2.5, 2.5]];
+    for (const [i, [min, max]] of bounds.entries()) {
+      tf.tidy(() => {
+        const rng = createRng(70 + i);
+        const values = Float32Array.from(
+          { length: 4096 },
+          () => (rng.next() * 2 - 1) * 10 * max,
+        );
+        // The bounds themselves, values one float32 step off them, zeros and infinities.
+        values.set([
+          min,
+          max,
+          Math.fround(min) - 1e-9,
+          Math.fround(max) + 1e-6,
+          0,
+          -0,
+          Infinity,
+          -Infinity,
+        ]);
+        const x = tf.tensor2d(values, [64, 64]);
+        const attrs = { clipValueMin: min, clipValueMax: max };
+        const tfjsNode = viaTfjsNode(tf.ClipByValue, { x }, attrs);
+        assertBitEqual(
+          nativeClipByValue(x, min, max),
+          tfjsNode,
+          `clip to [${min}, ${max}]`,
+        );
+        assertBitEqual(
+          tf.clipByValue(x, min, max),
+          tfjsNode,
+          `tf.clipByValue to [${min}, ${max}]`,
+        );
+        const dy = randomTensor(x.shape, 80 + i);
+        const [gradient] = tf.grads((a: tf.Tensor) =>
+          tf.clipByValue(a, min, max).mul(dy).sum()
+        )([x]);
+        const inside = tf.logicalAnd(
+          tf.greaterEqual(x, min),
+          tf.lessEqual(x, max),
+        );
+        assertBitEqual(
+          gradient,
+          tf.where(inside, dy, tf.zerosLike(dy)),
+          `gradient of clip to [${min}, ${max}]`,
+        );
       });
     }
   },
