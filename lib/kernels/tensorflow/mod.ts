@@ -172,6 +172,8 @@ function registerAdamStep(): boolean {
 let registered: TensorflowTrainingKernels | undefined;
 /** tfjs-node's own kernels that a replacement took the place of, by kernel name. */
 const originals = new Map<string, tf.KernelConfig>();
+/** The replacements registered, by kernel name. */
+const replacements = new Map<string, tf.KernelConfig>();
 
 /**
  * Registers the kernels of this module for `tensorflow` (call with that
@@ -201,13 +203,32 @@ export function registerTensorflowTrainingKernels(): TensorflowTrainingKernels {
   for (const [key, replacement] of Object.entries(REPLACEMENTS)) {
     const original = tf.getKernel(replacement.kernelName, "tensorflow");
     if (!original || !replacement.probe()) continue;
+    const config = replacement.make(original);
     originals.set(replacement.kernelName, original);
+    replacements.set(replacement.kernelName, config);
     tf.unregisterKernel(replacement.kernelName, "tensorflow");
-    tf.registerKernel(replacement.make(original));
+    tf.registerKernel(config);
     result[key as keyof typeof REPLACEMENTS] = true;
   }
   registered = result;
   return registered;
+}
+
+/**
+ * Swaps between the replacements registered by
+ * {@linkcode registerTensorflowTrainingKernels} (`"workspace"`) and the
+ * tfjs-node kernels they took the place of (`"tfjs-node"`), for benchmarks
+ * that time both in one process; returns the kernel names swapped.
+ */
+export function useTensorflowKernels(
+  which: "workspace" | "tfjs-node",
+): string[] {
+  for (const [name, original] of originals) {
+    const replacement = replacements.get(name)!;
+    tf.unregisterKernel(name, "tensorflow");
+    tf.registerKernel(which === "workspace" ? replacement : original);
+  }
+  return [...originals.keys()];
 }
 
 /**
