@@ -35,7 +35,7 @@ import { study002RunImages } from "../studies/s002/run_identity.ts";
 import { buildMultiOutputCnn } from "../models/multi_output.ts";
 import { readStudy003Catalogue } from "../studies/s003/labels.ts";
 import { planStudy003Splits, STUDY_003_INPUT } from "../studies/s003/data.ts";
-import { tuningCandidates } from "../studies/s003/runs.ts";
+import { tuningCandidates } from "../studies/s003/tuning.ts";
 import {
   halvingSchedule,
   type Params,

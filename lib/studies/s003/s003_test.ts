@@ -36,14 +36,14 @@ import {
   STUDY_003_INPUT,
 } from "./data.ts";
 import { MULTI_OUTPUT_HEADS } from "../../models/multi_output.ts";
+import { runStudy003 } from "./runs.ts";
 import {
-  runStudy003,
   STUDY_003_ONE_SETTING,
   STUDY_003_TUNED,
   STUDY_003_TUNING_SPACE,
   tuneStudy003,
   tuningCandidates,
-} from "./runs.ts";
+} from "./tuning.ts";
 import { loadModel } from "../../models/model_files.ts";
 import { gridSearch } from "../../train/search.ts";
 import { STUDY_FILES } from "../../published/published.ts";

@@ -17,7 +17,7 @@ import {
   withSearchExecution,
 } from "../../execute/search_runs.ts";
 import { loadStudy003Data, type Study003DataOptions } from "./data.ts";
-import { STUDY_003_TUNING_NAME, tuneStudy003 } from "./runs.ts";
+import { STUDY_003_TUNING_NAME, tuneStudy003 } from "./tuning.ts";
 
 /** The name a job of this search carries as its builder. */
 export const STUDY_003_SEARCH_JOB: string = STUDY_003_TUNING_NAME;
