@@ -50,11 +50,11 @@ import {
   shopArrays,
 } from "../studies/s000/data.ts";
 import { decideGlasses } from "../studies/s000/glasses.ts";
+import { PRIMARY_VARIANTS } from "../studies/s000/primary_variants.ts";
 import {
   HEAD_EPOCHS,
-  PRIMARY_VARIANTS,
   variantCopyCount,
-} from "../studies/s000/primary_variants.ts";
+} from "../studies/s000/variant_training.ts";
 import {
   cnnOptions,
   PRIMARY_PREFERRED,

@@ -61,12 +61,11 @@ export {
 } from "./shop_photos.ts";
 export { STREET_PHOTOS, streetPhotos } from "./street_photos.ts";
 export {
-  HEAD_EPOCHS,
   PRIMARY_VARIANTS,
   type PrimaryVariant,
   primaryVariant,
-  trainPrimaryVariant,
 } from "./primary_variants.ts";
+export { HEAD_EPOCHS, trainPrimaryVariant } from "./variant_training.ts";
 export {
   PRIMARY_VARIANT_JOBS,
   trainPrimaryVariants,

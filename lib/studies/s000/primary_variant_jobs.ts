@@ -26,12 +26,11 @@ import {
   type ShopArraysSource,
   shopDatasetRef,
 } from "./data.ts";
+import { type PrimaryVariant, primaryVariant } from "./primary_variants.ts";
 import {
-  type PrimaryVariant,
-  primaryVariant,
   primaryVariantRunId,
   trainPrimaryVariant,
-} from "./primary_variants.ts";
+} from "./variant_training.ts";
 
 /** The builder of a variant's job (`tasks/job_runners.ts`); executors name it. */
 export const PRIMARY_VARIANT_JOBS = "Study 000 primary variants";

@@ -22,13 +22,9 @@ import { loadModel } from "../../models/model_files.ts";
 import { mainCategoryPhotos } from "../../testing/real_samples.ts";
 import type { ClassifierRunResult } from "../../execute/classifier_run.ts";
 import type { PhotoCheckResult } from "../../execute/photo_check.ts";
-import {
-  primaryVariant,
-  tallStretchBatch,
-  trainPrimaryVariant,
-  variantAugment,
-  variantCopyCount,
-} from "./primary_variants.ts";
+import { primaryVariant } from "./primary_variants.ts";
+import { tallStretchBatch, variantAugment } from "./variant_augment.ts";
+import { trainPrimaryVariant, variantCopyCount } from "./variant_training.ts";
 import { bestVariant, type VariantResult } from "./variant_tables.ts";
 import {
   PRIMARY_VARIANT_JOBS,
