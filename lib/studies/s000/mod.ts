@@ -16,6 +16,8 @@
  * | `shop_photos.ts`           | the primary model scored on the shop's own photos             |
  * | `street_photos.ts`         | ... and on street photos of shoes and pants                   |
  * | `primary_variants.ts`      | primary models that carry over to those photos (notebook 12)  |
+ * | `variant_augment.ts`       | ... their augmentation steps, composed in one order           |
+ * | `variant_training.ts`      | ... each variant trained into its run record                  |
  * | `primary_variant_jobs.ts`  | ... all of them as one batch (jobs with an executor)          |
  * | `variant_tables.ts`        | notebook 12's tables, McNemar and the best variant            |
  * | `shop_framing.ts`          | why it fails there: framing measured and changed              |
