@@ -1,17 +1,19 @@
 /**
  * `deno task bench:features`: frozen MobileNetV2 feature extraction (what
  * notebooks 11 and 12 spend their prediction time on) on the `tensorflow`
- * backend, with the workspace's kernels (`lib/kernels/tensorflow/`) against
- * tfjs-node's own, in one process: the two are swapped between rounds, so
- * both sides see the same machine state.
+ * backend, as the workspace runs it (its kernels, `lib/kernels/tensorflow/`,
+ * and the base's ReLU6 layers as one-pass activations,
+ * `lib/models/relu6_layers.ts`) against the stock way (tfjs-node's kernels,
+ * the layers as saved), in one process: the two are swapped between rounds,
+ * so both sides see the same machine state.
  *
  *   deno task bench:features [--batch 32] [--batches 3] [--rounds 4]
  *
  * Each round times `batches` predictions of one batch of seeded random
  * 224x224 images per side, after a warm-up of each. Prints one JSON line
  * per side (median ms per batch over the rounds, images per second, every
- * round), then a last line with the ratio (`workspaceOverTfjsNode`, above 1
- * when the workspace's kernels are faster) and whether both gave the same
+ * round), then a last line with the ratio (`workspaceOverStock`, above 1
+ * when the workspace's way is faster) and whether both gave the same
  * features bit for bit. Needs the MobileNetV2 base installed
  * (`deno task data`).
  *
@@ -24,6 +26,7 @@ import {
   MOBILENET_V2_INPUT_SHAPE,
   mobileNetBaseDir,
 } from "../../lib/models/transfer.ts";
+import { loadModel } from "../../lib/models/model_files.ts";
 import { useTensorflowKernels } from "../../lib/kernels/tensorflow/mod.ts";
 import { createRng } from "../../lib/random.ts";
 import { TaskArgs } from "../args.ts";
@@ -44,7 +47,10 @@ const batches = cli.positiveInt("batches", values.batches);
 const rounds = cli.positiveInt("rounds", values.rounds);
 
 await selectBackend("tensorflow");
-const base = await loadMobileNetV2Base(mobileNetBaseDir());
+const bases = {
+  workspace: await loadMobileNetV2Base(mobileNetBaseDir()),
+  "tfjs-node": await loadModel(mobileNetBaseDir()),
+};
 const rng = createRng(42);
 const shape = [batch, ...MOBILENET_V2_INPUT_SHAPE];
 const images = tf.tensor4d(
@@ -55,14 +61,14 @@ const images = tf.tensor4d(
   shape as [number, number, number, number],
 );
 
-/** The features of the batch, read back. */
-function features(): Float32Array {
+/** The features of the batch by `base`, read back. */
+function features(base: tf.LayersModel): Float32Array {
   return tf.tidy(() => base.predict(images) as tf.Tensor)
     .dataSync() as Float32Array;
 }
 
-/** Milliseconds per batch over `batches` predictions. */
-async function timeBatches(): Promise<number> {
+/** Milliseconds per batch over `batches` predictions by `base`. */
+async function timeBatches(base: tf.LayersModel): Promise<number> {
   const start = performance.now();
   for (let i = 0; i < batches; i++) {
     const out = base.predict(images) as tf.Tensor;
@@ -81,12 +87,12 @@ const outputs: Partial<Record<(typeof sides)[number], Float32Array>> = {};
 let swapped: string[] = [];
 for (const side of sides) {
   swapped = useTensorflowKernels(side);
-  outputs[side] = features(); // warm-up
+  outputs[side] = features(bases[side]); // warm-up
 }
 for (let round = 0; round < rounds; round++) {
   for (const side of sides) {
     useTensorflowKernels(side);
-    times[side].push(await timeBatches());
+    times[side].push(await timeBatches(bases[side]));
   }
 }
 useTensorflowKernels("workspace");
@@ -100,7 +106,9 @@ const median = (xs: number[]) => {
 for (const side of sides) {
   const ms = median(times[side]);
   console.log(JSON.stringify({
-    kernels: side,
+    side: side === "workspace"
+      ? "workspace (its kernels, ReLU6 as one-pass relu6)"
+      : "stock (tfjs-node's kernels, ReLU6 as Relu + clip)",
     model: "MobileNetV2 0.35, 224x224, no top",
     batch,
     medianMsPerBatch: Number(ms.toFixed(1)),
@@ -111,7 +119,7 @@ for (const side of sides) {
 const a = outputs.workspace!;
 const b = outputs["tfjs-node"]!;
 console.log(JSON.stringify({
-  workspaceOverTfjsNode: Number(
+  workspaceOverStock: Number(
     (median(times["tfjs-node"]) / median(times.workspace)).toFixed(3),
   ),
   sameFeatures: a.length === b.length && a.every((v, i) => v === b[i]),
