@@ -19,6 +19,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
+import { reluSixInOnePass } from "./relu6_layers.ts";
 // Registers SeededDropout (tf.serialization.registerClass), which saved
 // models name; a class added with registerClass belongs here too.
 import "./seeded_dropout.ts";
@@ -132,7 +133,13 @@ export async function saveModel(
   await model.save(modelFolder(dir));
 }
 
-/** Loads a layers model saved with {@linkcode saveModel} (or any tfjs layers-model folder). */
-export function loadModel(dir: string): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(modelFolder(dir));
+/**
+ * Loads a layers model saved with {@linkcode saveModel} (or any tfjs
+ * layers-model folder); its ReLU6 layers (MobileNetV2's) compute in one
+ * pass, with the same values (`relu6_layers.ts`).
+ */
+export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  const model = await tf.loadLayersModel(modelFolder(dir));
+  reluSixInOnePass(model);
+  return model;
 }

@@ -24,8 +24,7 @@ import * as tf from "@tensorflow/tfjs";
 import { fileURLToPath } from "node:url";
 import { layerSeed, seededInitializers } from "./seeding.ts";
 import { SeededDropout } from "./seeded_dropout.ts";
-import { modelFolder } from "./model_files.ts";
-import { withReluSixActivations } from "./relu6_layers.ts";
+import { loadModel } from "./model_files.ts";
 import { join } from "node:path";
 import { datasetDir } from "../data/acquire/fingerprint.ts";
 import { existsOrFalseSync } from "../io/exists.ts";
@@ -52,14 +51,14 @@ export function mobileNetBaseDir(): string {
 
 /**
  * Loads the pretrained MobileNetV2 base (input 224x224x3 in [-1, 1], output
- * 7x7x1280) from the mirror, or from `dir`, its ReLU6 layers as one-pass
- * `relu6` activations (same values; `lib/models/relu6_layers.ts`).
+ * 7x7x1280) from the mirror, or from `dir`, its ReLU6 layers computing
+ * in one pass (same values; `loadModel`, `lib/models/relu6_layers.ts`).
  */
 export async function loadMobileNetV2Base(
   dir = mobileNetBaseDir(),
 ): Promise<tf.LayersModel> {
   try {
-    return await tf.loadLayersModel(withReluSixActivations(modelFolder(dir)));
+    return await loadModel(dir);
   } catch (error) {
     throw new Error(
       `Cannot load the MobileNetV2 base from ${dir}: ${

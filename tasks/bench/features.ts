@@ -2,9 +2,9 @@
  * `deno task bench:features`: frozen MobileNetV2 feature extraction (what
  * notebooks 11 and 12 spend their prediction time on) on the `tensorflow`
  * backend, as the workspace runs it (its kernels, `lib/kernels/tensorflow/`,
- * and the base's ReLU6 layers as one-pass activations,
- * `lib/models/relu6_layers.ts`) against the stock way (tfjs-node's kernels,
- * the layers as saved), in one process: the two are swapped between rounds,
+ * and the base's ReLU6 layers in one pass, `lib/models/relu6_layers.ts`)
+ * against the stock way (tfjs-node's kernels, tfjs-layers' ReLU6: a `Relu`
+ * and a clip), in one process: the two are swapped between rounds,
  * so both sides see the same machine state.
  *
  *   deno task bench:features [--batch 32] [--batches 3] [--rounds 4]
@@ -26,7 +26,7 @@ import {
   MOBILENET_V2_INPUT_SHAPE,
   mobileNetBaseDir,
 } from "../../lib/models/transfer.ts";
-import { loadModel } from "../../lib/models/model_files.ts";
+import { modelFolder } from "../../lib/models/model_files.ts";
 import { useTensorflowKernels } from "../../lib/kernels/tensorflow/mod.ts";
 import { createRng } from "../../lib/random.ts";
 import { TaskArgs } from "../args.ts";
@@ -49,7 +49,8 @@ const rounds = cli.positiveInt("rounds", values.rounds);
 await selectBackend("tensorflow");
 const bases = {
   workspace: await loadMobileNetV2Base(mobileNetBaseDir()),
-  "tfjs-node": await loadModel(mobileNetBaseDir()),
+  // The layers exactly as saved, as tfjs-layers runs them.
+  "tfjs-node": await tf.loadLayersModel(modelFolder(mobileNetBaseDir())),
 };
 const rng = createRng(42);
 const shape = [batch, ...MOBILENET_V2_INPUT_SHAPE];
@@ -107,7 +108,7 @@ for (const side of sides) {
   const ms = median(times[side]);
   console.log(JSON.stringify({
     side: side === "workspace"
-      ? "workspace (its kernels, ReLU6 as one-pass relu6)"
+      ? "workspace (its kernels, ReLU6 in one pass)"
       : "stock (tfjs-node's kernels, ReLU6 as Relu + clip)",
     model: "MobileNetV2 0.35, 224x224, no top",
     batch,
