@@ -244,6 +244,18 @@ const CASES: Case[] = [
     says: /--n must be a positive integer/,
   },
   {
+    script: "bench/features.ts",
+    task: "bench:features",
+    args: ["--no-such-flag"],
+    says: UNKNOWN,
+  },
+  {
+    script: "bench/features.ts",
+    task: "bench:features",
+    args: ["--rounds", "0"],
+    says: /--rounds must be a positive integer/,
+  },
+  {
     script: "bench/wasm_primary_cnn.ts",
     task: "bench/wasm_primary_cnn",
     args: ["--kernels", "some"],
