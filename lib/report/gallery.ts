@@ -2,7 +2,8 @@
  * Galleries of misclassified images as the report and the notebooks show
  * them, from a record's `misclassified.json` (`lib/runs/gallery.ts`): each
  * thumbnail with its true and predicted class and the model's confidence,
- * inline as PNG data, so the page stays one self-contained file. A photo
+ * inline as image data (the report's JPEG, a notebook's PNG: see
+ * `thumbnails.ts`), so the page stays one self-contained file. A photo
  * check's gallery holds its most confident mistakes
  * (`lib/report/photo_checks.ts`); a test run's the first
  * {@linkcode TEST_GALLERY_MAX} mistakes of each head, in test order
@@ -13,18 +14,21 @@
 import { formatPercent as percent } from "../eval/format.ts";
 import { type GalleryEntry, TEST_GALLERY_MAX } from "../runs/gallery.ts";
 import { escape } from "./html.ts";
+import { type ShownEntry, withPng } from "./thumbnails.ts";
 
 /** The box a thumbnail is drawn in, width x height (small images are enlarged by a whole factor). */
 const BOX = { width: 90, height: 120 };
 
 /**
  * An HTML gallery of misclassified images: each thumbnail with its name,
- * true and predicted class and the model's confidence. Inline PNG data, so
- * the page stays one self-contained file.
+ * true and predicted class and the model's confidence. Inline image data,
+ * so the page stays one self-contained file.
  */
-export function galleryHtml(entries: readonly GalleryEntry[]): string {
+export function galleryHtml(
+  entries: readonly (GalleryEntry | ShownEntry)[],
+): string {
   return `<div class="misclassified" style="display:flex;flex-wrap:wrap;gap:.6rem">${
-    entries.map((e) => {
+    entries.map(withPng).map((e) => {
       const w = e.width ?? BOX.width;
       const h = e.height ?? BOX.height;
       const scale = Math.max(
@@ -37,8 +41,8 @@ export function galleryHtml(entries: readonly GalleryEntry[]): string {
         h * scale
       }" style="border:1px solid #ddd${
         scale > 1 ? ";image-rendering:pixelated" : ""
-      }" src="data:image/png;base64,${
-        escape(e.png)
+      }" src="data:${e.image.type};base64,${
+        escape(e.image.base64)
       }"><figcaption style="font-size:11px;word-break:break-all">${
         escape(e.trueClass)
       } → <b>${escape(e.predicted)}</b> (${percent(e.confidence)})<br><small>${
@@ -76,7 +80,7 @@ export function testGalleryHeading(shown: number, m: HeadMistakes): string {
  * thumbnails. Empty when the record keeps no gallery.
  */
 export function testGalleryHtml(
-  gallery: readonly GalleryEntry[] | undefined,
+  gallery: readonly (GalleryEntry | ShownEntry)[] | undefined,
   heads: readonly HeadMistakes[],
 ): string {
   if (!gallery) return "";

@@ -62,8 +62,8 @@ type Loose = any;
 
 /**
  * Copies record `from` into folder `to` under `root` (its id made `to`),
- * then damages the copy: `run` and `metrics` edit the parsed files, `files`
- * overwrites (text) or deletes (null) files.
+ * then damages the copy: `run`, `metrics` and `gallery` edit the parsed
+ * files, `files` overwrites (text) or deletes (null) files.
  */
 async function damagedCopy(
   root: string,
@@ -72,6 +72,7 @@ async function damagedCopy(
   damage: {
     run?: (run: Loose) => void;
     metrics?: (metrics: Loose) => void;
+    gallery?: (gallery: Loose) => void;
     files?: Record<string, string | null>;
   },
 ): Promise<void> {
@@ -93,6 +94,7 @@ async function damagedCopy(
     damage.run?.(r);
   });
   if (damage.metrics) await edit("metrics.json", damage.metrics);
+  if (damage.gallery) await edit("misclassified.json", damage.gallery);
   for (const [file, text] of Object.entries(damage.files ?? {})) {
     if (text === null) await Deno.remove(join(root, to, file));
     else await Deno.writeTextFile(join(root, to, file), text);
@@ -136,6 +138,10 @@ async function damageAll(
     ["gallery-shape", ids.photoCheck, "misclassified.json", {
       files: { "misclassified.json": '{"photos": []}' },
     }],
+    // Base64, as the record format asks, but not an image.
+    ["gallery-not-png", ids.photoCheck, "misclassified.json", {
+      gallery: (g) => g[0].png = btoa("not a png"),
+    }],
   ];
   for (const [folder, from, , damage] of cases) {
     await damagedCopy(runs, from, folder, damage);
@@ -152,6 +158,7 @@ async function damageAll(
     "history-shape": "the file holds an object, not an array of epochs",
     "gallery-invalid": "not valid JSON",
     "gallery-shape": "the file holds an object, not an array of photos",
+    "gallery-not-png": "is not a readable PNG",
   };
   return cases.map(([folder, , file]) => ({
     folder,
@@ -264,7 +271,7 @@ Deno.test("report: damaged records are listed with file and reason, on the page 
     assert(!damaged.stderr.includes(q), `${q} is not on stderr`);
   }
   assert(
-    /report: 14 runs, 10 records not shown \(see stderr\)/.test(damaged.stdout),
+    /report: 14 runs, 11 records not shown \(see stderr\)/.test(damaged.stdout),
     `summary: ${damaged.stdout}`,
   );
   // Study 004's section points at the list (the copies of its record).

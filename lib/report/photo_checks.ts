@@ -23,6 +23,7 @@ import {
 import type { ReportRun } from "./report_runs.ts";
 import { type GalleryEntry, readGallery } from "../runs/gallery.ts";
 import { galleryHtml } from "./gallery.ts";
+import type { ShownEntry } from "./thumbnails.ts";
 
 /** The per-class table of a check: n, correct, accuracy and its 95% Wilson interval. */
 export function perClassTable(m: PhotoCheckMetrics): string {
@@ -54,7 +55,7 @@ export function perClassTable(m: PhotoCheckMetrics): string {
  */
 export function photoCheckBody(
   m: PhotoCheckMetrics,
-  gallery: readonly GalleryEntry[],
+  gallery: readonly (GalleryEntry | ShownEntry)[],
 ): string {
   const wrong = m.misclassified.length;
   return `<div style="display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start"><div>${

@@ -11,6 +11,7 @@ import { describeMachine } from "../runs/machine.ts";
 import { readReferenceManifest, referenceProfiles } from "../runs/reference.ts";
 import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
 import type { GalleryEntry } from "../runs/gallery.ts";
+import { type ShownEntry, withJpeg } from "./thumbnails.ts";
 import {
   validateGallery,
   validateHistory,
@@ -28,8 +29,8 @@ export interface ReportRun {
   metrics: Record<string, unknown>;
   /** Its `history.json` (empty when missing). */
   history: Record<string, number>[];
-  /** Its `misclassified.json`: thumbnails of its mistakes (a photo check's, or a test run's first ones; absent when the record has none). */
-  gallery?: GalleryEntry[];
+  /** Its `misclassified.json`: thumbnails of its mistakes (a photo check's, or a test run's first ones; absent when the record has none), as JPEG (`thumbnails.ts`). */
+  gallery?: ShownEntry[];
   /** Set when the run is a reference record (`reports/reference/<profile>/`), not a local run. */
   reference?: ReferenceNote;
 }
@@ -181,7 +182,7 @@ async function readRecord(dir: string, folder: string): Promise<Outcome> {
   }
   // A photo check always has a gallery (empty without the file); a test
   // run has one when its record keeps the file (older records do not).
-  let gallery: GalleryEntry[] | undefined = run.tags?.check === "photos"
+  let gallery: ShownEntry[] | undefined = run.tags?.check === "photos"
     ? []
     : undefined;
   const galleryFile = await readJson(join(dir, "misclassified.json"));
@@ -193,7 +194,15 @@ async function readRecord(dir: string, folder: string): Promise<Outcome> {
     const problems = validateGallery(galleryFile.value, galleryNames(metrics));
     if (problems.length) {
       out.push(...notShown("misclassified.json", reasonOf(problems), study));
-    } else gallery = galleryFile.value as GalleryEntry[];
+    } else {
+      try {
+        gallery = await withJpeg(galleryFile.value as GalleryEntry[]);
+      } catch (error) {
+        out.push(
+          ...notShown("misclassified.json", (error as Error).message, study),
+        );
+      }
+    }
   }
   if (out.length) return out;
   return gallery ? { run, dir, metrics, history, gallery } : {

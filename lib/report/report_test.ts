@@ -193,11 +193,14 @@ Deno.test("report: self-contained, unique ids, and byte-identical from the task"
   const { dir } = await workspace();
   const html = await buildIn(dir);
   assert(
-    !/<link\b|<iframe\b|@import|\ssrc="(?!data:image\/png;base64,)|url\((?!#)|https?:\/\/(?!www\.w3\.org\/)/
+    !/<link\b|<iframe\b|@import|\ssrc="(?!data:image\/jpeg;base64,)|url\((?!#)|https?:\/\/(?!www\.w3\.org\/)/
       .test(html),
     "nothing in the page loads from elsewhere (images are inline data)",
   );
-  assert(html.includes('src="data:image/png;base64,'), "the gallery is inline");
+  assert(
+    html.includes('src="data:image/jpeg;base64,'),
+    "the gallery is inline, as JPEG",
+  );
   const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
   assert(!duplicate, `duplicate id ${duplicate}`);
@@ -464,7 +467,7 @@ Deno.test("report: each test run's gallery of its first mistakes, per head, with
   for (const study of ["001", "003", "004"]) {
     const part = section(html, `study-${study}`);
     assert(
-      /<div class="misclassified"[^>]*><figure[^>]*><img [^>]*src="data:image\/png;base64,/
+      /<div class="misclassified"[^>]*><figure[^>]*><img [^>]*src="data:image\/jpeg;base64,/
         .test(part),
       `study ${study} shows thumbnails of its mistakes`,
     );
