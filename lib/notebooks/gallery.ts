@@ -9,17 +9,14 @@
  */
 import { basename, join } from "node:path";
 import type { ClassifierMetrics } from "../runs/classifier_metrics.ts";
-import {
-  type GalleryEntry,
-  readGallery,
-  TEST_GALLERY_MAX,
-} from "../runs/gallery.ts";
+import { readGallery, TEST_GALLERY_MAX } from "../runs/gallery.ts";
 import type { RunJson } from "../runs/run_json.ts";
 import {
   type HeadMistakes,
   testGalleryHeading,
   testGalleryHtml,
 } from "../report/gallery.ts";
+import { type ShownEntry, withJpeg } from "../report/thumbnails.ts";
 import { escape } from "../report/html.ts";
 import { type ChartOptions, runDir, type RunRef } from "./charts.ts";
 import { showHtml } from "./display.ts";
@@ -34,8 +31,8 @@ export interface RunGallery {
   name: string;
   /** Mistakes and test images per head (one, without a head name, for a single-output run). */
   heads: HeadMistakes[];
-  /** The record's `misclassified.json`; null when the record keeps none. */
-  entries: GalleryEntry[] | null;
+  /** The record's `misclassified.json`, thumbnails as the report embeds them (JPEG); null when the record keeps none. */
+  entries: ShownEntry[] | null;
 }
 
 const NO_GALLERY =
@@ -64,10 +61,10 @@ export async function runGallery(
     : typeof metrics.n === "number" && typeof metrics.correct === "number"
     ? [{ wrong: metrics.n - metrics.correct, n: metrics.n }]
     : [];
-  let entries: GalleryEntry[] | null = null;
+  let entries: ShownEntry[] | null = null;
   try {
     await Deno.stat(join(dir, "misclassified.json"));
-    entries = await readGallery(dir);
+    entries = await withJpeg(await readGallery(dir));
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }

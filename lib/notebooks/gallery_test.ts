@@ -24,7 +24,7 @@ Deno.test("a classifier's gallery is the one the report draws", async () => {
   assertEquals(g.entries?.length, 12);
   assertEquals(g.heads.length, 1);
   const html = testGalleryHtml(g.entries!, g.heads);
-  assert(html.includes('src="data:image/png;base64,'));
+  assert(html.includes('src="data:image/jpeg;base64,'));
   assert(classifierSection(reportRun(ids.classifier), root).includes(html));
   assert(runGalleryHtml(g).includes(html));
 });

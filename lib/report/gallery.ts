@@ -2,8 +2,8 @@
  * Galleries of misclassified images as the report and the notebooks show
  * them, from a record's `misclassified.json` (`lib/runs/gallery.ts`): each
  * thumbnail with its true and predicted class and the model's confidence,
- * inline as image data (the report's JPEG, a notebook's PNG: see
- * `thumbnails.ts`), so the page stays one self-contained file. A photo
+ * inline as JPEG data (`thumbnails.ts`), so the page stays one
+ * self-contained file. A photo
  * check's gallery holds its most confident mistakes
  * (`lib/report/photo_checks.ts`); a test run's the first
  * {@linkcode TEST_GALLERY_MAX} mistakes of each head, in test order
@@ -12,9 +12,9 @@
  * @module
  */
 import { formatPercent as percent } from "../eval/format.ts";
-import { type GalleryEntry, TEST_GALLERY_MAX } from "../runs/gallery.ts";
+import { TEST_GALLERY_MAX } from "../runs/gallery.ts";
 import { escape } from "./html.ts";
-import { type ShownEntry, withPng } from "./thumbnails.ts";
+import type { ShownEntry } from "./thumbnails.ts";
 
 /** The box a thumbnail is drawn in, width x height (small images are enlarged by a whole factor). */
 const BOX = { width: 90, height: 120 };
@@ -24,11 +24,9 @@ const BOX = { width: 90, height: 120 };
  * true and predicted class and the model's confidence. Inline image data,
  * so the page stays one self-contained file.
  */
-export function galleryHtml(
-  entries: readonly (GalleryEntry | ShownEntry)[],
-): string {
+export function galleryHtml(entries: readonly ShownEntry[]): string {
   return `<div class="misclassified" style="display:flex;flex-wrap:wrap;gap:.6rem">${
-    entries.map(withPng).map((e) => {
+    entries.map((e) => {
       const w = e.width ?? BOX.width;
       const h = e.height ?? BOX.height;
       const scale = Math.max(
@@ -80,7 +78,7 @@ export function testGalleryHeading(shown: number, m: HeadMistakes): string {
  * thumbnails. Empty when the record keeps no gallery.
  */
 export function testGalleryHtml(
-  gallery: readonly (GalleryEntry | ShownEntry)[] | undefined,
+  gallery: readonly ShownEntry[] | undefined,
   heads: readonly HeadMistakes[],
 ): string {
   if (!gallery) return "";

@@ -21,9 +21,9 @@ import {
   table,
 } from "./html.ts";
 import type { ReportRun } from "./report_runs.ts";
-import { type GalleryEntry, readGallery } from "../runs/gallery.ts";
+import { readGallery } from "../runs/gallery.ts";
 import { galleryHtml } from "./gallery.ts";
-import type { ShownEntry } from "./thumbnails.ts";
+import { type ShownEntry, withJpeg } from "./thumbnails.ts";
 
 /** The per-class table of a check: n, correct, accuracy and its 95% Wilson interval. */
 export function perClassTable(m: PhotoCheckMetrics): string {
@@ -55,7 +55,7 @@ export function perClassTable(m: PhotoCheckMetrics): string {
  */
 export function photoCheckBody(
   m: PhotoCheckMetrics,
-  gallery: readonly (GalleryEntry | ShownEntry)[],
+  gallery: readonly ShownEntry[],
 ): string {
   const wrong = m.misclassified.length;
   return `<div style="display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start"><div>${
@@ -181,5 +181,5 @@ export async function photoCheckHtml(
   }</h4><p>${m.correct} of ${m.n} photos right (${
     percent(m.accuracy)
   }; 95% Wilson ${range(m.wilson95)}).</p>` +
-    photoCheckBody(m, await readGallery(check.dir));
+    photoCheckBody(m, await withJpeg(await readGallery(check.dir)));
 }

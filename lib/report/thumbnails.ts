@@ -5,8 +5,8 @@
  * chroma subsampling), about a fifth of the bytes for these small photos,
  * so that a page with every run's mistakes stays quick to open. sharp's
  * JPEG encoder gives the same bytes for the same pixels, so the report
- * stays byte-identical for the same records. Notebooks show the records'
- * PNG as it is.
+ * stays byte-identical for the same records. The notebooks' galleries are
+ * the report's, JPEG too.
  *
  * @module
  */
@@ -17,18 +17,11 @@ import type { GalleryEntry } from "../runs/gallery.ts";
 /** A gallery entry with its thumbnail as the page embeds it. */
 export type ShownEntry = Omit<GalleryEntry, "png"> & {
   /** The thumbnail: its MIME type and base64 bytes. */
-  image: { type: "image/png" | "image/jpeg"; base64: string };
+  image: { type: "image/jpeg"; base64: string };
 };
 
 /** The JPEG quality of the report's thumbnails. */
 export const THUMBNAIL_JPEG_QUALITY = 85;
-
-/** `entry` with its record's PNG as the thumbnail to embed. */
-export function withPng(entry: GalleryEntry | ShownEntry): ShownEntry {
-  if (!("png" in entry)) return entry;
-  const { png, ...rest } = entry;
-  return { ...rest, image: { type: "image/png", base64: png } };
-}
 
 /**
  * `entries` with their thumbnails as JPEG (see the module notes).
