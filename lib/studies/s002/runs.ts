@@ -144,6 +144,7 @@ import {
 import { backendRef, type LabContext } from "../../runs/lab_context.ts";
 import {
   describe,
+  idOf,
   type RunImages,
   runTags,
   splitSizes,
@@ -191,10 +192,13 @@ async function prepareRun(
     images.target,
   );
   const root = options.runsRoot ?? DEFAULT_RUNS_ROOT;
-  const id = runId(
-    study002RunName(spec, settings),
-    params,
+  const id = idOf(
+    context,
+    data,
+    spec,
+    settings,
     trainSeedOf(context, options),
+    images,
   );
   const metrics = await completeRunMetrics<ClassifierMetrics>(
     join(root, id),
