@@ -150,26 +150,22 @@ export function trainSeedOf(
   return options.trainSeed ?? context.seed;
 }
 
-/** The run id of a run (from its name, parameters and its training seed); `images` when the caller has them already. */
+/** The run id of a run (from its name, parameters and its training seed); `params` when the caller has them already. */
 export function idOf(
   context: LabContext,
   data: Pick<Study002Data, "plan">,
   spec: Study002RunSpec,
   settings: Study002Settings,
   trainSeed: number,
-  images: RunImages = study002RunImages(
-    data,
-    spec,
+  params: Record<string, string | number | boolean> = study002RunParams(
     context.profile,
-    context.seed,
+    spec,
     settings,
+    study002RunImages(data, spec, context.profile, context.seed, settings)
+      .target,
   ),
 ): string {
-  return runId(
-    study002RunName(spec, settings),
-    study002RunParams(context.profile, spec, settings, images.target),
-    trainSeed,
-  );
+  return runId(study002RunName(spec, settings), params, trainSeed);
 }
 
 /**
@@ -251,7 +247,14 @@ export function study002RunIdentity(
     settings,
   );
   return {
-    runId: idOf(context, data, spec, settings, trainSeed, images),
+    runId: idOf(
+      context,
+      data,
+      spec,
+      settings,
+      trainSeed,
+      study002RunParams(context.profile, spec, settings, images.target),
+    ),
     splits: splitSizes(data, images),
   };
 }

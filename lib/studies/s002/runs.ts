@@ -198,7 +198,7 @@ async function prepareRun(
     spec,
     settings,
     trainSeedOf(context, options),
-    images,
+    params,
   );
   const metrics = await completeRunMetrics<ClassifierMetrics>(
     join(root, id),
