@@ -32,6 +32,7 @@ import { calibrate, type CalibrationCache } from "../lib/plan/calibrate.ts";
 import { estimatePlan, observedStopShare } from "../lib/plan/estimate.ts";
 import { NOTEBOOK_PLANNERS } from "../lib/plan/notebook_plans.ts";
 import type { PlannedRun } from "../lib/plan/planned_work.ts";
+import { formatHoursMinutes } from "../lib/train/progress.ts";
 import { TaskArgs } from "./args.ts";
 
 const cli = new TaskArgs(
@@ -121,10 +122,6 @@ try {
       );
     }
   } else {
-    const hours = (s: number) => {
-      const m = Math.round(s / 60);
-      return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
-    };
     const models = (n: number) => `${n} model${n === 1 ? "" : "s"}`;
     const millions = (n: number) => `${(n / 1e6).toFixed(2)} M`;
     console.log(
@@ -140,8 +137,8 @@ try {
         `${e.notebook.padEnd(32)} ${String(Math.round(e.runs)).padStart(4)}   ${
           millions(e.imagePasses).padStart(8)
         } (${millions(e.imagePassesUpperBound).padStart(8)})   ${
-          hours(e.estimatedSeconds).padStart(12)
-        } (${hours(e.upperBoundSeconds).padStart(12)})   ${
+          formatHoursMinutes(e.estimatedSeconds).padStart(12)
+        } (${formatHoursMinutes(e.upperBoundSeconds).padStart(12)})   ${
           (e.peakMemoryBytes / 2 ** 30).toFixed(1).padStart(6)
         } GiB`,
       );

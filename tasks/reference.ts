@@ -1,8 +1,9 @@
 /**
- * `deno task reference save|check --profile P [--study ID] [--all]
+ * `deno task reference save|check|times --profile P [--study ID] [--all]
  * [--replace] [--runs reports/runs] [--reference reports/reference]`:
- * keeps a profile's run records in the repository and compares reruns with
- * them (`lib/runs/reference.ts`, `lib/runs/reference_check.ts`).
+ * keeps a profile's run records in the repository, compares reruns with
+ * them and says what they cost (`lib/runs/reference.ts`,
+ * `lib/runs/reference_check.ts`, `lib/runs/reference_times.ts`).
  *
  * - `save` copies the complete local runs of the profile into
  *   `reports/reference/<profile>/` without model weights (with `--replace`
@@ -13,18 +14,23 @@
  *   the 95% Wilson interval), then a summary line. Exit 1 when a run
  *   differs beyond its tolerance, a local run is not in the reference, or
  *   (with `--all`) a reference run was not made here.
+ * - `times` prints, study by study and in total, the reference's runs, their
+ *   wall-clock time summed, and the machines and backends they ran on.
  *
  * ```sh
  * deno task reference save --profile full
  * deno task reference check --profile smoke --all          # CI
  * deno task reference check --profile full --study 004     # after rerunning study 004
+ * deno task reference times --profile full                 # what the full results took
  * ```
  *
  * @module
  */
 import { join } from "node:path";
 import { describeMachine } from "../lib/runs/machine.ts";
-import { saveReference } from "../lib/runs/reference.ts";
+import { readReferenceManifest, saveReference } from "../lib/runs/reference.ts";
+import { referenceTimes, type StudyTime } from "../lib/runs/reference_times.ts";
+import { formatHoursMinutes } from "../lib/train/progress.ts";
 import {
   checkAgainstReference,
   checkPasses,
@@ -33,7 +39,7 @@ import { TaskArgs } from "./args.ts";
 
 const cli = new TaskArgs(
   "reference",
-  "usage: deno task reference save|check --profile smoke|course|full [--study ID] [--all] [--replace] [--runs reports/runs] [--reference reports/reference]",
+  "usage: deno task reference save|check|times --profile smoke|course|full [--study ID] [--all] [--replace] [--runs reports/runs] [--reference reports/reference]",
 );
 const { values, positionals } = cli.parse({
   allowPositionals: true,
@@ -47,9 +53,9 @@ const { values, positionals } = cli.parse({
   },
 });
 const [command, ...extra] = positionals;
-if (command !== "save" && command !== "check" || extra.length) {
+if (!["save", "check", "times"].includes(command) || extra.length) {
   cli.fail(
-    `expected one command, save or check; got ${
+    `expected one command, save, check or times; got ${
       positionals.length ? positionals.join(" ") : "none"
     }`,
   );
@@ -86,6 +92,30 @@ try {
         (saved.bytes / 2 ** 20).toFixed(1)
       } MiB copied -> ${join(values.reference, profile.name)}`,
     );
+  } else if (command === "times") {
+    const manifest =
+      await readReferenceManifest(values.reference, profile.name) ??
+        cli.fail(
+          `no reference set at ${
+            join(values.reference, profile.name)
+          }; save one with deno task reference save --profile ${profile.name}`,
+        );
+    const { studies, total } = referenceTimes(manifest.runs);
+    const row = (t: StudyTime) =>
+      `| ${t.study} | ${t.runs} | ${formatHoursMinutes(t.seconds)} (${
+        Math.round(t.seconds).toLocaleString("en-US")
+      } s) | ${t.firstFinished.slice(0, 10)} – ${
+        t.lastFinished.slice(0, 10)
+      } | ${t.backends.join("; ")} | ${t.machines.join("; ")} |`;
+    console.log(
+      `reference times: profile ${profile.name}, ${manifest.runs.length} runs; each run's wall-clock seconds over all its sittings, summed`,
+    );
+    console.log(
+      "| study | runs | training time | finished | backends | machines |",
+    );
+    console.log("| --- | --- | --- | --- | --- | --- |");
+    for (const t of studies) console.log(row(t));
+    console.log(row(total));
   } else {
     const result = await checkAgainstReference({
       runsRoot: values.runs,

@@ -36,6 +36,12 @@ export interface ProgressReporter {
   done(message: string): void | Promise<void>;
 }
 
+/** Formats seconds as hours and minutes for tables, `9 h 33 min`. */
+export function formatHoursMinutes(seconds: number): string {
+  const m = Math.round(seconds / 60);
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+}
+
 /** Formats seconds as `1h02m`, `3m05s` or `42s`. */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
