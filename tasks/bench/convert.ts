@@ -2,7 +2,7 @@
  * Conversion throughput: this workspace's sharp pipeline (lib/data/images/convert.ts)
  * against the studies' PIL `thumbnail` + `np.asarray` on the same images.
  *
- *   deno run -A tasks/bench/convert.ts [--n 1000] [--concurrency 4] [--dir <images folder>]
+ *   deno run -A tasks/bench/convert.ts [--n 1000] [--concurrency 4] [--dir <images folder>] [--decode-floor]
  *
  * The PIL side runs tasks/bench/pil_convert.py with Debian's
  * `/usr/bin/python3` (apt-get install -y python3-pil python3-numpy); it is
@@ -10,6 +10,11 @@
  * warm-up pass over the same files (so both read from the page cache). The
  * last line is the ratio of the two throughputs (`sharpOverPil`, above 1
  * when this workspace's conversion is the faster).
+ *
+ * `--decode-floor` also measures what no sharp pipeline can beat on these
+ * files: decoding alone, one process per core
+ * (`tasks/bench/sharp_decode_floor.ts`), and adds its ratio to PIL
+ * (`decodeFloorOverPil`).
  *
  * @module
  */
@@ -21,13 +26,14 @@ import { TaskArgs } from "../args.ts";
 
 const cli = new TaskArgs(
   "bench:convert",
-  "usage: deno task bench:convert [--n 1000] [--concurrency 4] [--dir <images folder>]",
+  "usage: deno task bench:convert [--n 1000] [--concurrency 4] [--dir <images folder>] [--decode-floor]",
 );
 const { values } = cli.parse({
   options: {
     n: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "4" },
     dir: { type: "string" },
+    "decode-floor": { type: "boolean", default: false },
   },
 });
 const n = cli.positiveInt("n", values.n);
@@ -55,6 +61,42 @@ console.log(JSON.stringify({
   skipped: r.skipped.length,
 }));
 
+/** Decoding alone, one process per core on every N-th file: images per second over the slowest process. */
+async function decodeFloor(): Promise<number> {
+  const parts = navigator.hardwareConcurrency;
+  const floorScript = fileURLToPath(
+    new URL("./sharp_decode_floor.ts", import.meta.url),
+  );
+  const outputs = await Promise.all(
+    Array.from(
+      { length: parts },
+      (_, part) =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", floorScript, list, String(part), String(parts)],
+          stderr: "inherit",
+        }).output(),
+    ),
+  );
+  const results = outputs.map((out) => {
+    if (!out.success) throw new Error("the decode-floor process failed");
+    return JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      images: number;
+      seconds: number;
+    };
+  });
+  const images = results.reduce((sum, r) => sum + r.images, 0);
+  const seconds = Math.max(...results.map((r) => r.seconds));
+  console.log(JSON.stringify({
+    tool:
+      `sharp ${r.versions.sharp} decode only (raw pixels), ${parts} processes, one libvips thread each`,
+    images,
+    seconds,
+    imagesPerSecond: images / seconds,
+  }));
+  return images / seconds;
+}
+const floor = values["decode-floor"] ? await decodeFloor() : null;
+
 const script = fileURLToPath(
   new URL("./pil_convert.py", import.meta.url),
 );
@@ -69,6 +111,9 @@ try {
     const pil = JSON.parse(text) as { imagesPerSecond: number };
     console.log(JSON.stringify({
       sharpOverPil: r.imagesPerSecond / pil.imagesPerSecond,
+      ...(floor === null
+        ? {}
+        : { decodeFloorOverPil: floor / pil.imagesPerSecond }),
     }));
   }
 } catch (error) {
