@@ -77,8 +77,12 @@ async function decodeFloor(): Promise<number> {
         }).output(),
     ),
   );
-  const results = outputs.map((out) => {
-    if (!out.success) throw new Error("the decode-floor process failed");
+  const results = outputs.map((out, part) => {
+    if (!out.success) {
+      throw new Error(
+        `the decode-floor process for part ${part} of ${parts} failed (exit ${out.code}; its error is above)`,
+      );
+    }
     return JSON.parse(new TextDecoder().decode(out.stdout)) as {
       images: number;
       seconds: number;

@@ -29,7 +29,15 @@ const files = (await Deno.readTextFile(list)).split("\n").filter((f, i) =>
 );
 const buffers = await Promise.all(files.map((f) => Deno.readFile(f)));
 const start = performance.now();
-for (const buffer of buffers) await sharp(buffer).raw().toBuffer();
+for (const [i, buffer] of buffers.entries()) {
+  await sharp(buffer).raw().toBuffer().catch((error: Error) => {
+    throw new Error(
+      `${
+        files[i]
+      }: ${error.message}; the decode floor needs every listed image to decode (the pipeline skips such files): remove it or use another --dir`,
+    );
+  });
+}
 console.log(JSON.stringify({
   part,
   images: buffers.length,
