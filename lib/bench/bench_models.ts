@@ -13,6 +13,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import { buildStudyCnn, type StudyCnnOptions } from "../models/study_cnn.ts";
 import { createOptimizer } from "../train/compile.ts";
+import { fuseReluConvolutions } from "../models/conv_relu_layers.ts";
 
 /** A benchmark network: the study CNN's options (less the seed) and Adam's learning rate. */
 export type BenchModelSpec = Omit<StudyCnnOptions, "seed"> & {
@@ -47,7 +48,10 @@ export type BenchModelName = keyof typeof BENCH_MODELS;
 /** The names, in the order they are measured. */
 export const BENCH_MODEL_NAMES = Object.keys(BENCH_MODELS) as BenchModelName[];
 
-/** Builds and compiles `name` (Adam, categorical cross-entropy) with `seed`. */
+/**
+ * Builds and compiles `name` (Adam, categorical cross-entropy) with `seed`,
+ * its ReLU convolutions trained as `compileClassifier` trains them.
+ */
 export function buildBenchModel(
   name: BenchModelName,
   seed: number,
@@ -58,5 +62,6 @@ export function buildBenchModel(
     optimizer: createOptimizer("adam", learningRate),
     loss: "categoricalCrossentropy",
   });
+  fuseReluConvolutions(model);
   return model;
 }

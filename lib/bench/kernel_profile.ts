@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { trainStep } from "../train/train_step.ts";
 
 /** Time spent in one kernel over the profiled step. */
 export interface KernelTime {
@@ -50,9 +51,10 @@ function dispatchesOf(extraInfo: unknown): number {
 }
 
 /**
- * Profiles one `trainOnBatch` call of `model` on `x`, `y` (after timing
- * `steps` unprofiled ones) and returns the kernels sorted by total time,
- * slowest first.
+ * Profiles one training step of `model` on `x`, `y` as the workspace's fit
+ * loop takes it (`trainStep`, its losses read back), after timing `steps`
+ * unprofiled ones, and returns the kernels sorted by total time, slowest
+ * first.
  */
 export async function profileTrainingStep(
   model: tf.LayersModel,
@@ -60,13 +62,16 @@ export async function profileTrainingStep(
   y: tf.Tensor,
   steps = 10,
 ): Promise<TrainingStepProfile> {
+  const step = async () => {
+    const values = trainStep(model, x, [y]);
+    await Promise.all(values.map((v) => v.data()));
+    tf.dispose(values);
+  };
   const unprofiled = performance.now();
-  for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
+  for (let i = 0; i < steps; i++) await step();
   const stepMs = (performance.now() - unprofiled) / Math.max(1, steps);
   const start = performance.now();
-  const info = await tf.profile(async () => {
-    await model.trainOnBatch(x, y);
-  });
+  const info = await tf.profile(step);
   const wallMs = performance.now() - start;
   const byName = new Map<string, KernelTime>();
   const byShape = new Map<string, KernelShapeTime>();

@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { MetricSums, trainStep } from "../train/train_step.ts";
+import { withFusedConvolutions } from "../models/conv_relu_layers.ts";
 import { createRng } from "../random.ts";
 
 /** How long and how much to measure. */
@@ -158,7 +159,10 @@ export function measurePrediction(
 ): Promise<ThroughputResult> {
   return withRandomBatch(model, options, async (x) => {
     const timed = await timeBatches(async () => {
-      const output = model.predict(x) as tf.Tensor;
+      const output = withFusedConvolutions(
+        model,
+        () => model.predict(x) as tf.Tensor,
+      );
       await output.data();
       output.dispose();
     }, options);

@@ -36,6 +36,9 @@ import {
 /** The C++ sources of the ops. */
 export const FASHION_OP_SOURCES = [
   fileURLToPath(new URL("./ops/fashion_adam_step.cc", import.meta.url)),
+  fileURLToPath(
+    new URL("./ops/fashion_bias_gradients.cc", import.meta.url),
+  ),
 ];
 
 /**

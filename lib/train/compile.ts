@@ -14,6 +14,7 @@ import {
   webgpuAdamSetting,
 } from "../kernels/webgpu/adam.ts";
 import { tensorflowAdamSetting } from "../kernels/tensorflow/adam_step.ts";
+import { fuseReluConvolutions } from "../models/conv_relu_layers.ts";
 
 /** Optimizers the studies used. */
 export type OptimizerName = "adam" | "rmsprop" | "sgd";
@@ -72,7 +73,10 @@ function fusedAdam(): boolean {
 
 /**
  * Compiles `model` for one-hot classification on every output, with
- * accuracy (`acc` in history, `val_acc` for validation).
+ * accuracy (`acc` in history, `val_acc` for validation). Its ReLU
+ * convolutions train through the `tensorflow` backend's fused kernel where
+ * that backend is active (`lib/models/conv_relu_layers.ts`: the same
+ * numbers in fewer passes).
  */
 export function compileClassifier(
   model: tf.LayersModel,
@@ -87,6 +91,7 @@ export function compileClassifier(
     metrics: ["accuracy"],
   });
   ownOptimizer(model);
+  fuseReluConvolutions(model);
 }
 
 /**

@@ -24,6 +24,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { withFusedConvolutions } from "../models/conv_relu_layers.ts";
 import { createRng, hashString, permutation, type Rng } from "../random.ts";
 import { setDropoutStep } from "../models/seeded_dropout.ts";
 import {
@@ -367,7 +368,10 @@ async function evaluateLogs(
   data: TensorDataset,
   batchSize: number,
 ): Promise<EpochLogs> {
-  const result = model.evaluate(data.x, data.y, { batchSize });
+  const result = withFusedConvolutions(
+    model,
+    () => model.evaluate(data.x, data.y, { batchSize }),
+  );
   const scalars = Array.isArray(result) ? result : [result];
   const logs: EpochLogs = {};
   // For a model with several outputs, TF.js 4.22's `evaluate` returns the

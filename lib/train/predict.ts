@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { withFusedConvolutions } from "../models/conv_relu_layers.ts";
 
 /** Predictions for one model output. */
 export interface ClassPredictions {
@@ -35,7 +36,7 @@ export async function predictClasses(
   for (let start = 0; start < x.shape[0]; start += batchSize) {
     const size = Math.min(batchSize, x.shape[0] - start);
     const batch = x.slice(start, size);
-    const out = model.predict(batch);
+    const out = withFusedConvolutions(model, () => model.predict(batch));
     const list = Array.isArray(out) ? out : [out];
     for (const [i, probs] of list.entries()) {
       const rows = (await probs.array()) as number[][];

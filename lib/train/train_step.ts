@@ -14,6 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { withFusedConvolutions } from "../models/conv_relu_layers.ts";
 
 /** The compiled training function every `LayersModel` builds for `trainOnBatch`. */
 interface TrainFunctionOwner {
@@ -40,7 +41,12 @@ export function trainStep(
   const owner = model instanceof tf.Sequential
     ? (model as unknown as { model: TrainFunctionOwner }).model
     : model as unknown as TrainFunctionOwner;
-  return owner.makeTrainFunction()([x, ...targets]);
+  // The model's fused convolutions take their pooling layers along
+  // (lib/models/conv_relu_layers.ts).
+  return withFusedConvolutions(
+    model,
+    () => owner.makeTrainFunction()([x, ...targets]),
+  );
 }
 
 /**

@@ -10,14 +10,18 @@
  * | `MaxPool`                                      | oneDNN's `_MklNativeMaxPool`         | `max_pool.ts`      |
  * | `FusedConv2D` (convolution, `Add`, activation) | oneDNN's `_MklNativeConv2DWithBias`, `Relu` | `fused_conv2d.ts` |
  * | Adam's update (about thirteen element-wise ops) | the workspace's `FashionAdamStep` op | `adam_step.ts` |
+ * | a ReLU convolution while training (`Conv2D`, `Add`, `Relu`; `ReluGrad`, `Sum`) | `FashionConv2DBiasRelu`: oneDNN's convolution with bias, `Relu`; the workspace's `FashionReluGradBiasSum` op | `conv_bias_relu.ts` |
+ * | the same and the 2x2 max pooling after it (… `MaxPool`; `MaxPoolGrad`, `ReluGrad`, `Sum`) | `FashionConv2DBiasReluMaxPool`: the same, oneDNN's pooling; the workspace's `FashionMaxPoolReluGradBiasSum` op | `conv_bias_relu.ts` |
  * | `ClipByValue` (`Minimum`, then `Maximum`)     | TensorFlow's `ClipByValue`           | `clip_by_value.ts` |
  *
  * oneDNN's kernels are in the TensorFlow library tfjs-node links against
  * (they are what Keras' graphs run); each replacement is probed once at
  * registration and left out where this TensorFlow build lacks it.
- * `FashionAdamStep` is the workspace's own op (`lib/native/ops/`), built by
- * `deno task setup` and loaded before registration; `FusedAdamOptimizer`
- * calls it.
+ * `FashionAdamStep` and `FashionReluGradBiasSum` are the workspace's own ops
+ * (`lib/native/ops/`), built by `deno task setup` and loaded before
+ * registration; `FusedAdamOptimizer` calls the first,
+ * `FashionConv2DBiasRelu` (which layers call through
+ * `lib/models/conv_relu_layers.ts`) the second.
  *
  * @module
  */
@@ -33,13 +37,32 @@ import {
   adamStepNativeAttrs,
 } from "./adam_step.ts";
 import { makeClipByValueConfig, nativeClipByValue } from "./clip_by_value.ts";
-import { runNativeOpOutputs } from "./native_op.ts";
+import { runNativeOp, runNativeOpOutputs } from "./native_op.ts";
+import {
+  CONV_BIAS_RELU_KERNEL,
+  convBiasReluGradConfig,
+  convBiasReluKernelConfig,
+  convBiasReluPoolGradConfig,
+  convBiasReluPoolKernelConfig,
+  maxPoolReluGradBiasSum,
+  reluGradBiasSum,
+  reluMaxPool,
+} from "./conv_bias_relu.ts";
 
 export { reluGrad, reluGradFormula } from "./relu_grad.ts";
 export { oneDnnMaxPoolGrad, oneDnnPoolingApplies } from "./max_pool_grad.ts";
 export { oneDnnMaxPool } from "./max_pool.ts";
 export { oneDnnConvApplies, oneDnnConvWithBias } from "./fused_conv2d.ts";
 export { nativeClipByValue } from "./clip_by_value.ts";
+export {
+  CONV_BIAS_RELU_KERNEL,
+  CONV_BIAS_RELU_POOL_KERNEL,
+  convBiasRelu,
+  convBiasReluMaxPool,
+  maxPoolReluGradBiasSum,
+  reluGradBiasSum,
+  reluMaxPool,
+} from "./conv_bias_relu.ts";
 export {
   ADAM_STEP_KERNEL,
   adamStep,
@@ -61,6 +84,8 @@ export interface TensorflowTrainingKernels {
   adamStep: boolean;
   /** `ClipByValue` runs TensorFlow's op in one pass. */
   nativeClipByValue: boolean;
+  /** `FashionConv2DBiasRelu` and `FashionConv2DBiasReluMaxPool` are in place: the workspace's `FashionReluGradBiasSum` and `FashionMaxPoolReluGradBiasSum` ops are loaded and give `MaxPoolGrad`, `ReluGrad` and `Sum`'s numbers. */
+  convBiasRelu: boolean;
 }
 
 /** A tfjs-node kernel replaced where a probe shows the replacement runs. */
@@ -82,7 +107,10 @@ function probed(run: () => string, expected: string): () => boolean {
 }
 
 const REPLACEMENTS: Record<
-  Exclude<keyof TensorflowTrainingKernels, "reluGrad" | "adamStep">,
+  Exclude<
+    keyof TensorflowTrainingKernels,
+    "reluGrad" | "adamStep" | "convBiasRelu"
+  >,
   Replacement
 > = {
   oneDnnMaxPoolGrad: {
@@ -169,6 +197,57 @@ function registerAdamStep(): boolean {
   return true;
 }
 
+/** The fused convolution kernels and their gradients (`conv_bias_relu.ts`). */
+const CONV_BLOCK_KERNELS = [
+  [convBiasReluKernelConfig, convBiasReluGradConfig],
+  [convBiasReluPoolKernelConfig, convBiasReluPoolGradConfig],
+] as const;
+
+/**
+ * Registers `FashionConv2DBiasRelu`, `FashionConv2DBiasReluMaxPool` and
+ * their gradients for `tensorflow` when oneDNN's convolution with bias and
+ * pooling are in place and the workspace's ops run and equal `Relu`,
+ * `MaxPool`, `MaxPoolGrad`, `ReluGrad` and `Sum` bit for bit on a probe (20
+ * rows: the sum's four running sums and a tail).
+ */
+function registerConvBlocks(oneDnnConv: boolean, oneDnnPool: boolean): boolean {
+  if (tf.getKernel(CONV_BIAS_RELU_KERNEL, "tensorflow")) return true;
+  if (!oneDnnConv || !oneDnnPool) return false;
+  const same = probed(() => {
+    const values = (n: number, scale: number) =>
+      Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * scale);
+    const bits = (t: tf.Tensor) =>
+      Array.from(new Uint32Array(t.dataSync().buffer.slice(0))).join(",");
+    const z = tf.tensor4d(values(4 * 5 * 3, 1), [1, 4, 5, 3]);
+    const y = tf.relu(z);
+    const pooled = oneDnnMaxPool(y, { filterSize: 2, strides: 2 });
+    const dp = tf.tensor4d(values(2 * 2 * 3, 0.37), [1, 2, 2, 3]);
+    const routed = tf.engine().runKernel(tf.MaxPoolGrad, {
+      dy: dp,
+      input: y,
+      output: pooled,
+    }, { filterSize: 2, strides: 2, pad: "valid" }) as tf.Tensor;
+    const expected = runNativeOp("ReluGrad", { T: { type: "float32" } }, [
+      routed,
+      y,
+    ]);
+    const expectedSum = tf.sum(expected, [0, 1, 2]);
+    const [plain, plainSum] = reluGradBiasSum(routed, y);
+    const [fused, fusedSum] = maxPoolReluGradBiasSum(dp, z);
+    return [plain, fused].every((t) => bits(t) === bits(expected)) &&
+        [plainSum, fusedSum].every((t) => bits(t) === bits(expectedSum)) &&
+        bits(reluMaxPool(z)) === bits(pooled)
+      ? "same"
+      : "different";
+  }, "same");
+  if (!same()) return false;
+  for (const [kernel, gradient] of CONV_BLOCK_KERNELS) {
+    tf.registerKernel(kernel);
+    tf.registerGradient(gradient);
+  }
+  return true;
+}
+
 let registered: TensorflowTrainingKernels | undefined;
 /** tfjs-node's own kernels that a replacement took the place of, by kernel name. */
 const originals = new Map<string, tf.KernelConfig>();
@@ -199,6 +278,7 @@ export function registerTensorflowTrainingKernels(): TensorflowTrainingKernels {
     oneDnnConvWithBias: false,
     adamStep: registerAdamStep(),
     nativeClipByValue: false,
+    convBiasRelu: false,
   };
   for (const [key, replacement] of Object.entries(REPLACEMENTS)) {
     const original = tf.getKernel(replacement.kernelName, "tensorflow");
@@ -210,6 +290,10 @@ export function registerTensorflowTrainingKernels(): TensorflowTrainingKernels {
     tf.registerKernel(config);
     result[key as keyof typeof REPLACEMENTS] = true;
   }
+  result.convBiasRelu = registerConvBlocks(
+    result.oneDnnConvWithBias,
+    result.oneDnnMaxPool,
+  );
   registered = result;
   return registered;
 }
@@ -228,7 +312,20 @@ export function useTensorflowKernels(
     tf.unregisterKernel(name, "tensorflow");
     tf.registerKernel(which === "workspace" ? replacement : original);
   }
-  return [...originals.keys()];
+  const swapped = [...originals.keys()];
+  if (registered?.convBiasRelu) {
+    // Layers fall back to TensorFlow.js' unfused ops without these kernels.
+    for (const [kernel] of CONV_BLOCK_KERNELS) {
+      const present = tf.getKernel(kernel.kernelName, "tensorflow");
+      if (which === "tfjs-node" && present) {
+        tf.unregisterKernel(kernel.kernelName, "tensorflow");
+      } else if (which === "workspace" && !present) {
+        tf.registerKernel(kernel);
+      }
+      swapped.push(kernel.kernelName);
+    }
+  }
+  return swapped;
 }
 
 /**
