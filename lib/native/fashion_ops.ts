@@ -3,9 +3,12 @@
  * the same TensorFlow wheel as the `tensorflow` backend and loaded into its
  * process.
  *
- * So far one op: `FashionAdamStep` (`ops/fashion_adam_step.cc`), a whole
- * Adam update of one variable in one pass over its tensors, bit-identical to
- * `tf.train.adam` (see `lib/kernels/tensorflow/adam_step.ts`).
+ * | op | source | what it does in one pass, bit-identical to the ops it replaces |
+ * | --- | --- | --- |
+ * | `FashionAdamStep` | `ops/fashion_adam_step.cc` | a whole Adam update of one variable (`tf.train.adam`; `lib/kernels/tensorflow/adam_step.ts`) |
+ * | `FashionReluGradBiasSum` | `ops/fashion_bias_gradients.cc` | `ReluGrad` and the bias gradient's `Sum` (`lib/kernels/tensorflow/conv_bias_relu.ts`) |
+ * | `FashionMaxPoolReluGradBiasSum` | `ops/fashion_bias_gradients.cc` | a 2x2 pooling's `MaxPoolGrad`, then the same |
+ * | `FashionReluMaxPool` | `ops/fashion_bias_gradients.cc` | `Relu` and a 2x2 `MaxPool` |
  *
  * - {@linkcode buildFashionOps} (`deno task setup`, after the tfjs-node
  *   addon): extracts the wheel's C++ headers (`tensorflow/include/`, once,
@@ -16,7 +19,7 @@
  *   opens tfjs-node's `libtensorflow_cc.so.2` through Deno's FFI (the library
  *   the addon already loaded, so the same op registry) and calls
  *   `TF_LoadLibrary` on the ops. Without a built library the backend works
- *   as before, with TensorFlow.js' own Adam.
+ *   as before, with TensorFlow.js' own Adam and unfused convolutions.
  *
  * @module
  */
