@@ -152,7 +152,11 @@ export function measureTraining(
   });
 }
 
-/** Measures prediction throughput: forward passes, reading results back. */
+/**
+ * Measures prediction throughput: forward passes of the whole batch at once
+ * (`predictOnBatch`, as the Keras and PyTorch references run theirs;
+ * `predict` would split it into batches of 32), reading results back.
+ */
 export function measurePrediction(
   model: tf.LayersModel,
   options: ThroughputOptions,
@@ -161,7 +165,7 @@ export function measurePrediction(
     const timed = await timeBatches(async () => {
       const output = withFusedConvolutions(
         model,
-        () => model.predict(x) as tf.Tensor,
+        () => model.predictOnBatch(x) as tf.Tensor,
       );
       await output.data();
       output.dispose();

@@ -1,5 +1,5 @@
 // The backward pass through a convolution layer's ReLU (and the max pooling
-// after it) and its bias, in one pass over the activations.
+// after it) and its bias, in fewer passes over the activations.
 //
 // TensorFlow.js takes a pass for each step: `MaxPoolGrad` (routing each
 // window's gradient to its maximum), `ReluGrad` (backprops = gradients *
@@ -16,7 +16,10 @@
 //   TensorFlow's and oneDNN's kernels route it), then ReluGrad, then the
 //   sum. The features may be the ReLU's input or its output (Relu of a Relu
 //   output is itself), so the forward pass need not keep the ReLU's output
-//   (FashionReluMaxPool below).
+//   (FashionReluMaxPool below). The backprops are written by all threads,
+//   window row by window row; the sums then read them back in row order
+//   (one pass over the features and pooled gradients, one over the
+//   backprops, instead of MaxPoolGrad's, ReluGrad's and Sum's five).
 //
 // And forward, FashionReluMaxPool(features): Relu, then that pooling, in
 // one pass, without writing the ReLU's output.
@@ -49,7 +52,7 @@ constexpr int64_t kTensorflowPacket = 8;
 // over the CPU threads. Narrower blocks read parts of each row from two
 // threads and were slower than one thread on the 2-core build machine (22
 // against 11 ms for ReluGrad and the sum of [32, 118, 88, 64] in
-// 32-channel blocks).
+// 32-channel blocks; 23 against 12 ms for the pooled op's sums).
 constexpr int64_t kBlockChannels = 64;
 
 // The column sums of a [rows, channels] matrix, for the channels
@@ -270,92 +273,100 @@ class FashionMaxPoolReluGradBiasSumOp : public OpKernel {
     float* sums = bias_gradient->flat<float>().data();
     const int64_t rows = n * height * width;
 
+    // Where (image, h, w) starts in the features and backprops, and
+    // (image, ph, pw) in the pooled gradients.
+    auto at = [=](int64_t image, int64_t h, int64_t w) {
+      return ((image * height + h) * width + w) * channels;
+    };
+    auto pooled_at = [=](int64_t image, int64_t ph, int64_t pw) {
+      return ((image * pooled_height + ph) * pooled_width + pw) * channels;
+    };
+    // First the backprops, band by band (the two rows of one row of
+    // windows) over all threads; then the sums, which must run over the
+    // rows in order, over the backprops just written.
+    auto band = [=](int64_t image, int64_t ph) {
+      const int64_t top = 2 * ph;
+      for (int64_t pw = 0; pw < pooled_width; pw++) {
+        const int64_t left = 2 * pw;
+        const float* a = y + at(image, top, left);
+        const float* b = a + channels;
+        const float* c = a + width * channels;
+        const float* d = c + channels;
+        const float* g = dp + pooled_at(image, ph, pw);
+        float* out_a = dx + at(image, top, left);
+        float* out_b = out_a + channels;
+        float* out_c = out_a + width * channels;
+        float* out_d = out_c + channels;
+        int64_t k = 0;
+        for (; k + 4 <= channels; k += 4) {
+          const __m128 va = Relu(_mm_loadu_ps(a + k)),
+                       vb = Relu(_mm_loadu_ps(b + k)),
+                       vc = Relu(_mm_loadu_ps(c + k)),
+                       vd = Relu(_mm_loadu_ps(d + k));
+          // The first maximum in row-major order: a later element wins
+          // only when strictly greater.
+          __m128 best = va;
+          const __m128 gb = _mm_cmpgt_ps(vb, best);
+          best = _mm_blendv_ps(best, vb, gb);
+          const __m128 gc = _mm_cmpgt_ps(vc, best);
+          best = _mm_blendv_ps(best, vc, gc);
+          const __m128 gd = _mm_cmpgt_ps(vd, best);
+          const __m128 is_d = gd;
+          const __m128 is_c = _mm_andnot_ps(gd, gc);
+          const __m128 is_b = _mm_andnot_ps(_mm_or_ps(gc, gd), gb);
+          const __m128 is_a =
+              _mm_andnot_ps(_mm_or_ps(gb, _mm_or_ps(gc, gd)),
+                            _mm_castsi128_ps(_mm_set1_epi32(-1)));
+          const __m128 vg = _mm_loadu_ps(g + k);
+          // MaxPoolGrad's value (the gradient or +0), times ReluGrad's mask.
+          _mm_storeu_ps(out_a + k,
+                        _mm_mul_ps(_mm_and_ps(vg, is_a), ReluMask(va)));
+          _mm_storeu_ps(out_b + k,
+                        _mm_mul_ps(_mm_and_ps(vg, is_b), ReluMask(vb)));
+          _mm_storeu_ps(out_c + k,
+                        _mm_mul_ps(_mm_and_ps(vg, is_c), ReluMask(vc)));
+          _mm_storeu_ps(out_d + k,
+                        _mm_mul_ps(_mm_and_ps(vg, is_d), ReluMask(vd)));
+        }
+        for (; k < channels; k++) {
+          const float window[4] = {Relu(a[k]), Relu(b[k]), Relu(c[k]),
+                                   Relu(d[k])};
+          int winner = 0;
+          for (int i = 1; i < 4; i++) {
+            if (window[i] > window[winner]) winner = i;
+          }
+          float* outs[4] = {out_a + k, out_b + k, out_c + k, out_d + k};
+          for (int i = 0; i < 4; i++) {
+            *outs[i] = (i == winner ? g[k] : 0.0f) * ReluMask(window[i]);
+          }
+        }
+      }
+      // A last column outside every window (odd width) gets no gradient.
+      if (width % 2 == 1) {
+        for (int64_t h = top; h < top + 2; h++) {
+          std::fill_n(dx + at(image, h, width - 1), channels, 0.0f);
+        }
+      }
+      // A last row outside every window (odd height) neither.
+      if (height % 2 == 1 && ph == pooled_height - 1) {
+        std::fill_n(dx + at(image, height - 1, 0), width * channels, 0.0f);
+      }
+    };
+    if (pooled_height == 0 || pooled_width == 0) {
+      std::fill_n(dx, features.NumElements(), 0.0f);
+    } else {
+      context->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(
+          n * pooled_height, 2 * width * channels * 24,
+          [=](int64_t start, int64_t end) {
+            for (int64_t i = start; i < end; i++) {
+              band(i / pooled_height, i % pooled_height);
+            }
+          });
+    }
     ForChannelBlocks(context, channels, rows, [=](int64_t first, int64_t last) {
-      const int64_t block = last - first;
       ColumnSums column_sums(rows, channels, first, last);
-      // Where channel `first` of (image, h, w) is in the features (and
-      // backprops), and of (image, ph, pw) in the pooled gradients.
-      auto at = [=](int64_t image, int64_t h, int64_t w) {
-        return ((image * height + h) * width + w) * channels + first;
-      };
-      auto pooled_at = [=](int64_t image, int64_t ph, int64_t pw) {
-        return ((image * pooled_height + ph) * pooled_width + pw) * channels +
-               first;
-      };
-      for (int64_t image = 0; image < n; image++) {
-        for (int64_t ph = 0; ph < pooled_height; ph++) {
-          const int64_t top = 2 * ph;
-          for (int64_t pw = 0; pw < pooled_width; pw++) {
-            const int64_t left = 2 * pw;
-            const float* a = y + at(image, top, left);
-            const float* b = a + channels;
-            const float* c = a + width * channels;
-            const float* d = c + channels;
-            const float* g = dp + pooled_at(image, ph, pw);
-            float* out_a = dx + at(image, top, left);
-            float* out_b = out_a + channels;
-            float* out_c = out_a + width * channels;
-            float* out_d = out_c + channels;
-            int64_t k = 0;
-            for (; k + 4 <= block; k += 4) {
-              const __m128 va = Relu(_mm_loadu_ps(a + k)),
-                           vb = Relu(_mm_loadu_ps(b + k)),
-                           vc = Relu(_mm_loadu_ps(c + k)),
-                           vd = Relu(_mm_loadu_ps(d + k));
-              // The first maximum in row-major order: a later element wins
-              // only when strictly greater.
-              __m128 best = va;
-              const __m128 gb = _mm_cmpgt_ps(vb, best);
-              best = _mm_blendv_ps(best, vb, gb);
-              const __m128 gc = _mm_cmpgt_ps(vc, best);
-              best = _mm_blendv_ps(best, vc, gc);
-              const __m128 gd = _mm_cmpgt_ps(vd, best);
-              const __m128 is_d = gd;
-              const __m128 is_c = _mm_andnot_ps(gd, gc);
-              const __m128 is_b = _mm_andnot_ps(_mm_or_ps(gc, gd), gb);
-              const __m128 is_a = _mm_andnot_ps(_mm_or_ps(gb, _mm_or_ps(gc, gd)),
-                                                _mm_castsi128_ps(_mm_set1_epi32(-1)));
-              const __m128 vg = _mm_loadu_ps(g + k);
-              // MaxPoolGrad's value (the gradient or +0), times ReluGrad's mask.
-              _mm_storeu_ps(out_a + k,
-                            _mm_mul_ps(_mm_and_ps(vg, is_a), ReluMask(va)));
-              _mm_storeu_ps(out_b + k,
-                            _mm_mul_ps(_mm_and_ps(vg, is_b), ReluMask(vb)));
-              _mm_storeu_ps(out_c + k,
-                            _mm_mul_ps(_mm_and_ps(vg, is_c), ReluMask(vc)));
-              _mm_storeu_ps(out_d + k,
-                            _mm_mul_ps(_mm_and_ps(vg, is_d), ReluMask(vd)));
-            }
-            for (; k < block; k++) {
-              const float window[4] = {Relu(a[k]), Relu(b[k]), Relu(c[k]),
-                                       Relu(d[k])};
-              int winner = 0;
-              for (int i = 1; i < 4; i++) {
-                if (window[i] > window[winner]) winner = i;
-              }
-              float* outs[4] = {out_a + k, out_b + k, out_c + k, out_d + k};
-              for (int i = 0; i < 4; i++) {
-                *outs[i] = (i == winner ? g[k] : 0.0f) * ReluMask(window[i]);
-              }
-            }
-          }
-          // A last column outside every window (odd width) gets no gradient.
-          for (int64_t h = top; h < top + 2; h++) {
-            if (width % 2 == 1) {
-              std::fill_n(dx + at(image, h, width - 1), block, 0.0f);
-            }
-            for (int64_t w = 0; w < width; w++) {
-              column_sums.Add((image * height + h) * width + w,
-                              dx + at(image, h, w));
-            }
-          }
-        }
-        // A last row outside every window (odd height) gets no gradient.
-        if (height % 2 == 1) {
-          for (int64_t w = 0; w < width; w++) {
-            std::fill_n(dx + at(image, height - 1, w), block, 0.0f);
-          }
-        }
+      for (int64_t r = 0; r < rows; r++) {
+        column_sums.Add(r, dx + r * channels + first);
       }
       column_sums.Finish(sums + first);
     });
