@@ -1,6 +1,6 @@
 /**
  * A convolution with its bias and ReLU (and the 2x2 max pooling after it)
- * as one differentiable kernel on the `tensorflow` backend, for training.
+ * as one differentiable kernel on the `tensorflow` backend.
  *
  * While gradients are being taken, TensorFlow.js does not fuse a
  * convolution layer's bias and activation: it runs `Conv2D`, a broadcast
@@ -13,7 +13,7 @@
  *   the same float32 result as `Conv2D` then `Add`; see `fused_conv2d.ts`)
  *   and `Relu`;
  * - backward: the workspace's `FashionReluGradBiasSum` op
- *   (`lib/native/ops/fashion_relu_grad_bias_sum.cc`), `ReluGrad` and the
+ *   (`lib/native/ops/fashion_bias_gradients.cc`), `ReluGrad` and the
  *   bias gradient's `Sum` in one pass, summing in the order of
  *   TensorFlow's `Sum` kernel, then the convolution's own gradient kernels
  *   (`Conv2DBackpropInput`, `Conv2DBackpropFilter`) with the same
@@ -27,13 +27,14 @@
  * output written and read again); the kernel returns the pooled output and
  * the pre-activation it keeps for the backward pass. Backward, the
  * workspace's `FashionMaxPoolReluGradBiasSum` op takes the place of
- * `MaxPoolGrad`, `ReluGrad` and `Sum` (one pass instead of three), applying
- * the ReLU to the pre-activation again as it reads it, then the same
- * convolution gradients.
+ * `MaxPoolGrad`, `ReluGrad` and `Sum` (a pass over the activations and one
+ * over the backprops instead of five), applying the ReLU to the
+ * pre-activation again as it reads it, then the same convolution gradients.
  *
- * So the weights after every step are the unfused path's bit for bit
- * (`lib/models/conv_relu_layers_test.ts`). `lib/models/conv_relu_layers.ts`
- * makes a model's ReLU convolution layers use them while training.
+ * So the weights after every step, and the predictions, are the unfused
+ * path's bit for bit (`lib/models/conv_relu_layers_test.ts`).
+ * `lib/models/conv_relu_layers.ts` makes a model's ReLU convolution layers
+ * use them.
  *
  * @module
  */
@@ -68,6 +69,15 @@ export const convBiasReluKernelConfig: tf.KernelConfig = {
   },
 };
 
+/** Runs one of the workspace's two-output backward ops: the backprops and the bias gradient. */
+function backpropsAndBiasGradient(
+  op: "FashionReluGradBiasSum" | "FashionMaxPoolReluGradBiasSum",
+  inputs: tf.Tensor[],
+): [tf.Tensor, tf.Tensor1D] {
+  const [backprops, biasGradient] = runNativeOpOutputs(op, {}, inputs, 2);
+  return [backprops, biasGradient as tf.Tensor1D];
+}
+
 /**
  * `ReluGrad(dy, y)` and its sum over every axis but the channels, in one
  * pass (the workspace's `FashionReluGradBiasSum` op): the gradient before
@@ -77,33 +87,21 @@ export function reluGradBiasSum(
   dy: tf.Tensor,
   y: tf.Tensor,
 ): [tf.Tensor, tf.Tensor1D] {
-  const [backprops, biasGradient] = runNativeOpOutputs(
-    "FashionReluGradBiasSum",
-    {},
-    [dy, y],
-    2,
-  );
-  return [backprops, biasGradient as tf.Tensor1D];
+  return backpropsAndBiasGradient("FashionReluGradBiasSum", [dy, y]);
 }
 
 /**
  * `MaxPoolGrad` of a 2x2, stride-2, `valid` pooling of `y = relu(z)` for
  * the pooled gradient `dp`, then `ReluGrad(·, y)` and its sum over every
- * axis but the channels, in one pass (the workspace's
- * `FashionMaxPoolReluGradBiasSum` op): the gradient before the ReLU and the
- * bias gradient. `z` may be the ReLU's input or its output.
+ * axis but the channels (the workspace's `FashionMaxPoolReluGradBiasSum`
+ * op): the gradient before the ReLU and the bias gradient. `z` may be the
+ * ReLU's input or its output.
  */
 export function maxPoolReluGradBiasSum(
   dp: tf.Tensor,
   z: tf.Tensor,
 ): [tf.Tensor, tf.Tensor1D] {
-  const [backprops, biasGradient] = runNativeOpOutputs(
-    "FashionMaxPoolReluGradBiasSum",
-    {},
-    [dp, z],
-    2,
-  );
-  return [backprops, biasGradient as tf.Tensor1D];
+  return backpropsAndBiasGradient("FashionMaxPoolReluGradBiasSum", [dp, z]);
 }
 
 /**
