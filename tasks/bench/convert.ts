@@ -12,9 +12,9 @@
  * when this workspace's conversion is the faster).
  *
  * `--decode-floor` also measures what no sharp pipeline can beat on these
- * files: decoding alone, one process per core
- * (`tasks/bench/sharp_decode_floor.ts`), and adds its ratio to PIL
- * (`decodeFloorOverPil`).
+ * files: decoding alone, and decoding plus the resize into 90x120 and
+ * nothing else, one process per core (`tasks/bench/sharp_decode_floor.ts`),
+ * and adds their ratios to PIL (`decodeFloorOverPil`, `resizeFloorOverPil`).
  *
  * @module
  */
@@ -61,8 +61,11 @@ console.log(JSON.stringify({
   skipped: r.skipped.length,
 }));
 
-/** Decoding alone, one process per core on every N-th file: images per second over the slowest process. */
-async function decodeFloor(): Promise<number> {
+/**
+ * Decoding alone (or with the resize into `box`), one process per core on
+ * every N-th file: images per second over the slowest process.
+ */
+async function decodeFloor(box?: string): Promise<number> {
   const parts = navigator.hardwareConcurrency;
   const floorScript = fileURLToPath(
     new URL("./sharp_decode_floor.ts", import.meta.url),
@@ -72,7 +75,15 @@ async function decodeFloor(): Promise<number> {
       { length: parts },
       (_, part) =>
         new Deno.Command(Deno.execPath(), {
-          args: ["run", "-A", floorScript, list, String(part), String(parts)],
+          args: [
+            "run",
+            "-A",
+            floorScript,
+            list,
+            String(part),
+            String(parts),
+            ...(box ? [box] : []),
+          ],
           stderr: "inherit",
         }).output(),
     ),
@@ -91,8 +102,9 @@ async function decodeFloor(): Promise<number> {
   const images = results.reduce((sum, r) => sum + r.images, 0);
   const seconds = Math.max(...results.map((r) => r.seconds));
   console.log(JSON.stringify({
-    tool:
-      `sharp ${r.versions.sharp} decode only (raw pixels), ${parts} processes, one libvips thread each`,
+    tool: `sharp ${r.versions.sharp} decode only (raw pixels)${
+      box ? `, resized into ${box} (fit inside, cubic)` : ""
+    }, ${parts} processes, one libvips thread each`,
     images,
     seconds,
     imagesPerSecond: images / seconds,
@@ -100,6 +112,7 @@ async function decodeFloor(): Promise<number> {
   return images / seconds;
 }
 const floor = values["decode-floor"] ? await decodeFloor() : null;
+const resizeFloor = values["decode-floor"] ? await decodeFloor("90x120") : null;
 
 const script = fileURLToPath(
   new URL("./pil_convert.py", import.meta.url),
@@ -115,9 +128,10 @@ try {
     const pil = JSON.parse(text) as { imagesPerSecond: number };
     console.log(JSON.stringify({
       sharpOverPil: r.imagesPerSecond / pil.imagesPerSecond,
-      ...(floor === null
-        ? {}
-        : { decodeFloorOverPil: floor / pil.imagesPerSecond }),
+      ...(floor === null || resizeFloor === null ? {} : {
+        decodeFloorOverPil: floor / pil.imagesPerSecond,
+        resizeFloorOverPil: resizeFloor / pil.imagesPerSecond,
+      }),
     }));
   }
 } catch (error) {
