@@ -200,6 +200,31 @@ export const convBiasReluPoolGradConfig: tf.GradConfig = {
   },
 };
 
+/** The options of {@linkcode convBiasRelu} and {@linkcode convBiasReluMaxPool}. */
+export interface ConvBlockOptions {
+  strides: number | [number, number];
+  pad: "valid" | "same";
+}
+
+/** Runs one of the two fused kernels on `x`, `filter`, `bias`; its outputs. */
+function runConvBlock(
+  kernel: typeof CONV_BIAS_RELU_KERNEL | typeof CONV_BIAS_RELU_POOL_KERNEL,
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor1D,
+  options: ConvBlockOptions,
+): tf.Tensor4D | tf.Tensor4D[] {
+  const attrs: ConvBiasReluAttrs = {
+    strides: pair(options.strides),
+    pad: options.pad,
+  };
+  return tf.engine().runKernel(
+    kernel,
+    { x, filter, bias },
+    attrs as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor4D | tf.Tensor4D[];
+}
+
 /**
  * `relu(conv2d(x, filter) + bias)` through {@linkcode CONV_BIAS_RELU_KERNEL}
  * (NHWC, float32, no dilation); the backend must be `tensorflow` with the
@@ -209,16 +234,14 @@ export function convBiasRelu(
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
   bias: tf.Tensor1D,
-  options: { strides: number | [number, number]; pad: "valid" | "same" },
+  options: ConvBlockOptions,
 ): tf.Tensor4D {
-  const attrs: ConvBiasReluAttrs = {
-    strides: pair(options.strides),
-    pad: options.pad,
-  };
-  return tf.engine().runKernel(
+  return runConvBlock(
     CONV_BIAS_RELU_KERNEL,
-    { x, filter, bias },
-    attrs as unknown as tf.NamedAttrMap,
+    x,
+    filter,
+    bias,
+    options,
   ) as tf.Tensor4D;
 }
 
@@ -231,16 +254,14 @@ export function convBiasReluMaxPool(
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
   bias: tf.Tensor1D,
-  options: { strides: number | [number, number]; pad: "valid" | "same" },
+  options: ConvBlockOptions,
 ): tf.Tensor4D {
-  const attrs: ConvBiasReluAttrs = {
-    strides: pair(options.strides),
-    pad: options.pad,
-  };
-  const [pooled] = tf.engine().runKernel(
+  const [pooled] = runConvBlock(
     CONV_BIAS_RELU_POOL_KERNEL,
-    { x, filter, bias },
-    attrs as unknown as tf.NamedAttrMap,
+    x,
+    filter,
+    bias,
+    options,
   ) as tf.Tensor4D[];
   return pooled;
 }
