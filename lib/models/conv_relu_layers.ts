@@ -15,9 +15,9 @@
  * - inside {@linkcode withFusedConvolutions} for the model it was fused
  *   for (the workspace's training step, prediction and evaluation), a
  *   convolution whose output goes only to a 2x2, stride-2, `valid` max
- *   pooling layer computes the pooling too (`FashionConv2DBiasReluMaxPool`
- *   while training, oneDNN's convolution with bias and `FashionReluMaxPool`
- *   at prediction), and the pooling layer passes the pooled tensor on.
+ *   pooling layer computes the pooling too (`FashionConv2DBiasReluMaxPool`,
+ *   while training and at prediction), and the pooling layer passes the
+ *   pooled tensor on.
  *
  * The second is scoped because it changes what the convolution layer
  * returns (the pooled tensor): a model built on the layer's own output
@@ -35,9 +35,7 @@ import {
   CONV_BIAS_RELU_POOL_KERNEL,
   convBiasRelu,
   convBiasReluMaxPool,
-  reluMaxPool,
 } from "../kernels/tensorflow/conv_bias_relu.ts";
-import { oneDnnConvWithBias } from "../kernels/tensorflow/fused_conv2d.ts";
 
 /** The parts of a tfjs-layers `Conv2D` layer this module reads. */
 interface ConvLayer {
@@ -138,9 +136,7 @@ export function fuseReluConvolutions(model: tf.LayersModel): number {
       const training = underGradient();
       const pooled = pooling !== null &&
         activeModels.at(-1) === fusedFor.get(layer) &&
-        kernelReady(
-          training ? CONV_BIAS_RELU_POOL_KERNEL : CONV_BIAS_RELU_KERNEL,
-        );
+        kernelReady(CONV_BIAS_RELU_POOL_KERNEL);
       if (
         x.dtype !== "float32" ||
         !(pooled || (training && kernelReady(CONV_BIAS_RELU_KERNEL)))
@@ -154,16 +150,7 @@ export function fuseReluConvolutions(model: tf.LayersModel): number {
         pad: conv.padding as "valid" | "same",
       };
       if (!pooled) return convBiasRelu(x, filter, bias, options);
-      const output = training
-        ? convBiasReluMaxPool(x, filter, bias, options)
-        : tf.tidy(() =>
-          reluMaxPool(
-            oneDnnConvWithBias(x, filter, bias, {
-              ...options,
-              activation: "linear",
-            }),
-          )
-        );
+      const output = convBiasReluMaxPool(x, filter, bias, options);
       pooledByConvolution.add(output);
       return output;
     };

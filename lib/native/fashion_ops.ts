@@ -3,12 +3,12 @@
  * the same TensorFlow wheel as the `tensorflow` backend and loaded into its
  * process.
  *
- * | op | source | what it does in one pass, bit-identical to the ops it replaces |
+ * | op | source | what it does, bit-identical to the ops it replaces |
  * | --- | --- | --- |
- * | `FashionAdamStep` | `ops/fashion_adam_step.cc` | a whole Adam update of one variable (`tf.train.adam`; `lib/kernels/tensorflow/adam_step.ts`) |
- * | `FashionReluGradBiasSum` | `ops/fashion_bias_gradients.cc` | `ReluGrad` and the bias gradient's `Sum` (`lib/kernels/tensorflow/conv_bias_relu.ts`) |
- * | `FashionMaxPoolReluGradBiasSum` | `ops/fashion_bias_gradients.cc` | a 2x2 pooling's `MaxPoolGrad`, then the same |
- * | `FashionReluMaxPool` | `ops/fashion_bias_gradients.cc` | `Relu` and a 2x2 `MaxPool` |
+ * | `FashionAdamStep` | `ops/fashion_adam_step.cc` | a whole Adam update of one variable, one pass (`tf.train.adam`; `lib/kernels/tensorflow/adam_step.ts`) |
+ * | `FashionReluGradBiasSum` | `ops/fashion_bias_gradients.cc` | `ReluGrad` and the bias gradient's `Sum`, one pass (`lib/kernels/tensorflow/conv_bias_relu.ts`) |
+ * | `FashionMaxPoolReluGradBiasSum` | `ops/fashion_bias_gradients.cc` | a 2x2 pooling's `MaxPoolGrad`, then the same: a pass writing the backprops, one summing them |
+ * | `FashionReluMaxPool` | `ops/fashion_bias_gradients.cc` | `Relu` and a 2x2 `MaxPool`, one pass |
  *
  * - {@linkcode buildFashionOps} (`deno task setup`, after the tfjs-node
  *   addon): extracts the wheel's C++ headers (`tensorflow/include/`, once,

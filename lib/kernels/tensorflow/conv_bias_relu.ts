@@ -247,8 +247,9 @@ export function convBiasRelu(
 
 /**
  * `maxPool(relu(conv2d(x, filter) + bias), 2, 2, "valid")` through
- * {@linkcode CONV_BIAS_RELU_POOL_KERNEL}; like {@linkcode convBiasRelu}
- * otherwise.
+ * {@linkcode CONV_BIAS_RELU_POOL_KERNEL}, while training or predicting;
+ * like {@linkcode convBiasRelu} otherwise. (The kernel's second output, the
+ * pre-activation, is disposed here: a backward pass keeps its own copy.)
  */
 export function convBiasReluMaxPool(
   x: tf.Tensor4D,
@@ -256,12 +257,13 @@ export function convBiasReluMaxPool(
   bias: tf.Tensor1D,
   options: ConvBlockOptions,
 ): tf.Tensor4D {
-  const [pooled] = runConvBlock(
+  const [pooled, preactivations] = runConvBlock(
     CONV_BIAS_RELU_POOL_KERNEL,
     x,
     filter,
     bias,
     options,
   ) as tf.Tensor4D[];
+  preactivations.dispose();
   return pooled;
 }

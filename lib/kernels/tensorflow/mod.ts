@@ -11,17 +11,16 @@
  * | `FusedConv2D` (convolution, `Add`, activation) | oneDNN's `_MklNativeConv2DWithBias`, `Relu` | `fused_conv2d.ts` |
  * | Adam's update (about thirteen element-wise ops) | the workspace's `FashionAdamStep` op | `adam_step.ts` |
  * | a ReLU convolution while training (`Conv2D`, `Add`, `Relu`; `ReluGrad`, `Sum`) | `FashionConv2DBiasRelu`: oneDNN's convolution with bias, `Relu`; the workspace's `FashionReluGradBiasSum` op | `conv_bias_relu.ts` |
- * | the same and the 2x2 max pooling after it (… `MaxPool`; `MaxPoolGrad`, `ReluGrad`, `Sum`) | `FashionConv2DBiasReluMaxPool`: the same, oneDNN's pooling; the workspace's `FashionMaxPoolReluGradBiasSum` op | `conv_bias_relu.ts` |
+ * | the same and the 2x2 max pooling after it (… `MaxPool`; `MaxPoolGrad`, `ReluGrad`, `Sum`), training and prediction | `FashionConv2DBiasReluMaxPool`: oneDNN's convolution with bias, the workspace's `FashionReluMaxPool` op; its `FashionMaxPoolReluGradBiasSum` op | `conv_bias_relu.ts` |
  * | `ClipByValue` (`Minimum`, then `Maximum`)     | TensorFlow's `ClipByValue`           | `clip_by_value.ts` |
  *
  * oneDNN's kernels are in the TensorFlow library tfjs-node links against
  * (they are what Keras' graphs run); each replacement is probed once at
  * registration and left out where this TensorFlow build lacks it.
- * `FashionAdamStep` and `FashionReluGradBiasSum` are the workspace's own ops
- * (`lib/native/ops/`), built by `deno task setup` and loaded before
- * registration; `FusedAdamOptimizer` calls the first,
- * `FashionConv2DBiasRelu` (which layers call through
- * `lib/models/conv_relu_layers.ts`) the second.
+ * The `Fashion…` ops are the workspace's own (`lib/native/ops/`, listed in
+ * `lib/native/fashion_ops.ts`), built by `deno task setup` and loaded before
+ * registration: `FusedAdamOptimizer` calls `FashionAdamStep`; layers reach
+ * the two convolution kernels through `lib/models/conv_relu_layers.ts`.
  *
  * @module
  */

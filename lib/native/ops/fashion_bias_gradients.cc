@@ -4,12 +4,13 @@
 // TensorFlow.js takes a pass for each step: `MaxPoolGrad` (routing each
 // window's gradient to its maximum), `ReluGrad` (backprops = gradients *
 // (features > 0)) and `Sum` of the backprops over every axis but the last
-// (the bias gradient). The ops here write the same backprops and add each
-// row into the bias gradient as they go, in exactly the order TensorFlow's
-// `Sum` kernel adds them (`ColumnSums` below), so every value is
-// bit-identical to the separate ops':
+// (the bias gradient). The ops here write the same backprops and add their
+// rows into the bias gradient in exactly the order TensorFlow's `Sum` kernel
+// adds them (`ColumnSums` below), so every value is bit-identical to the
+// separate ops':
 //
-// - FashionReluGradBiasSum(gradients, features): ReluGrad, then the sum;
+// - FashionReluGradBiasSum(gradients, features): ReluGrad, each row added
+//   into the sums as it is written;
 // - FashionMaxPoolReluGradBiasSum(pooled_gradients, features): MaxPoolGrad
 //   of a 2x2 pooling with stride 2 and `valid` padding of Relu(features)
 //   (each window's gradient to its first maximum in row-major order, as
@@ -64,9 +65,7 @@ constexpr int64_t kBlockChannels = 64;
 // 3, ...), add the second, third and fourth into the first, then add the
 // last rows % 4 rows one by one; under 16 rows, and for the channels past
 // the last whole packet (Eigen's scalar path), one running sum over the
-// rows in order. Rows must be added in increasing order; a row of +0 may
-// be left out (adding +0 changes no sum: a sum starts at +0 and so is never
-// -0).
+// rows in order. Rows must be added in increasing order.
 class ColumnSums {
  public:
   ColumnSums(int64_t rows, int64_t channels, int64_t first, int64_t last)
@@ -121,8 +120,8 @@ class ColumnSums {
   bool combined_ = false;
 };
 
-// Runs `block(first, last)` for blocks of channels, spread over the CPU
-// threads; `row_cost` is a block's cost per row of the activations.
+// Runs `block(first, last)` for blocks of `kBlockChannels` channels, spread
+// over the CPU threads (each block is a pass over `rows` rows).
 template <typename Block>
 void ForChannelBlocks(OpKernelContext* context, int64_t channels,
                       int64_t rows, const Block& block) {
@@ -158,6 +157,40 @@ inline __m128 Relu(__m128 features) {
 
 inline float Relu(float feature) {
   return _mm_cvtss_f32(Relu(_mm_set_ss(feature)));
+}
+
+// A 2x2 window's first maximum in row-major order (a, b above c, d): a
+// later element wins only when strictly greater, as TensorFlow's and
+// oneDNN's pooling kernels choose it. The forward pooling takes `best`, the
+// backward routing the masks, so the two cannot disagree.
+struct FirstMaximum {
+  __m128 best;
+  __m128 is_a, is_b, is_c, is_d;
+};
+
+inline FirstMaximum FirstMaximumOf(__m128 a, __m128 b, __m128 c, __m128 d) {
+  __m128 best = a;
+  const __m128 gb = _mm_cmpgt_ps(b, best);
+  best = _mm_blendv_ps(best, b, gb);
+  const __m128 gc = _mm_cmpgt_ps(c, best);
+  best = _mm_blendv_ps(best, c, gc);
+  const __m128 gd = _mm_cmpgt_ps(d, best);
+  best = _mm_blendv_ps(best, d, gd);
+  const __m128 later = _mm_or_ps(gc, gd);
+  return {best,
+          _mm_andnot_ps(_mm_or_ps(gb, later),
+                        _mm_castsi128_ps(_mm_set1_epi32(-1))),
+          _mm_andnot_ps(later, gb), _mm_andnot_ps(gd, gc), gd};
+}
+
+// The same for one channel: the index (0 to 3) of the window's first
+// maximum among `window`.
+inline int FirstMaximumIndex(const float window[4]) {
+  int winner = 0;
+  for (int i = 1; i < 4; i++) {
+    if (window[i] > window[winner]) winner = i;
+  }
+  return winner;
 }
 
 REGISTER_OP("FashionReluGradBiasSum")
@@ -303,38 +336,22 @@ class FashionMaxPoolReluGradBiasSumOp : public OpKernel {
                        vb = Relu(_mm_loadu_ps(b + k)),
                        vc = Relu(_mm_loadu_ps(c + k)),
                        vd = Relu(_mm_loadu_ps(d + k));
-          // The first maximum in row-major order: a later element wins
-          // only when strictly greater.
-          __m128 best = va;
-          const __m128 gb = _mm_cmpgt_ps(vb, best);
-          best = _mm_blendv_ps(best, vb, gb);
-          const __m128 gc = _mm_cmpgt_ps(vc, best);
-          best = _mm_blendv_ps(best, vc, gc);
-          const __m128 gd = _mm_cmpgt_ps(vd, best);
-          const __m128 is_d = gd;
-          const __m128 is_c = _mm_andnot_ps(gd, gc);
-          const __m128 is_b = _mm_andnot_ps(_mm_or_ps(gc, gd), gb);
-          const __m128 is_a =
-              _mm_andnot_ps(_mm_or_ps(gb, _mm_or_ps(gc, gd)),
-                            _mm_castsi128_ps(_mm_set1_epi32(-1)));
+          const FirstMaximum m = FirstMaximumOf(va, vb, vc, vd);
           const __m128 vg = _mm_loadu_ps(g + k);
           // MaxPoolGrad's value (the gradient or +0), times ReluGrad's mask.
           _mm_storeu_ps(out_a + k,
-                        _mm_mul_ps(_mm_and_ps(vg, is_a), ReluMask(va)));
+                        _mm_mul_ps(_mm_and_ps(vg, m.is_a), ReluMask(va)));
           _mm_storeu_ps(out_b + k,
-                        _mm_mul_ps(_mm_and_ps(vg, is_b), ReluMask(vb)));
+                        _mm_mul_ps(_mm_and_ps(vg, m.is_b), ReluMask(vb)));
           _mm_storeu_ps(out_c + k,
-                        _mm_mul_ps(_mm_and_ps(vg, is_c), ReluMask(vc)));
+                        _mm_mul_ps(_mm_and_ps(vg, m.is_c), ReluMask(vc)));
           _mm_storeu_ps(out_d + k,
-                        _mm_mul_ps(_mm_and_ps(vg, is_d), ReluMask(vd)));
+                        _mm_mul_ps(_mm_and_ps(vg, m.is_d), ReluMask(vd)));
         }
         for (; k < channels; k++) {
           const float window[4] = {Relu(a[k]), Relu(b[k]), Relu(c[k]),
                                    Relu(d[k])};
-          int winner = 0;
-          for (int i = 1; i < 4; i++) {
-            if (window[i] > window[winner]) winner = i;
-          }
+          const int winner = FirstMaximumIndex(window);
           float* outs[4] = {out_a + k, out_b + k, out_c + k, out_d + k};
           for (int i = 0; i < 4; i++) {
             *outs[i] = (i == winner ? g[k] : 0.0f) * ReluMask(window[i]);
@@ -424,21 +441,16 @@ class FashionReluMaxPoolOp : public OpKernel {
           int64_t k = 0;
           for (; k + 4 <= channels; k += 4) {
             // The window's maximum, taken as the backward pass takes it.
-            __m128 best = Relu(_mm_loadu_ps(a + k));
-            const __m128 vb = Relu(_mm_loadu_ps(b + k));
-            best = _mm_blendv_ps(best, vb, _mm_cmpgt_ps(vb, best));
-            const __m128 vc = Relu(_mm_loadu_ps(c + k));
-            best = _mm_blendv_ps(best, vc, _mm_cmpgt_ps(vc, best));
-            const __m128 vd = Relu(_mm_loadu_ps(d + k));
-            best = _mm_blendv_ps(best, vd, _mm_cmpgt_ps(vd, best));
-            _mm_storeu_ps(o + k, best);
+            _mm_storeu_ps(o + k, FirstMaximumOf(Relu(_mm_loadu_ps(a + k)),
+                                                Relu(_mm_loadu_ps(b + k)),
+                                                Relu(_mm_loadu_ps(c + k)),
+                                                Relu(_mm_loadu_ps(d + k)))
+                                     .best);
           }
           for (; k < channels; k++) {
-            float best = Relu(a[k]);
-            for (const float v : {Relu(b[k]), Relu(c[k]), Relu(d[k])}) {
-              if (v > best) best = v;
-            }
-            o[k] = best;
+            const float window[4] = {Relu(a[k]), Relu(b[k]), Relu(c[k]),
+                                     Relu(d[k])};
+            o[k] = window[FirstMaximumIndex(window)];
           }
         }
       }
