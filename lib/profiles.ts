@@ -70,6 +70,13 @@ export interface Profile {
   /** Augmented copies of each training image whose features the pretrained variants train on. */
   variantCopies: number;
   /**
+   * Seeds the primary model's robust option trains with in notebook 12
+   * (the run seed and the next ones; at a profile that samples the data,
+   * each seed also draws its own sample), so that its photo scores' seed
+   * spread stands beside them.
+   */
+  variantSeeds: number;
+  /**
    * Seeds each model's chosen configuration trains with (the run seed and
    * the next ones), so that a result's seed-to-seed spread stands beside
    * it; search trials train with the run seed only.
@@ -103,6 +110,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     conversionSurvey: 48,
     variantEpochs: 1,
     variantCopies: 1,
+    variantSeeds: 2,
     seedReplicates: 1,
     cellTimeoutSeconds: 1800,
     description:
@@ -126,6 +134,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     conversionSurvey: 1000,
     variantEpochs: 12,
     variantCopies: 4,
+    variantSeeds: 5,
     seedReplicates: 1,
     cellTimeoutSeconds: 1800,
     description:
@@ -149,6 +158,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     conversionSurvey: null,
     variantEpochs: 30,
     variantCopies: 4,
+    variantSeeds: 5,
     seedReplicates: 3,
     cellTimeoutSeconds: null,
     description:

@@ -50,7 +50,12 @@ import {
   shopArrays,
 } from "../studies/s000/data.ts";
 import { decideGlasses } from "../studies/s000/glasses.ts";
-import { PRIMARY_VARIANTS } from "../studies/s000/primary_variants.ts";
+import {
+  PRIMARY_VARIANTS,
+  type PrimaryVariant,
+  primaryVariant,
+  ROBUST_PRIMARY,
+} from "../studies/s000/primary_variants.ts";
 import {
   HEAD_EPOCHS,
   variantCopyCount,
@@ -337,11 +342,12 @@ async function categoryPlan(
 
 const MOBILENET_PROBE_KEY = "mobilenet-v2-0.35 features";
 
-/** The primary variants of notebook 12. */
+/** The primary variants of notebook 12 (all of them, or `variants`). */
 function variantRuns(
   notebook: string,
   s: Sizes,
   profile: Profile,
+  variants: readonly PrimaryVariant[] = PRIMARY_VARIANTS,
 ): PlannedRun[] {
   const out: PlannedRun[] = [];
   const variantProfile = { ...profile, epochs: profile.variantEpochs };
@@ -356,7 +362,7 @@ function variantRuns(
       frameObject: false,
     });
   };
-  for (const v of PRIMARY_VARIANTS) {
+  for (const v of variants) {
     if (v.network === "study-cnn") {
       out.push(
         fitRun(
@@ -528,7 +534,29 @@ export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
         s.imageBytes,
       )
     );
-    return [...runs, ...checks];
+    // The robust option again with the profile's other seeds, each checked.
+    const others = profile.variantSeeds - 1;
+    const robust = primaryVariant(ROBUST_PRIMARY);
+    const seedRuns = others > 0
+      ? variantRuns("12", s, profile, [robust]).map((r) => ({
+        ...r,
+        name: `${r.name} (${others} more seeds)`,
+        count: r.count * others,
+      }))
+      : [];
+    // Checked with the whole model, as above (a pretrained variant's first
+    // run is its base features' forward pass, through the whole model).
+    const seedChecks = seedRuns.slice(0, 1).map((r) => ({
+      ...predictRun(
+        "12",
+        `Primary variant ${robust.id} photo checks (${others} more seeds)`,
+        r.model,
+        SHOP_PHOTOS + STREET_PHOTOS,
+        s.imageBytes,
+      ),
+      count: others,
+    }));
+    return [...runs, ...checks, ...seedRuns, ...seedChecks];
   },
   "10": study003Runs,
   "11": study002Runs,

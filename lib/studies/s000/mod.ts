@@ -20,6 +20,8 @@
  * | `variant_training.ts`      | ... each variant trained into its run record                  |
  * | `primary_variant_jobs.ts`  | ... all of them as one batch (jobs with an executor)          |
  * | `variant_tables.ts`        | notebook 12's tables, McNemar and the best variant            |
+ * | `variant_seed_spread.ts`   | ... the robust option over seeds, against the goal            |
+ * | `photo_goal.ts`            | ... the goal on the photos: thresholds and shortfalls         |
  * | `shop_framing.ts`          | why it fails there: framing measured and changed              |
  * | `shoe_orientation*.ts`     | the shoe-orientation augmentation and its ablation            |
  *
@@ -66,12 +68,16 @@ export {
   PRIMARY_VARIANTS,
   type PrimaryVariant,
   primaryVariant,
+  ROBUST_PRIMARY,
 } from "./primary_variants.ts";
 export { HEAD_EPOCHS, trainPrimaryVariant } from "./variant_training.ts";
 export {
   PRIMARY_VARIANT_JOBS,
   trainPrimaryVariants,
+  trainPrimaryVariantSeeds,
 } from "./primary_variant_jobs.ts";
+export { seedSpreadTable, variantAcrossSeeds } from "./variant_seed_spread.ts";
+export { PHOTO_GOAL, photoGoalShortfalls } from "./photo_goal.ts";
 export {
   bestVariant,
   mcnemarTable,

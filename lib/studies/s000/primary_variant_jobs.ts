@@ -53,22 +53,13 @@ export async function trainPrimaryVariants(
   variants: readonly PrimaryVariant[],
   runsRoot?: string,
 ): Promise<ClassifierRunResult[]> {
-  const dispatched = await dispatchModelRuns<PrimaryVariantJob>({
-    builder: PRIMARY_VARIANT_JOBS,
-    root: runsRoot ?? DEFAULT_RUNS_ROOT,
-    profile: context.profile,
-    backend: context.backend.name,
-    data: {
-      dataset: shopDatasetRef(source),
-      splits: splitSizes(data),
-    },
-    source: portableSource(source),
-    runs: variants.map((variant) => ({
-      runId: primaryVariantRunId(variant, context.profile, context.seed),
-      seed: context.seed,
-      model: { variant: variant.id },
-    })),
-  });
+  const dispatched = await dispatchVariantRuns(
+    context,
+    source,
+    data,
+    variants.map((variant) => ({ variant, seed: context.seed })),
+    runsRoot,
+  );
   const out: ClassifierRunResult[] = [];
   for (const variant of variants) {
     const run = await trainPrimaryVariant(
@@ -82,6 +73,77 @@ export async function trainPrimaryVariants(
     out.push(dispatched.settle(run));
   }
   return out;
+}
+
+/** One seed's run of a variant ({@linkcode trainPrimaryVariantSeeds}). */
+export interface VariantSeedRun {
+  /** The seed: initialisation, shuffling, augmentation and the profile's sample of the data. */
+  seed: number;
+  /** The training run. */
+  run: ClassifierRunResult;
+}
+
+/**
+ * Trains (or reuses) `variant` once per seed of `seeds`, each on the
+ * primary task's arrays as the profile samples them with that seed (all of
+ * them where the profile takes all data), as one batch of jobs when an
+ * executor applies; the results in `seeds` order.
+ */
+export async function trainPrimaryVariantSeeds(
+  context: LabContext,
+  source: ShopArraysSource,
+  variant: PrimaryVariant,
+  seeds: readonly number[],
+  runsRoot?: string,
+): Promise<VariantSeedRun[]> {
+  const dataOf = (seed: number) => loadPrimary(source, context.profile, seed);
+  const dispatched = await dispatchVariantRuns(
+    context,
+    source,
+    await dataOf(seeds[0] ?? context.seed),
+    seeds.map((seed) => ({ variant, seed })),
+    runsRoot,
+  );
+  const out: VariantSeedRun[] = [];
+  for (const seed of seeds) {
+    const run = await trainPrimaryVariant(
+      { ...context, seed },
+      source,
+      await dataOf(seed),
+      variant,
+      runsRoot,
+    );
+    out.push({ seed, run: dispatched.settle(run) });
+  }
+  return out;
+}
+
+/** Hands the runs of `runs` without a complete record to the executor, if one applies. */
+async function dispatchVariantRuns(
+  context: LabContext,
+  source: ShopArraysSource,
+  data: LevelData,
+  runs: readonly { variant: PrimaryVariant; seed: number }[],
+  runsRoot?: string,
+) {
+  return await dispatchModelRuns<PrimaryVariantJob>({
+    builder: PRIMARY_VARIANT_JOBS,
+    root: runsRoot ?? DEFAULT_RUNS_ROOT,
+    profile: context.profile,
+    backend: context.backend.name,
+    data: {
+      dataset: shopDatasetRef(source),
+      // The same for every seed: the profile caps each class, the seed only
+      // chooses which images.
+      splits: splitSizes(data),
+    },
+    source: portableSource(source),
+    runs: runs.map(({ variant, seed }) => ({
+      runId: primaryVariantRunId(variant, context.profile, seed),
+      seed,
+      model: { variant: variant.id },
+    })),
+  });
 }
 
 /**

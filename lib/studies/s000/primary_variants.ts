@@ -167,6 +167,14 @@ export const PRIMARY_VARIANTS: readonly PrimaryVariant[] = [
     augment: ["placement", "tall-stretch", "backdrop", "photometric"],
     copyFactor: 4,
   },
+  {
+    id: "mobilenetv2-frame-placement-stretch-backdrop-photometric",
+    title:
+      "frozen MobileNetV2 + new head, object framing, placement, vertical stretch, backgrounds and photometric",
+    network: "mobilenetv2",
+    frameObject: true,
+    augment: ["placement", "stretch", "backdrop", "photometric"],
+  },
 ];
 
 /**

@@ -1,0 +1,151 @@
+/**
+ * One primary variant trained with several seeds and checked on the photos
+ * it never saw (notebook 12): how far its photo scores move with the seed
+ * alone, and with how many seeds it meets {@linkcode PHOTO_GOAL}. At a
+ * profile that samples the data (`course`), the seed also chooses which
+ * stand-in images train the model.
+ *
+ * @module
+ */
+import { formatPercent } from "../../eval/format.ts";
+import { replicateSeeds, seedSpread } from "../../eval/seed_spread.ts";
+import type { PhotoCheckResult, PhotoSet } from "../../execute/photo_check.ts";
+import type { LabContext } from "../../runs/lab_context.ts";
+import type { ShopArraysSource } from "./data.ts";
+import { PHOTO_GOAL_TEXT, photoGoalShortfalls } from "./photo_goal.ts";
+import type { PrimaryVariant } from "./primary_variants.ts";
+import {
+  trainPrimaryVariantSeeds,
+  type VariantSeedRun,
+} from "./primary_variant_jobs.ts";
+import { checkPrimaryOnPhotos } from "./shop_photos.ts";
+import { variantRunName } from "./variant_training.ts";
+
+/** One seed's run and its photo checks by photo-set id. */
+export interface SeedCheckedRun extends VariantSeedRun {
+  checks: Record<string, PhotoCheckResult>;
+}
+
+/**
+ * Trains (or reuses) `variant` with the profile's `variantSeeds` seeds (the
+ * context's seed and the next ones) and checks each run on every set of
+ * `photoSets`.
+ */
+export async function variantAcrossSeeds(
+  context: LabContext,
+  source: ShopArraysSource,
+  variant: PrimaryVariant,
+  photoSets: readonly PhotoSet[],
+  runsRoot?: string,
+): Promise<SeedCheckedRun[]> {
+  const seeds = replicateSeeds(context.seed, context.profile.variantSeeds);
+  const runs = await trainPrimaryVariantSeeds(
+    context,
+    source,
+    variant,
+    seeds,
+    runsRoot,
+  );
+  const out: SeedCheckedRun[] = [];
+  for (const { seed, run } of runs) {
+    const checks: Record<string, PhotoCheckResult> = {};
+    for (const photos of photoSets) {
+      checks[photos.dataset.id] = await checkPrimaryOnPhotos(
+        { ...context, seed },
+        run.runId,
+        photos,
+        { runsRoot, model: variantRunName(variant) },
+      );
+    }
+    out.push({ seed, run, checks });
+  }
+  return out;
+}
+
+/** The columns of {@linkcode seedSpreadTable}: a label and a run's share correct. */
+interface Column {
+  label: string;
+  correct: (r: SeedCheckedRun) => number;
+  n: (r: SeedCheckedRun) => number;
+}
+
+function columns(runs: readonly SeedCheckedRun[], setIds: readonly string[]) {
+  const first = runs[0];
+  const out: Column[] = [{
+    label: "stand-in test",
+    correct: (r) => Math.round(r.run.metrics.accuracy * r.run.metrics.n),
+    n: (r) => r.run.metrics.n,
+  }];
+  for (const id of setIds) {
+    out.push({
+      label: id,
+      correct: (r) =>
+        r.checks[id].metrics.perClass.reduce((a, c) => a + c.correct, 0),
+      n: (r) => r.checks[id].metrics.n,
+    });
+    for (const [k, c] of first.checks[id].metrics.perClass.entries()) {
+      if (c.n === 0) continue;
+      out.push({
+        label: `${id} ${c.className}`,
+        correct: (r) => r.checks[id].metrics.perClass[k].correct,
+        n: (r) => r.checks[id].metrics.perClass[k].n,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Markdown: one row per seed (correct / n per column, and what falls short
+ * of the goal), then the mean, standard deviation and range of each
+ * column's accuracy over the seeds, and how many seeds meet the goal.
+ *
+ * @throws when `runs` is empty or a run lacks a check of `setIds`.
+ */
+export function seedSpreadTable(
+  runs: readonly SeedCheckedRun[],
+  setIds: readonly string[],
+): string {
+  if (!runs.length) throw new Error("seedSpreadTable of no runs");
+  for (const r of runs) {
+    const missing = setIds.filter((id) => !r.checks[id]);
+    if (missing.length) {
+      throw new Error(`seed ${r.seed} has no check on ${missing.join(", ")}`);
+    }
+  }
+  const cols = columns(runs, setIds);
+  const shortfalls = runs.map((r) =>
+    photoGoalShortfalls(r.run.metrics.accuracy, r.checks)
+  );
+  const header = ["seed", ...cols.map((c) => c.label), "short of the goal"];
+  const rows = runs.map((r, i) => [
+    String(r.seed),
+    ...cols.map((c) => `${c.correct(r)}/${c.n(r)}`),
+    shortfalls[i].length ? shortfalls[i].join("; ") : "meets it",
+  ]);
+  const spreads = cols.map((c) =>
+    seedSpread(runs.map((r) => c.correct(r) / c.n(r)))
+  );
+  const met = shortfalls.filter((s) => s.length === 0).length;
+  rows.push(
+    [
+      "mean (sd)",
+      ...spreads.map((s) =>
+        `${formatPercent(s.mean)} (${(100 * s.sd).toFixed(1)})`
+      ),
+      `${met} of ${runs.length} seeds meet it`,
+    ],
+    [
+      "range",
+      ...spreads.map((s) => `${formatPercent(s.min)}–${formatPercent(s.max)}`),
+      "",
+    ],
+  );
+  return [
+    `Goal: ${PHOTO_GOAL_TEXT}.`,
+    "",
+    ...[header, header.map(() => "---"), ...rows].map((cells) =>
+      `| ${cells.join(" | ")} |`
+    ),
+  ].join("\n");
+}
