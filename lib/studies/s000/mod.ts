@@ -76,7 +76,11 @@ export {
   trainPrimaryVariants,
   trainPrimaryVariantSeeds,
 } from "./primary_variant_jobs.ts";
-export { seedSpreadTable, variantAcrossSeeds } from "./variant_seed_spread.ts";
+export {
+  mistakesAcrossSeeds,
+  seedSpreadTable,
+  variantAcrossSeeds,
+} from "./variant_seed_spread.ts";
 export { PHOTO_GOAL, photoGoalShortfalls } from "./photo_goal.ts";
 export {
   bestVariant,

@@ -11,6 +11,7 @@ import { formatPercent } from "../../eval/format.ts";
 import { replicateSeeds, seedSpread } from "../../eval/seed_spread.ts";
 import type { PhotoCheckResult, PhotoSet } from "../../execute/photo_check.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
+import { readHeadPredictions } from "../../runs/record.ts";
 import type { ShopArraysSource } from "./data.ts";
 import { PHOTO_GOAL_TEXT, photoGoalShortfalls } from "./photo_goal.ts";
 import type { PrimaryVariant } from "./primary_variants.ts";
@@ -146,6 +147,57 @@ export function seedSpreadTable(
     "",
     ...[header, header.map(() => "---"), ...rows].map((cells) =>
       `| ${cells.join(" | ")} |`
+    ),
+  ].join("\n");
+}
+
+/**
+ * Markdown: the photos of `photos` that at least one seed's run gets wrong,
+ * most often wrong first: the photo, its class, what the runs called it
+ * and with how many of the seeds; then how many are wrong with every seed.
+ * A photo wrong with every seed is a mistake of the variant, not of a seed.
+ *
+ * @throws when a run's check of `photos` predicted another number of photos.
+ */
+export async function mistakesAcrossSeeds(
+  runs: readonly SeedCheckedRun[],
+  photos: PhotoSet,
+): Promise<string> {
+  const id = photos.dataset.id;
+  const wrong = photos.ids.map(() => new Map<string, number>());
+  for (const r of runs) {
+    const check = r.checks[id];
+    if (!check) throw new Error(`seed ${r.seed} has no check on ${id}`);
+    const p = await readHeadPredictions(check.dir);
+    if (p.predictedLabels.length !== photos.ids.length) {
+      throw new Error(
+        `${check.dir}: ${p.predictedLabels.length} predictions for the ${photos.ids.length} photos of ${id}`,
+      );
+    }
+    p.predictedLabels.forEach((label, i) => {
+      if (label === photos.arrays.labels[i]) return;
+      const called = photos.classNames[label];
+      wrong[i].set(called, (wrong[i].get(called) ?? 0) + 1);
+    });
+  }
+  const total = (m: Map<string, number>) =>
+    [...m.values()].reduce((a, b) => a + b, 0);
+  const rows = photos.ids
+    .map((photo, i) => ({ photo, i, seeds: total(wrong[i]) }))
+    .filter((r) => r.seeds > 0)
+    .sort((a, b) => b.seeds - a.seeds || a.photo.localeCompare(b.photo));
+  const always = rows.filter((r) => r.seeds === runs.length).length;
+  return [
+    `${id}: ${always} photos wrong with all ${runs.length} seeds, ${
+      rows.length - always
+    } more with some of them.`,
+    "",
+    "| photo | class | called | wrong with |",
+    "| --- | --- | --- | --- |",
+    ...rows.map((r) =>
+      `| ${r.photo} | ${photos.classNames[photos.arrays.labels[r.i]]} | ${
+        [...wrong[r.i].entries()].map(([c, k]) => `${c} (${k})`).join(", ")
+      } | ${r.seeds} of ${runs.length} seeds |`
     ),
   ].join("\n");
 }

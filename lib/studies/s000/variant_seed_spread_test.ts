@@ -1,12 +1,12 @@
 /**
  * The robust option across seeds: the goal names each threshold a run
  * misses; the seed-spread table counts per seed, summarises over seeds and
- * says how many seeds meet the goal; a variant trained with several seeds
+ * says how many seeds meet the goal; the photos wrong across seeds are
+ * counted from each check's predictions; a variant trained with several seeds
  * gets one complete record per seed, reused on the next call.
  */
-import {
+import assert, {
   deepStrictEqual as assertEquals,
-  ok as assert,
   throws as assertThrows,
 } from "node:assert/strict";
 import { selectBackend } from "../../backend.ts";
@@ -20,7 +20,13 @@ import { trainPrimaryVariantSeeds } from "./primary_variant_jobs.ts";
 import { primaryVariant } from "./primary_variants.ts";
 import { SHOP_PHOTOS } from "./shop_photos.ts";
 import { STREET_PHOTOS } from "./street_photos.ts";
-import { type SeedCheckedRun, seedSpreadTable } from "./variant_seed_spread.ts";
+import {
+  mistakesAcrossSeeds,
+  type SeedCheckedRun,
+  seedSpreadTable,
+} from "./variant_seed_spread.ts";
+import type { PhotoSet } from "../../execute/photo_check.ts";
+import { join } from "node:path";
 
 /** A photo check with `[className, correct, n]` per class. */
 function check(classes: [string, number, number][]): PhotoCheckResult {
@@ -168,4 +174,52 @@ Deno.test({
     assertEquals(again.map((r) => r.run.reused), [true, true]);
     assertEquals(again.map((r) => r.run.runId), first.map((r) => r.run.runId));
   },
+});
+
+Deno.test("mistakesAcrossSeeds: each photo any seed gets wrong, what it was called and with how many seeds", async () => {
+  await using dir = await temporaryDir("mistakes_seeds_");
+  const classNames = ["Glasses&Sunglasses", "Shoes", "Trousers&Jeans"];
+  const photos = {
+    dataset: { id: SHOP_PHOTOS, fingerprint: "test" },
+    ids: ["a.jpg", "b.jpg", "c.jpg", "d.jpg"],
+    arrays: { labels: [1, 1, 2, 0] },
+    classNames,
+  } as unknown as PhotoSet;
+  const runWith = async (seed: number, predicted: number[]) => {
+    const checkDir = join(dir.path, `s${seed}`);
+    await Deno.mkdir(checkDir);
+    await Deno.writeTextFile(
+      join(checkDir, "predictions.json"),
+      JSON.stringify({
+        trueLabels: [1, 1, 2, 0],
+        predictedLabels: predicted,
+        probabilities: predicted.map(() => [1, 0, 0]),
+      }),
+    );
+    return {
+      seed,
+      run: {} as ClassifierRunResult,
+      checks: { [SHOP_PHOTOS]: { dir: checkDir } as PhotoCheckResult },
+    } as SeedCheckedRun;
+  };
+  const runs = [
+    await runWith(1, [2, 1, 2, 0]), // a.jpg called Trousers&Jeans
+    await runWith(2, [2, 0, 2, 0]), // a.jpg again, b.jpg called Glasses&Sunglasses
+    await runWith(3, [0, 1, 2, 0]), // a.jpg called Glasses&Sunglasses
+  ];
+  const text = await mistakesAcrossSeeds(runs, photos);
+  const lines = text.split("\n");
+  assertEquals(
+    lines[0],
+    `${SHOP_PHOTOS}: 1 photos wrong with all 3 seeds, 1 more with some of them.`,
+  );
+  assertEquals(lines.slice(4), [
+    "| a.jpg | Shoes | Trousers&Jeans (2), Glasses&Sunglasses (1) | 3 of 3 seeds |",
+    "| b.jpg | Shoes | Glasses&Sunglasses (1) | 1 of 3 seeds |",
+  ]);
+  const short = await runWith(4, [1, 1, 2]);
+  await assert.rejects(
+    () => mistakesAcrossSeeds([short], photos),
+    /3 predictions for the 4 photos/,
+  );
 });
