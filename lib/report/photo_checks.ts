@@ -123,10 +123,18 @@ export function photoChecksSummary(
     const id = (c.metrics as unknown as PhotoCheckMetrics).modelRunId;
     byModel.set(id, [...(byModel.get(id) ?? []), c]);
   }
+  const modelOf = (id: string) => runs.find((r) => r.run.id === id);
+  // A model trained with several seeds (notebook 12's robust option) has a
+  // row per seed; its rows say which.
+  const names = [...byModel.keys()].map((id) => modelOf(id)?.run.name);
+  const label = (model: ReportRun) =>
+    names.filter((n) => n === model.run.name).length > 1
+      ? `${model.run.name} (seed ${model.run.seed})`
+      : model.run.name;
   const rows: (string | Cell)[][] = [...byModel.entries()]
     .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
     .map(([id, mine]) => {
-      const model = runs.find((r) => r.run.id === id);
+      const model = modelOf(id);
       const test = model?.metrics as {
         accuracy?: number;
         n?: number;
@@ -134,7 +142,7 @@ export function photoChecksSummary(
       } | undefined;
       return [
         model
-          ? `<a href="#${escape(anchor(id))}">${escape(model.run.name)}</a>`
+          ? `<a href="#${escape(anchor(id))}">${escape(label(model))}</a>`
           : escape(id),
         typeof test?.accuracy === "number"
           ? {
