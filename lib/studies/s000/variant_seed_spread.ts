@@ -188,7 +188,9 @@ export async function mistakesAcrossSeeds(
     .sort((a, b) => b.seeds - a.seeds || a.photo.localeCompare(b.photo));
   const always = rows.filter((r) => r.seeds === runs.length).length;
   return [
-    `${id}: ${always} photos wrong with all ${runs.length} seeds, ${
+    `${id}: ${always} photo${
+      always === 1 ? "" : "s"
+    } wrong with all ${runs.length} seeds, ${
       rows.length - always
     } more with some of them.`,
     "",

@@ -211,7 +211,7 @@ Deno.test("mistakesAcrossSeeds: each photo any seed gets wrong, what it was call
   const lines = text.split("\n");
   assertEquals(
     lines[0],
-    `${SHOP_PHOTOS}: 1 photos wrong with all 3 seeds, 1 more with some of them.`,
+    `${SHOP_PHOTOS}: 1 photo wrong with all 3 seeds, 1 more with some of them.`,
   );
   assertEquals(lines.slice(4), [
     "| a.jpg | Shoes | Trousers&Jeans (2), Glasses&Sunglasses (1) | 3 of 3 seeds |",
