@@ -9,6 +9,7 @@
  * @module
  */
 import { formatPercent as percent } from "../eval/format.ts";
+import { seedSpread } from "../eval/seed_spread.ts";
 import type { PhotoCheckMetrics } from "../runs/photo_check_metrics.ts";
 import { confusionMatrixSvg } from "./charts.ts";
 import {
@@ -111,7 +112,11 @@ ${photoCheckBody(m, (r.gallery ?? []).slice(0, REPORT_GALLERY_MAX))}
 /**
  * One row per checked model: its stand-in test accuracy and, for each photo
  * set it was checked on, accuracy with n and a 95% Wilson interval and the
- * per-class counts (the variants' table of notebook 12).
+ * per-class counts (the variants' table of notebook 12). A model name that
+ * has several rows (the same model at two profiles, or trained with
+ * several seeds, as notebook 12's robust option) says each row's profile
+ * and seed, and a model trained with several seeds at one profile gets a
+ * row more: the mean, standard deviation and range over its seeds.
  */
 export function photoChecksSummary(
   checks: readonly ReportRun[],
@@ -124,56 +129,128 @@ export function photoChecksSummary(
     byModel.set(id, [...(byModel.get(id) ?? []), c]);
   }
   const modelOf = (id: string) => runs.find((r) => r.run.id === id);
-  // A model trained with several seeds (notebook 12's robust option) has a
-  // row per seed; its rows say which.
   const names = [...byModel.keys()].map((id) => modelOf(id)?.run.name);
   const label = (model: ReportRun) =>
     names.filter((n) => n === model.run.name).length > 1
-      ? `${model.run.name} (seed ${model.run.seed})`
+      ? `${model.run.name} (${
+        model.run.tags?.profile ?? "?"
+      }, seed ${model.run.seed})`
       : model.run.name;
-  const rows: (string | Cell)[][] = [...byModel.entries()]
-    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
-    .map(([id, mine]) => {
-      const model = modelOf(id);
-      const test = model?.metrics as {
-        accuracy?: number;
-        n?: number;
-        wilson95?: { low: number; high: number };
-      } | undefined;
-      return [
-        model
-          ? `<a href="#${escape(anchor(id))}">${escape(label(model))}</a>`
-          : escape(id),
-        typeof test?.accuracy === "number"
-          ? {
-            html: `${percent(test.accuracy)} <small>(n ${test.n}${
-              test.wilson95 ? `; ${range(test.wilson95)}` : ""
-            })</small>`,
-            sort: test.accuracy,
-          }
-          : { html: "–", sort: -1 },
-        ...photoSets.map((p): Cell | string => {
-          const check = mine.find((c) => c.run.dataset.id === p);
-          if (!check) return { html: "–", sort: -1 };
-          const m = check.metrics as unknown as PhotoCheckMetrics;
-          return {
-            html: `<a href="#${escape(anchor(check.run.id))}">${
-              percent(m.accuracy)
-            }</a> <small>(n ${m.n}; ${range(m.wilson95)})<br>${
-              m.perClass.filter((k) => k.n > 0).map((k) =>
-                `${escape(k.className)} ${k.correct}/${k.n}`
-              ).join(", ")
-            }</small>`,
-            sort: m.accuracy,
-          };
-        }),
-      ];
-    });
+  const entries = [...byModel.entries()]
+    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  const rows: (string | Cell)[][] = entries.map(([id, mine]) => {
+    const model = modelOf(id);
+    const test = testMetrics(model);
+    return [
+      model
+        ? `<a href="#${escape(anchor(id))}">${escape(label(model))}</a>`
+        : escape(id),
+      typeof test?.accuracy === "number"
+        ? {
+          html: `${percent(test.accuracy)} <small>(n ${test.n}${
+            test.wilson95 ? `; ${range(test.wilson95)}` : ""
+          })</small>`,
+          sort: test.accuracy,
+        }
+        : { html: "–", sort: -1 },
+      ...photoSets.map((p): Cell | string => {
+        const check = mine.find((c) => c.run.dataset.id === p);
+        if (!check) return { html: "–", sort: -1 };
+        const m = check.metrics as unknown as PhotoCheckMetrics;
+        return {
+          html: `<a href="#${escape(anchor(check.run.id))}">${
+            percent(m.accuracy)
+          }</a> <small>(n ${m.n}; ${range(m.wilson95)})<br>${
+            m.perClass.filter((k) => k.n > 0).map((k) =>
+              `${escape(k.className)} ${k.correct}/${k.n}`
+            ).join(", ")
+          }</small>`,
+          sort: m.accuracy,
+        };
+      }),
+    ];
+  });
+  rows.push(...seedMeanRows(entries, modelOf, photoSets));
   return table(
     ["model", "stand-in test", ...photoSets.map((p) => escape(p))],
     rows,
     { sortable: true },
   );
+}
+
+/** A model run's test accuracy, n and interval, where its metrics have them. */
+function testMetrics(model: ReportRun | undefined) {
+  return model?.metrics as {
+    accuracy?: number;
+    n?: number;
+    wilson95?: { low: number; high: number };
+  } | undefined;
+}
+
+/**
+ * For each model name trained with several seeds at one profile, a row:
+ * mean (sd) and range over the seeds of its stand-in test accuracy and of
+ * each photo set's, with each class's range of correct photos.
+ */
+function seedMeanRows(
+  entries: readonly [string, ReportRun[]][],
+  modelOf: (id: string) => ReportRun | undefined,
+  photoSets: readonly string[],
+): (string | Cell)[][] {
+  const groups = new Map<string, [ReportRun, ReportRun[]][]>();
+  for (const [id, mine] of entries) {
+    const model = modelOf(id);
+    if (!model) continue;
+    const key = `${model.run.name}\u0000${model.run.tags?.profile ?? "?"}`;
+    groups.set(key, [...(groups.get(key) ?? []), [model, mine]]);
+  }
+  const spreadCell = (values: number[], extra = ""): Cell => {
+    const s = seedSpread(values);
+    return {
+      html: `${percent(s.mean)} <small>(sd ${(100 * s.sd).toFixed(1)} points; ${
+        percent(s.min)
+      }–${percent(s.max)})${extra}</small>`,
+      sort: s.mean,
+    };
+  };
+  const out: (string | Cell)[][] = [];
+  for (const members of groups.values()) {
+    const seeds = new Set(members.map(([m]) => m.run.seed));
+    if (seeds.size < 2 || seeds.size !== members.length) continue;
+    const [first] = members[0];
+    const tests = members.map(([m]) => testMetrics(m)?.accuracy);
+    out.push([
+      `<i>${escape(first.run.name)} (${
+        escape(first.run.tags?.profile ?? "?")
+      }): mean over ${members.length} seeds</i>`,
+      tests.every((t) => typeof t === "number")
+        ? spreadCell(tests as number[])
+        : { html: "–", sort: -1 },
+      ...photoSets.map((p): Cell => {
+        const metrics = members.map(([, mine]) =>
+          mine.find((c) => c.run.dataset.id === p)?.metrics as unknown as
+            | PhotoCheckMetrics
+            | undefined
+        );
+        if (metrics.some((m) => !m)) return { html: "–", sort: -1 };
+        const all = metrics as PhotoCheckMetrics[];
+        const perClass = all[0].perClass.flatMap((k, i) => {
+          if (k.n === 0) return [];
+          const correct = all.map((m) => m.perClass[i].correct);
+          return [
+            `${escape(k.className)} ${Math.min(...correct)}–${
+              Math.max(...correct)
+            }/${k.n}`,
+          ];
+        });
+        return spreadCell(
+          all.map((m) => m.accuracy),
+          `<br>${perClass.join(", ")}`,
+        );
+      }),
+    ]);
+  }
+  return out;
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
- * The report's table of photo checks: one row per checked model, and a
- * model trained with several seeds says which seed each row is.
+ * The report's table of photo checks: one row per checked model; a model
+ * name with several rows says each row's profile and seed, and a model
+ * trained with several seeds at one profile gets a row of its mean,
+ * standard deviation and range over the seeds.
  */
 import {
   deepStrictEqual as assertEquals,
@@ -9,45 +11,77 @@ import {
 import { photoChecksSummary } from "./photo_checks.ts";
 import type { ReportRun } from "./report_runs.ts";
 
-function model(id: string, name: string, seed: number): ReportRun {
+function model(
+  id: string,
+  name: string,
+  seed: number,
+  profile: string,
+  accuracy: number,
+): ReportRun {
   return {
-    run: { id, name, seed, dataset: { id: "stand-in" } },
+    run: { id, name, seed, tags: { profile }, dataset: { id: "stand-in" } },
     dir: id,
-    metrics: { accuracy: 0.99, n: 148 },
+    metrics: { accuracy, n: 148 },
     history: [],
   } as unknown as ReportRun;
 }
 
-function check(id: string, modelRunId: string): ReportRun {
+function check(modelRunId: string, correct: number): ReportRun {
   return {
     run: {
-      id,
+      id: `${modelRunId}-shop`,
       name: `${modelRunId} on shop`,
       dataset: { id: "fashion-shop-samples" },
     },
-    dir: id,
+    dir: `${modelRunId}-shop`,
     metrics: {
       modelRunId,
-      accuracy: 0.9,
+      accuracy: correct / 10,
       n: 10,
       wilson95: { low: 0.6, high: 0.98 },
-      perClass: [{ className: "Shoes", n: 10, correct: 9 }],
+      perClass: [
+        { className: "Shoes", n: 10, correct },
+        { className: "Glasses", n: 0, correct: 0 },
+      ],
     },
     history: [],
   } as unknown as ReportRun;
 }
 
-Deno.test("photoChecksSummary: a row per model, with the seed where one model has several", () => {
+Deno.test("photoChecksSummary: rows say profile and seed where a name repeats, and a mean row per model with several seeds", () => {
   const runs = [
-    model("robust-s42", "Primary variant robust", 42),
-    model("robust-s43", "Primary variant robust", 43),
-    model("study-s42", "Primary variant study", 42),
+    model("robust-s42", "Primary variant robust", 42, "course", 0.99),
+    model("robust-s43", "Primary variant robust", 43, "course", 0.97),
+    model("robust-full-s42", "Primary variant robust", 42, "full", 1),
+    model("study-s42", "Primary variant study", 42, "course", 0.98),
   ];
-  const checks = runs.map((r) => check(`${r.run.id}-shop`, r.run.id));
+  const checks = [
+    check("robust-s42", 8),
+    check("robust-s43", 6),
+    check("robust-full-s42", 9),
+    check("study-s42", 5),
+  ];
   const html = photoChecksSummary(checks, runs);
-  assertEquals(html.match(/<tr/g)?.length, 4); // header + 3 models
-  assert(html.includes(">Primary variant robust (seed 42)</a>"), html);
-  assert(html.includes(">Primary variant robust (seed 43)</a>"), html);
+  assertEquals(html.match(/<tr/g)?.length, 1 + 4 + 1); // header, 4 models, 1 mean
+  assert(html.includes(">Primary variant robust (course, seed 42)</a>"), html);
+  assert(html.includes(">Primary variant robust (course, seed 43)</a>"), html);
+  assert(html.includes(">Primary variant robust (full, seed 42)</a>"), html);
   assert(html.includes(">Primary variant study</a>"), html);
-  assert(!html.includes("study (seed"), html);
+  assert(
+    html.includes(
+      "<i>Primary variant robust (course): mean over 2 seeds</i>",
+    ),
+    html,
+  );
+  // Stand-in 99% and 97%: mean 98.0%, sd 1.4 points; shop 80% and 60%.
+  assert(html.includes("98.0% <small>(sd 1.4 points; 97.0%–99.0%)"), html);
+  assert(
+    html.includes(
+      "70.0% <small>(sd 14.1 points; 60.0%–80.0%)<br>Shoes 6–8/10</small>",
+    ),
+    html,
+  );
+  assert(!html.includes("Glasses 0"), "a class without photos is left out");
+  assert(!html.includes("study (course"), html);
+  assert(!html.includes("(full): mean"), "one seed at full: no mean row");
 });
