@@ -237,9 +237,10 @@ function seedMeanRows(
         const perClass = all[0].perClass.flatMap((k, i) => {
           if (k.n === 0) return [];
           const correct = all.map((m) => m.perClass[i].correct);
+          const [low, high] = [Math.min(...correct), Math.max(...correct)];
           return [
-            `${escape(k.className)} ${Math.min(...correct)}–${
-              Math.max(...correct)
+            `${escape(k.className)} ${
+              low === high ? low : `${low}–${high}`
             }/${k.n}`,
           ];
         });

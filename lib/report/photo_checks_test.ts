@@ -82,6 +82,14 @@ Deno.test("photoChecksSummary: rows say profile and seed where a name repeats, a
     html,
   );
   assert(!html.includes("Glasses 0"), "a class without photos is left out");
+  const same = photoChecksSummary(
+    [check("robust-s42", 8), check("robust-s43", 8)],
+    runs,
+  );
+  assert(
+    same.includes("<br>Shoes 8/10</small>"),
+    "one count where all seeds agree",
+  );
   assert(!html.includes("study (course"), html);
   assert(!html.includes("(full): mean"), "one seed at full: no mean row");
 });
