@@ -3,7 +3,8 @@
  * misses; the seed-spread table counts per seed, summarises over seeds and
  * says how many seeds meet the goal; the photos wrong across seeds are
  * counted from each check's predictions; a variant trained with several seeds
- * gets one complete record per seed, reused on the next call.
+ * gets one complete record per seed, reused on the next call, and the same
+ * records when two local worker processes train them as jobs.
  */
 import assert, {
   deepStrictEqual as assertEquals,
@@ -15,6 +16,10 @@ import type { PhotoCheckResult } from "../../execute/photo_check.ts";
 import { readRun } from "../../runs/record.ts";
 import { smallShopSource, tinyProfile } from "../../testing/s000_fixture.ts";
 import { temporaryDir } from "../../testing/temp_dir.ts";
+import { LocalWorkers } from "../../execute/local_workers.ts";
+import { withSearchExecution } from "../../execute/search_runs.ts";
+import { comparableRecords } from "../../testing/comparable_records.ts";
+import { PRIMARY_VARIANT_JOBS } from "./primary_variant_jobs.ts";
 import { photoGoalShortfalls } from "./photo_goal.ts";
 import { trainPrimaryVariantSeeds } from "./primary_variant_jobs.ts";
 import { primaryVariant } from "./primary_variants.ts";
@@ -139,7 +144,7 @@ Deno.test("seedSpreadTable: counts per seed, mean, sd and range over the seeds, 
 
 Deno.test({
   name:
-    "trainPrimaryVariantSeeds: one complete record per seed, with its seed, reused on the next call",
+    "trainPrimaryVariantSeeds: one complete record per seed, reused on the next call, the same as jobs",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -173,6 +178,24 @@ Deno.test({
     );
     assertEquals(again.map((r) => r.run.reused), [true, true]);
     assertEquals(again.map((r) => r.run.runId), first.map((r) => r.run.runId));
+    // As jobs of two local workers, each loading its own seed's sample: the
+    // same records as training here.
+    await using jobsDir = await temporaryDir("variant_seeds_jobs_");
+    const lines: string[] = [];
+    const viaJobs = await withSearchExecution(
+      {
+        executor: new LocalWorkers(2, (line) => lines.push(line)),
+        searches: [PRIMARY_VARIANT_JOBS],
+      },
+      () =>
+        trainPrimaryVariantSeeds(context, shop, variant, [7, 8], jobsDir.path),
+    );
+    assert(lines.some((l) => /2 job\(s\)/.test(l)), lines.join("\n"));
+    assertEquals(viaJobs.map((r) => r.run.reused), [false, false]);
+    assertEquals(
+      await comparableRecords(jobsDir.path),
+      await comparableRecords(runsDir.path),
+    );
   },
 });
 
