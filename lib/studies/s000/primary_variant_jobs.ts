@@ -97,10 +97,12 @@ export async function trainPrimaryVariantSeeds(
   runsRoot?: string,
 ): Promise<VariantSeedRun[]> {
   const dataOf = (seed: number) => loadPrimary(source, context.profile, seed);
+  const firstSeed = seeds[0] ?? context.seed;
+  const firstData = await dataOf(firstSeed);
   const dispatched = await dispatchVariantRuns(
     context,
     source,
-    await dataOf(seeds[0] ?? context.seed),
+    firstData,
     seeds.map((seed) => ({ variant, seed })),
     runsRoot,
   );
@@ -109,7 +111,7 @@ export async function trainPrimaryVariantSeeds(
     const run = await trainPrimaryVariant(
       { ...context, seed },
       source,
-      await dataOf(seed),
+      seed === firstSeed ? firstData : await dataOf(seed),
       variant,
       runsRoot,
     );

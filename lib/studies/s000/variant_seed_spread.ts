@@ -63,7 +63,7 @@ export async function variantAcrossSeeds(
   return out;
 }
 
-/** The columns of {@linkcode seedSpreadTable}: a label and a run's share correct. */
+/** A column of {@linkcode seedSpreadTable}: its label, and a run's correct count and n in it. */
 interface Column {
   label: string;
   correct: (r: SeedCheckedRun) => number;
