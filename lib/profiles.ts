@@ -77,6 +77,12 @@ export interface Profile {
    */
   variantSeeds: number;
   /**
+   * Training photos per class at which notebook 12 trains the robust option
+   * again (with the `variantSeeds` seeds each), below the profile's own cap:
+   * how much stand-in data it needs to carry over (empty: none).
+   */
+  variantDataCurve: readonly number[];
+  /**
    * Seeds each model's chosen configuration trains with (the run seed and
    * the next ones), so that a result's seed-to-seed spread stands beside
    * it; search trials train with the run seed only.
@@ -111,6 +117,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     variantEpochs: 1,
     variantCopies: 1,
     variantSeeds: 2,
+    variantDataCurve: [12],
     seedReplicates: 1,
     cellTimeoutSeconds: 1800,
     description:
@@ -135,6 +142,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     variantEpochs: 12,
     variantCopies: 4,
     variantSeeds: 5,
+    variantDataCurve: [],
     seedReplicates: 1,
     cellTimeoutSeconds: 1800,
     description:
@@ -159,6 +167,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     variantEpochs: 30,
     variantCopies: 4,
     variantSeeds: 5,
+    variantDataCurve: [200, 400, 800],
     seedReplicates: 3,
     cellTimeoutSeconds: null,
     description:

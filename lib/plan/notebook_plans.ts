@@ -59,6 +59,7 @@ import {
 import {
   HEAD_EPOCHS,
   variantCopyCount,
+  withTrainCap,
 } from "../studies/s000/variant_training.ts";
 import {
   cnnOptions,
@@ -556,7 +557,32 @@ export const NOTEBOOK_PLANNERS: Record<string, NotebookPlanner> = {
       ),
       count: others,
     }));
-    return [...runs, ...checks, ...seedRuns, ...seedChecks];
+    // The data curve: the option at each smaller cap, with every seed.
+    const curveRuns: PlannedRun[] = [];
+    for (const cap of profile.variantDataCurve) {
+      const capped = withTrainCap(profile, cap);
+      const sc = sizes(await loadPrimary(await shopArrays(), capped, seed));
+      const point = variantRuns("12", sc, capped, [robust]).map((r) => ({
+        ...r,
+        name:
+          `${r.name} (at most ${cap} per class, ${profile.variantSeeds} seeds)`,
+        count: r.count * (profile.variantSeeds),
+      }));
+      curveRuns.push(
+        ...point,
+        {
+          ...predictRun(
+            "12",
+            `Primary variant ${robust.id} photo checks (at most ${cap} per class)`,
+            point[0].model,
+            SHOP_PHOTOS + STREET_PHOTOS,
+            sc.imageBytes,
+          ),
+          count: profile.variantSeeds,
+        },
+      );
+    }
+    return [...runs, ...checks, ...seedRuns, ...seedChecks, ...curveRuns];
   },
   "10": study003Runs,
   "11": study002Runs,

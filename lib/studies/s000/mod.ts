@@ -22,6 +22,7 @@
  * | `variant_tables.ts`        | notebook 12's tables, McNemar and the best variant            |
  * | `variant_seed_spread.ts`   | ... the robust option over seeds, against the goal            |
  * | `photo_goal.ts`            | ... the goal on the photos: thresholds and shortfalls         |
+ * | `variant_data_curve.ts`    | ... the robust option with fewer stand-in photos per class    |
  * | `shop_framing.ts`          | why it fails there: framing measured and changed              |
  * | `shoe_orientation*.ts`     | the shoe-orientation augmentation and its ablation            |
  *
@@ -82,6 +83,7 @@ export {
   variantAcrossSeeds,
 } from "./variant_seed_spread.ts";
 export { PHOTO_GOAL, photoGoalShortfalls } from "./photo_goal.ts";
+export { dataCurveTable, variantDataCurve } from "./variant_data_curve.ts";
 export {
   bestVariant,
   mcnemarTable,

@@ -8,7 +8,11 @@
  * @module
  */
 import { formatPercent } from "../../eval/format.ts";
-import { replicateSeeds, seedSpread } from "../../eval/seed_spread.ts";
+import {
+  replicateSeeds,
+  type SeedSpread,
+  seedSpread,
+} from "../../eval/seed_spread.ts";
 import type { PhotoCheckResult, PhotoSet } from "../../execute/photo_check.ts";
 import type { LabContext } from "../../runs/lab_context.ts";
 import { readHeadPredictions } from "../../runs/record.ts";
@@ -64,7 +68,7 @@ export async function variantAcrossSeeds(
 }
 
 /** A column of {@linkcode seedSpreadTable}: its label, and a run's correct count and n in it. */
-interface Column {
+export interface Column {
   label: string;
   correct: (r: SeedCheckedRun) => number;
   n: (r: SeedCheckedRun) => number;
@@ -96,6 +100,56 @@ function columns(runs: readonly SeedCheckedRun[], setIds: readonly string[]) {
   return out;
 }
 
+/** What {@linkcode seedSummary} returns: per column, its label and spread; and the goal. */
+export interface SeedSummary {
+  /** Column labels: the stand-in test, then each photo set and its classes with photos. */
+  labels: string[];
+  /** Per column, the spread of its accuracy over the seeds. */
+  spreads: SeedSpread[];
+  /** Per seed, what falls short of the goal (empty: meets it). */
+  shortfalls: string[][];
+  /** Seeds that meet the goal. */
+  met: number;
+}
+
+/**
+ * The runs' accuracies column by column (stand-in test, each photo set,
+ * each of its classes with photos) summarised over the seeds, and the goal
+ * per seed.
+ *
+ * @throws when `runs` is empty or a run lacks a check of `setIds`.
+ */
+export function seedSummary(
+  runs: readonly SeedCheckedRun[],
+  setIds: readonly string[],
+): SeedSummary & { columns: Column[] } {
+  if (!runs.length) throw new Error("a seed summary of no runs");
+  for (const r of runs) {
+    const missing = setIds.filter((id) => !r.checks[id]);
+    if (missing.length) {
+      throw new Error(`seed ${r.seed} has no check on ${missing.join(", ")}`);
+    }
+  }
+  const cols = columns(runs, setIds);
+  const shortfalls = runs.map((r) =>
+    photoGoalShortfalls(r.run.metrics.accuracy, r.checks)
+  );
+  return {
+    columns: cols,
+    labels: cols.map((c) => c.label),
+    spreads: cols.map((c) =>
+      seedSpread(runs.map((r) => c.correct(r) / c.n(r)))
+    ),
+    shortfalls,
+    met: shortfalls.filter((s) => s.length === 0).length,
+  };
+}
+
+/** `93.0% (1.6)`: a spread's mean and its sd in points. */
+export function meanAndSd(s: SeedSpread): string {
+  return `${formatPercent(s.mean)} (${(100 * s.sd).toFixed(1)})`;
+}
+
 /**
  * Markdown: one row per seed (correct / n per column, and what falls short
  * of the goal), then the mean, standard deviation and range of each
@@ -107,38 +161,26 @@ export function seedSpreadTable(
   runs: readonly SeedCheckedRun[],
   setIds: readonly string[],
 ): string {
-  if (!runs.length) throw new Error("seedSpreadTable of no runs");
-  for (const r of runs) {
-    const missing = setIds.filter((id) => !r.checks[id]);
-    if (missing.length) {
-      throw new Error(`seed ${r.seed} has no check on ${missing.join(", ")}`);
-    }
-  }
-  const cols = columns(runs, setIds);
-  const shortfalls = runs.map((r) =>
-    photoGoalShortfalls(r.run.metrics.accuracy, r.checks)
-  );
-  const header = ["seed", ...cols.map((c) => c.label), "short of the goal"];
+  const summary = seedSummary(runs, setIds);
+  const header = ["seed", ...summary.labels, "short of the goal"];
   const rows = runs.map((r, i) => [
     String(r.seed),
-    ...cols.map((c) => `${c.correct(r)}/${c.n(r)}`),
-    shortfalls[i].length ? shortfalls[i].join("; ") : "meets it",
+    ...summary.columns.map((c) => `${c.correct(r)}/${c.n(r)}`),
+    summary.shortfalls[i].length
+      ? summary.shortfalls[i].join("; ")
+      : "meets it",
   ]);
-  const spreads = cols.map((c) =>
-    seedSpread(runs.map((r) => c.correct(r) / c.n(r)))
-  );
-  const met = shortfalls.filter((s) => s.length === 0).length;
   rows.push(
     [
       "mean (sd)",
-      ...spreads.map((s) =>
-        `${formatPercent(s.mean)} (${(100 * s.sd).toFixed(1)})`
-      ),
-      `${met} of ${runs.length} seeds meet it`,
+      ...summary.spreads.map(meanAndSd),
+      `${summary.met} of ${runs.length} seeds meet it`,
     ],
     [
       "range",
-      ...spreads.map((s) => `${formatPercent(s.min)}–${formatPercent(s.max)}`),
+      ...summary.spreads.map((s) =>
+        `${formatPercent(s.min)}–${formatPercent(s.max)}`
+      ),
       "",
     ],
   );

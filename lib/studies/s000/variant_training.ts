@@ -32,7 +32,7 @@ import type { ClassifierMetrics } from "../../runs/classifier_metrics.ts";
 import { backendRef, type LabContext } from "../../runs/lab_context.ts";
 import { DEFAULT_RUNS_ROOT, RunRecord } from "../../runs/record.ts";
 import { runId } from "../../runs/run_id.ts";
-import type { Profile } from "../../profiles.ts";
+import { getProfile, type Profile } from "../../profiles.ts";
 import { reuseOrTrain } from "../../execute/run_claim.ts";
 import {
   type LevelData,
@@ -92,6 +92,33 @@ interface VariantJob {
   runsRoot?: string;
 }
 
+/**
+ * The training photos per class of `profile` where they differ from its
+ * named profile's own cap (a point of notebook 12's data curve, trained
+ * with {@linkcode withTrainCap}), as a run parameter; nothing otherwise,
+ * so that every other run keeps its id.
+ */
+function trainCapParam(
+  profile: Profile,
+): { trainPerClass?: number | "all" } {
+  return profile.maxTrainPerClass === getProfile(profile.name).maxTrainPerClass
+    ? {}
+    : { trainPerClass: profile.maxTrainPerClass ?? "all" };
+}
+
+/**
+ * `profile` with at most `perClass` training photos per class: a variant
+ * trained with it records the cap among its parameters (another run id).
+ */
+export function withTrainCap(profile: Profile, perClass: number): Profile {
+  if (!Number.isInteger(perClass) || perClass < 1) {
+    throw new Error(
+      `A training cap must be a positive whole number of photos per class, got ${perClass}`,
+    );
+  }
+  return { ...profile, maxTrainPerClass: perClass };
+}
+
 /** A CNN variant's profile (the variants' epochs) and parameters: what its run id is made of. */
 function cnnVariantRun(variant: PrimaryVariant, profile: Profile) {
   const variantProfile = { ...profile, epochs: profile.variantEpochs };
@@ -103,6 +130,7 @@ function cnnVariantRun(variant: PrimaryVariant, profile: Profile) {
       network: variant.network,
       augment: variant.augment.join("+") || "none",
       epochs: variantProfile.epochs,
+      ...trainCapParam(profile),
     },
   };
 }
@@ -197,6 +225,7 @@ function pretrainedVariantParams(variant: PrimaryVariant, profile: Profile) {
     batchSize: profile.batchSize,
     patience: profile.patience ?? "none",
     profile: profile.name,
+    ...trainCapParam(profile),
   };
 }
 
