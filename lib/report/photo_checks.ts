@@ -132,9 +132,7 @@ export function photoChecksSummary(
   const names = [...byModel.keys()].map((id) => modelOf(id)?.run.name);
   const label = (model: ReportRun) =>
     names.filter((n) => n === model.run.name).length > 1
-      ? `${model.run.name} (${
-        model.run.tags?.profile ?? "?"
-      }, seed ${model.run.seed})`
+      ? `${model.run.name} (${trainingOf(model)}, seed ${model.run.seed})`
       : model.run.name;
   const entries = [...byModel.entries()]
     .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
@@ -178,6 +176,18 @@ export function photoChecksSummary(
   );
 }
 
+/**
+ * What a model run was trained at, beside its name: its profile, and the
+ * cap of training photos per class where the run records one of its own
+ * (notebook 12's data curve, parameter `trainPerClass`).
+ */
+function trainingOf(model: ReportRun): string {
+  const cap = model.run.params?.trainPerClass;
+  return `${model.run.tags?.profile ?? "?"}${
+    cap === undefined ? "" : `, at most ${cap} per class`
+  }`;
+}
+
 /** A model run's test accuracy, n and interval, where its metrics have them. */
 function testMetrics(model: ReportRun | undefined) {
   return model?.metrics as {
@@ -201,7 +211,7 @@ function seedMeanRows(
   for (const [id, mine] of entries) {
     const model = modelOf(id);
     if (!model) continue;
-    const key = `${model.run.name}\u0000${model.run.tags?.profile ?? "?"}`;
+    const key = `${model.run.name}\u0000${trainingOf(model)}`;
     groups.set(key, [...(groups.get(key) ?? []), [model, mine]]);
   }
   const spreadCell = (values: number[], extra = ""): Cell => {
@@ -221,7 +231,7 @@ function seedMeanRows(
     const tests = members.map(([m]) => testMetrics(m)?.accuracy);
     out.push([
       `<i>${escape(first.run.name)} (${
-        escape(first.run.tags?.profile ?? "?")
+        escape(trainingOf(first))
       }): mean over ${members.length} seeds</i>`,
       tests.every((t) => typeof t === "number")
         ? spreadCell(tests as number[])

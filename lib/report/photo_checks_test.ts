@@ -1,6 +1,7 @@
 /**
  * The report's table of photo checks: one row per checked model; a model
- * name with several rows says each row's profile and seed, and a model
+ * name with several rows says each row's profile (and cap of training
+ * photos, where the run has one of its own) and seed, and a model
  * trained with several seeds at one profile gets a row of its mean,
  * standard deviation and range over the seeds.
  */
@@ -17,9 +18,17 @@ function model(
   seed: number,
   profile: string,
   accuracy: number,
+  params: Record<string, unknown> = {},
 ): ReportRun {
   return {
-    run: { id, name, seed, tags: { profile }, dataset: { id: "stand-in" } },
+    run: {
+      id,
+      name,
+      seed,
+      params,
+      tags: { profile },
+      dataset: { id: "stand-in" },
+    },
     dir: id,
     metrics: { accuracy, n: 148 },
     history: [],
@@ -92,4 +101,30 @@ Deno.test("photoChecksSummary: rows say profile and seed where a name repeats, a
   );
   assert(!html.includes("study (course"), html);
   assert(!html.includes("(full): mean"), "one seed at full: no mean row");
+  // A run of the data curve (its own cap of training photos) is a row of
+  // its own and stays out of the mean of the runs at the profile's cap.
+  const capped = model(
+    "robust-200-s42",
+    "Primary variant robust",
+    42,
+    "course",
+    0.5,
+    {
+      trainPerClass: 200,
+    },
+  );
+  const withCap = photoChecksSummary(
+    [...checks, check("robust-200-s42", 1)],
+    [...runs, capped],
+  );
+  assert(
+    withCap.includes(
+      ">Primary variant robust (course, at most 200 per class, seed 42)</a>",
+    ),
+    withCap,
+  );
+  assert(
+    withCap.includes("98.0% <small>(sd 1.4 points; 97.0%–99.0%)"),
+    withCap,
+  );
 });
