@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { formatPercent } from "../../eval/format.ts";
 import type { PhotoCheckResult } from "../../execute/photo_check.ts";
 import { SHOP_PHOTOS } from "./shop_photos.ts";
 
@@ -44,13 +45,12 @@ export function photoGoalShortfalls(
       }`,
     );
   }
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const out: string[] = [];
   if (standInTestAccuracy < PHOTO_GOAL.standInTest) {
-    out.push(`stand-in test ${pct(standInTestAccuracy)}`);
+    out.push(`stand-in test ${formatPercent(standInTestAccuracy)}`);
   }
   if (shop.metrics.accuracy < PHOTO_GOAL.shopPhotos) {
-    out.push(`${SHOP_PHOTOS} ${pct(shop.metrics.accuracy)}`);
+    out.push(`${SHOP_PHOTOS} ${formatPercent(shop.metrics.accuracy)}`);
   }
   for (const [id, check] of Object.entries(checks)) {
     for (const c of check.metrics.perClass) {

@@ -76,7 +76,7 @@ export function dataCurveTable(
   const summaries = points.map((p) => seedSummary(p.runs, setIds));
   const header = [
     "training photos per class",
-    ...summaries[0].labels.map((l) => `${l}: mean (sd)`),
+    ...summaries[0].columns.map((c) => `${c.label}: mean (sd)`),
     "seeds that meet the goal",
   ];
   const rows = points.map((p, i) => [

@@ -78,14 +78,13 @@ function columns(runs: readonly SeedCheckedRun[], setIds: readonly string[]) {
   const first = runs[0];
   const out: Column[] = [{
     label: "stand-in test",
-    correct: (r) => Math.round(r.run.metrics.accuracy * r.run.metrics.n),
+    correct: (r) => r.run.metrics.correct,
     n: (r) => r.run.metrics.n,
   }];
   for (const id of setIds) {
     out.push({
       label: id,
-      correct: (r) =>
-        r.checks[id].metrics.perClass.reduce((a, c) => a + c.correct, 0),
+      correct: (r) => r.checks[id].metrics.correct,
       n: (r) => r.checks[id].metrics.n,
     });
     for (const [k, c] of first.checks[id].metrics.perClass.entries()) {
@@ -100,10 +99,10 @@ function columns(runs: readonly SeedCheckedRun[], setIds: readonly string[]) {
   return out;
 }
 
-/** What {@linkcode seedSummary} returns: per column, its label and spread; and the goal. */
+/** What {@linkcode seedSummary} returns: per column, its counts and spread; and the goal. */
 export interface SeedSummary {
-  /** Column labels: the stand-in test, then each photo set and its classes with photos. */
-  labels: string[];
+  /** The columns: the stand-in test, then each photo set and its classes with photos. */
+  columns: Column[];
   /** Per column, the spread of its accuracy over the seeds. */
   spreads: SeedSpread[];
   /** Per seed, what falls short of the goal (empty: meets it). */
@@ -122,7 +121,7 @@ export interface SeedSummary {
 export function seedSummary(
   runs: readonly SeedCheckedRun[],
   setIds: readonly string[],
-): SeedSummary & { columns: Column[] } {
+): SeedSummary {
   if (!runs.length) throw new Error("a seed summary of no runs");
   for (const r of runs) {
     const missing = setIds.filter((id) => !r.checks[id]);
@@ -136,7 +135,6 @@ export function seedSummary(
   );
   return {
     columns: cols,
-    labels: cols.map((c) => c.label),
     spreads: cols.map((c) =>
       seedSpread(runs.map((r) => c.correct(r) / c.n(r)))
     ),
@@ -162,7 +160,11 @@ export function seedSpreadTable(
   setIds: readonly string[],
 ): string {
   const summary = seedSummary(runs, setIds);
-  const header = ["seed", ...summary.labels, "short of the goal"];
+  const header = [
+    "seed",
+    ...summary.columns.map((c) => c.label),
+    "short of the goal",
+  ];
   const rows = runs.map((r, i) => [
     String(r.seed),
     ...summary.columns.map((c) => `${c.correct(r)}/${c.n(r)}`),

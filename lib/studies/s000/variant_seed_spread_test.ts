@@ -41,6 +41,7 @@ function check(classes: [string, number, number][]): PhotoCheckResult {
     metrics: {
       accuracy: n ? correct / n : 0,
       n,
+      correct,
       perClass: classes.map(([className, c, m]) => ({
         className,
         n: m,
@@ -61,7 +62,7 @@ function seedRun(
   return {
     seed,
     run: {
-      metrics: { accuracy: test[0] / test[1], n: test[1] },
+      metrics: { accuracy: test[0] / test[1], n: test[1], correct: test[0] },
     } as ClassifierRunResult,
     checks: {
       [SHOP_PHOTOS]: check([
